@@ -1,0 +1,113 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+import { CardArtError } from './errors.ts';
+
+/** The bundled sample assets the embedded simulator serves when SIMULATOR_ASSET_DIR is unset. */
+export const BUNDLED_SAMPLES_DIR = fileURLToPath(new URL('./simulator/samples/', import.meta.url));
+
+/** 8080: the port DESIGN §3 fixes. */
+export const DEFAULT_PORT = 8080;
+/** Sandbox path of Get Asset; production drops `static/`, MTF uses `mtf/`. */
+export const DEFAULT_MDES_ASSET_PATH = '/assets/static/1/0/asset';
+export const DEFAULT_MDES_TOKEN_CONNECT_PATH = '/connect/1/0';
+export const DEFAULT_MDES_REQUESTOR_ASSET_PATH = '/issuer-assets/1/0/asset/tokenrequestor';
+/** 5 s: MDES answers Get Asset in well under a second; longer means it is struggling. */
+export const DEFAULT_UPSTREAM_TIMEOUT_MS = 5000;
+export const DEFAULT_CACHE_DIR = 'assets-cache';
+/** 128 MB: holds several hundred rendered cards and their components. */
+export const DEFAULT_MEMORY_CACHE_MB = 128;
+
+const optionalString = z
+  .string()
+  .optional()
+  .transform((value) => (value === undefined || value.trim() === '' ? undefined : value.trim()));
+
+const positiveInt = (fallback: number, max: number) =>
+  z.coerce.number().int().positive().max(max).default(fallback);
+
+const envSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(DEFAULT_PORT),
+  SIMULATOR_ASSET_DIR: optionalString,
+  MDES_BASE_URL: optionalString.pipe(z.url({ protocol: /^https?$/ }).optional()),
+  MDES_ASSET_PATH: z.string().default(DEFAULT_MDES_ASSET_PATH),
+  MDES_TOKEN_CONNECT_PATH: z.string().default(DEFAULT_MDES_TOKEN_CONNECT_PATH),
+  MDES_REQUESTOR_ASSET_PATH: z.string().default(DEFAULT_MDES_REQUESTOR_ASSET_PATH),
+  MDES_CONSUMER_KEY: optionalString,
+  MDES_SIGNING_KEY: optionalString,
+  MDES_SIGNING_KEY_PASSWORD: z.string().optional(),
+  UPSTREAM_TIMEOUT_MS: positiveInt(DEFAULT_UPSTREAM_TIMEOUT_MS, 120_000),
+  CACHE_DIR: z.string().min(1).default(DEFAULT_CACHE_DIR),
+  CACHE_URL: optionalString.pipe(z.url({ protocol: /^rediss?$/ }).optional()),
+  MEMORY_CACHE_MB: positiveInt(DEFAULT_MEMORY_CACHE_MB, 65_536),
+});
+
+export type EnvConfig = z.output<typeof envSchema>;
+
+export interface MdesCredentials {
+  consumerKey: string;
+  signingKeyPath: string;
+  signingKeyPassword: string | undefined;
+}
+
+export interface UpstreamConfig {
+  /** Unset: run the embedded simulator. */
+  baseUrl: string | undefined;
+  assetPath: string;
+  tokenConnectPath: string;
+  requestorAssetPath: string;
+  timeoutMs: number;
+  credentials: MdesCredentials | undefined;
+  simulatorAssetDir: string;
+}
+
+export interface AppConfig {
+  port: number;
+  upstream: UpstreamConfig;
+  cacheDir: string;
+  cacheUrl: string | undefined;
+  memoryCacheBytes: number;
+}
+
+/** Reads and validates the environment once at start; a bad value fails here, naming the variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const variable = issue?.path.join('.') ?? 'environment';
+    throw new CardArtError(500, 'CONFIG_INVALID', `${variable}: ${issue?.message ?? 'invalid value'}`);
+  }
+  const e = parsed.data;
+  let credentials: MdesCredentials | undefined;
+  if (e.MDES_BASE_URL) {
+    if (!e.MDES_CONSUMER_KEY) {
+      throw new CardArtError(500, 'CONFIG_INVALID', 'MDES_CONSUMER_KEY is required when MDES_BASE_URL is set');
+    }
+    if (!e.MDES_SIGNING_KEY) {
+      throw new CardArtError(500, 'CONFIG_INVALID', 'MDES_SIGNING_KEY is required when MDES_BASE_URL is set');
+    }
+    if (!existsSync(e.MDES_SIGNING_KEY)) {
+      throw new CardArtError(500, 'CONFIG_INVALID', `MDES_SIGNING_KEY: no readable file at ${e.MDES_SIGNING_KEY}`);
+    }
+    credentials = {
+      consumerKey: e.MDES_CONSUMER_KEY,
+      signingKeyPath: e.MDES_SIGNING_KEY,
+      signingKeyPassword: e.MDES_SIGNING_KEY_PASSWORD,
+    };
+  }
+  return {
+    port: e.PORT,
+    upstream: {
+      baseUrl: e.MDES_BASE_URL?.replace(/\/+$/, ''),
+      assetPath: e.MDES_ASSET_PATH,
+      tokenConnectPath: e.MDES_TOKEN_CONNECT_PATH,
+      requestorAssetPath: e.MDES_REQUESTOR_ASSET_PATH,
+      timeoutMs: e.UPSTREAM_TIMEOUT_MS,
+      credentials,
+      simulatorAssetDir: e.SIMULATOR_ASSET_DIR ?? BUNDLED_SAMPLES_DIR,
+    },
+    cacheDir: e.CACHE_DIR,
+    cacheUrl: e.CACHE_URL,
+    memoryCacheBytes: e.MEMORY_CACHE_MB * 1024 * 1024,
+  };
+}

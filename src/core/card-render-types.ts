@@ -1,0 +1,32 @@
+/** The contract between the HTTP service and the core renderer (no HTTP in here). */
+import type { AssetMedia, OutputFormat, ProductConfig } from './asset-media.ts';
+
+/** Output widths a client may ask for; height follows the card's 63% ratio (969/1536). */
+export const ALLOWED_WIDTHS = [1536, 1152, 768, 512, 384, 256, 128] as const;
+export const CARD_WIDTH = 1536;
+export const CARD_HEIGHT = 969;
+
+export const CONTENT_TYPES: Record<OutputFormat, string> = {
+  png: 'image/png',
+  webp: 'image/webp',
+  avif: 'image/avif',
+};
+
+/** A validated card request: asset IDs already checked against ASSET_ID_PATTERN, colour normalized to 6 lowercase hex digits. */
+export interface CardArtRequest {
+  productConfig: ProductConfig;
+  text?: string;
+  width: number;
+  format: OutputFormat;
+}
+
+/** An encoded image ready to send. */
+export interface EncodedImage {
+  bytes: Buffer;
+  contentType: string;
+  width: number;
+  height: number;
+}
+
+/** Loads the chosen media of one asset by ID (through the cache, from the upstream). */
+export type MediaLoader = (assetId: string, signal?: AbortSignal) => Promise<AssetMedia>;

@@ -1,0 +1,67 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { GetAssetBody } from '../core/asset-media.ts';
+
+/** Asset IDs as MDES issues them (UUIDs in practice); anything else never reaches the file system. */
+export const ASSET_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+
+const SINGLE_FILE_TYPES: ReadonlyArray<[extension: string, mime: string]> = [
+  ['.png', 'image/png'],
+  ['.pdf', 'application/pdf'],
+  ['.svg', 'image/svg+xml'],
+];
+
+/**
+ * Reads one asset from a folder in the simulator format (DESIGN §4): `<id>.json` is the Get Asset body
+ * verbatim (returned as parsed JSON, unvalidated); `<id>.png|pdf|svg` becomes a body with one entry.
+ * Returns undefined when the folder has no such asset.
+ */
+export async function readAssetFromFolder(dir: string, assetId: string): Promise<unknown | undefined> {
+  if (!ASSET_ID_PATTERN.test(assetId)) return undefined;
+  const json = await readIfExists(path.join(dir, `${assetId}.json`));
+  if (json) return JSON.parse(json.toString('utf8')) as unknown;
+  for (const [extension, mime] of SINGLE_FILE_TYPES) {
+    const bytes = await readIfExists(path.join(dir, `${assetId}${extension}`));
+    if (bytes) return singleEntryBody(mime, bytes);
+  }
+  return undefined;
+}
+
+/** Reads `<id>.json` raw (so callers can serve malformed bodies verbatim), else a single-file body. */
+export async function readAssetBodyText(dir: string, assetId: string): Promise<string | undefined> {
+  if (!ASSET_ID_PATTERN.test(assetId)) return undefined;
+  const json = await readIfExists(path.join(dir, `${assetId}.json`));
+  if (json) return json.toString('utf8');
+  const body = await readAssetFromFolder(dir, assetId);
+  return body === undefined ? undefined : JSON.stringify(body);
+}
+
+function singleEntryBody(mime: string, bytes: Buffer): GetAssetBody {
+  const size = naturalSizeHint(mime, bytes);
+  return {
+    mediaContents: [
+      {
+        type: mime,
+        data: bytes.toString('base64'),
+        ...(size ? { width: String(size.width), height: String(size.height) } : {}),
+      },
+    ],
+  };
+}
+
+/** PNG sizes come from IHDR; vectors carry their own size, so no hint is given. */
+function naturalSizeHint(mime: string, bytes: Buffer): { width: number; height: number } | undefined {
+  if (mime === 'image/png' && bytes.length >= 24) {
+    return { width: bytes.readUInt32BE(16), height: bytes.readUInt32BE(20) };
+  }
+  return undefined;
+}
+
+async function readIfExists(file: string): Promise<Buffer | undefined> {
+  try {
+    return await readFile(file);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+}

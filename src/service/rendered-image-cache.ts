@@ -1,0 +1,125 @@
+import type { CacheEntry, TieredCache } from '../cache/cache-types.ts';
+import type { EncodedImage } from '../core/card-render-types.ts';
+import { etagForKey } from './etag.ts';
+import type { RenderQueue } from './render-queue.ts';
+
+export interface CachedImage extends EncodedImage {
+  etag: string;
+}
+
+export interface RenderedImageCache {
+  /**
+   * The cached image for `key`, else one render (through the render queue) shared by every concurrent caller.
+   * The render is cancelled only when every caller waiting for it has gone.
+   */
+  getOrRender(key: string, render: (signal: AbortSignal) => Promise<EncodedImage>, options?: RenderOptions): Promise<CachedImage>;
+}
+
+export type RenderKind = 'card' | 'asset' | 'requestor-logo';
+
+export interface RenderOptions {
+  /** Aborts when this caller has gone. */
+  signal?: AbortSignal;
+  /** Label for the render duration metric. */
+  kind?: RenderKind;
+}
+
+export interface RenderedImageCacheOptions {
+  cache: TieredCache;
+  queue: RenderQueue;
+  /** Called with the seconds each render (queue wait excluded) took. */
+  onRendered?: (kind: RenderKind, seconds: number) => void;
+}
+
+interface SharedRender {
+  controller: AbortController;
+  callers: number;
+}
+
+export function createRenderedImageCache(options: RenderedImageCacheOptions): RenderedImageCache {
+  const { cache, queue, onRendered } = options;
+  const shared = new Map<string, SharedRender>();
+
+  function join(key: string): SharedRender {
+    let entry = shared.get(key);
+    if (!entry || entry.controller.signal.aborted) {
+      entry = { controller: new AbortController(), callers: 0 };
+      shared.set(key, entry);
+    }
+    entry.callers += 1;
+    return entry;
+  }
+
+  function leave(key: string, entry: SharedRender, abandoned: boolean): void {
+    entry.callers -= 1;
+    if (entry.callers > 0) return;
+    if (abandoned) entry.controller.abort(new DOMException('Every requester has gone', 'AbortError'));
+    if (shared.get(key) === entry) shared.delete(key);
+  }
+
+  async function attempt(
+    key: string,
+    render: (signal: AbortSignal) => Promise<EncodedImage>,
+    signal: AbortSignal | undefined,
+    kind: RenderKind,
+  ): Promise<CacheEntry> {
+    const entry = join(key);
+    let left = false;
+    const onAbort = () => {
+      left = true;
+      leave(key, entry, true);
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      return await cache.getOrLoad(key, async () => {
+        const image = await queue.run(async (queueSignal) => {
+          const started = performance.now();
+          const result = await render(queueSignal);
+          onRendered?.(kind, (performance.now() - started) / 1000);
+          return result;
+        }, entry.controller.signal);
+        return {
+          bytes: image.bytes,
+          meta: {
+            contentType: image.contentType,
+            etag: etagForKey(key),
+            width: String(image.width),
+            height: String(image.height),
+          },
+        };
+      }, { signal });
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+      if (!left) leave(key, entry, false);
+    }
+  }
+
+  return {
+    async getOrRender(key, render, options = {}) {
+      const { signal, kind = 'card' } = options;
+      let entry: CacheEntry;
+      try {
+        entry = await attempt(key, render, signal, kind);
+      } catch (error) {
+        // Joined a render that its other requesters abandoned just before: run our own once.
+        if (!isAbort(error) || signal?.aborted) throw error;
+        entry = await attempt(key, render, signal, kind);
+      }
+      return toCachedImage(key, entry);
+    },
+  };
+}
+
+function toCachedImage(key: string, entry: CacheEntry): CachedImage {
+  return {
+    bytes: entry.bytes,
+    contentType: entry.meta.contentType ?? 'application/octet-stream',
+    etag: entry.meta.etag ?? etagForKey(key),
+    width: Number(entry.meta.width),
+    height: Number(entry.meta.height),
+  };
+}
+
+export function isAbort(error: unknown): boolean {
+  return error instanceof Error && (error.name === 'AbortError' || error.name === 'TimeoutError');
+}

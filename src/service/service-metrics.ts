@@ -1,0 +1,158 @@
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { CacheStats } from '../cache/cache-types.ts';
+import type { UpstreamStats } from '../upstream/http-asset-source.ts';
+
+
+export interface ServiceMetricsSources {
+  cacheStats: () => CacheStats;
+  upstreamStats?: () => UpstreamStats;
+  renderQueue: { waiting(): number; running(): number };
+}
+
+export interface ServiceMetrics {
+  registry: Registry;
+  observeRequest(method: string, route: string, status: number, seconds: number): void;
+  observeRender(kind: 'card' | 'asset' | 'requestor-logo', seconds: number): void;
+}
+
+/** A registry of its own per app (never prom-client's global one), so apps and tests do not share counters. */
+export function createServiceMetrics(sources: ServiceMetricsSources): ServiceMetrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+
+  const requestDuration = new Histogram({
+    name: 'card_art_http_request_duration_seconds',
+    help: 'HTTP request duration by method, route pattern and status',
+    labelNames: ['method', 'route', 'status'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [registry],
+  });
+  const renderDuration = new Histogram({
+    name: 'card_art_render_duration_seconds',
+    help: 'Time spent rendering an image (queue wait excluded)',
+    labelNames: ['kind'] as const,
+    buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [registry],
+  });
+
+  new Counter({
+    name: 'card_art_cache_hits_total',
+    help: 'Cache hits per tier',
+    labelNames: ['tier'] as const,
+    registers: [registry],
+    collect() {
+      const stats = sources.cacheStats();
+      this.reset();
+      this.inc({ tier: 'memory' }, stats.memory.hits);
+      this.inc({ tier: 'persistent' }, stats.persistent.hits);
+    },
+  });
+  new Counter({
+    name: 'card_art_cache_misses_total',
+    help: 'Cache misses per tier',
+    labelNames: ['tier'] as const,
+    registers: [registry],
+    collect() {
+      const stats = sources.cacheStats();
+      this.reset();
+      this.inc({ tier: 'memory' }, stats.memory.misses);
+      this.inc({ tier: 'persistent' }, stats.persistent.misses);
+    },
+  });
+  new Counter({
+    name: 'card_art_cache_errors_total',
+    help: 'Cache tier errors (each one degraded to the next tier)',
+    labelNames: ['tier'] as const,
+    registers: [registry],
+    collect() {
+      const stats = sources.cacheStats();
+      this.reset();
+      this.inc({ tier: 'memory' }, stats.memory.errors);
+      this.inc({ tier: 'persistent' }, stats.persistent.errors);
+    },
+  });
+  new Counter({
+    name: 'card_art_cache_loads_total',
+    help: 'Cache misses that ran their loader (upstream fetch or render), by outcome',
+    labelNames: ['outcome'] as const,
+    registers: [registry],
+    collect() {
+      const stats = sources.cacheStats();
+      this.reset();
+      this.inc({ outcome: 'success' }, Math.max(0, stats.loads - stats.loadFailures));
+      this.inc({ outcome: 'failure' }, stats.loadFailures);
+    },
+  });
+  new Counter({
+    name: 'card_art_cache_coalesced_waits_total',
+    help: 'Requests that waited for an identical in-flight load instead of starting their own',
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(sources.cacheStats().coalescedWaits);
+    },
+  });
+  new Gauge({
+    name: 'card_art_memory_cache_bytes',
+    help: 'Bytes held by the in-process cache',
+    registers: [registry],
+    collect() {
+      this.set(sources.cacheStats().memoryBytes);
+    },
+  });
+  new Counter({
+    name: 'card_art_upstream_calls_total',
+    help: 'Upstream calls per operation (retries not included)',
+    labelNames: ['operation'] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [operation, value] of Object.entries(sources.upstreamStats?.().calls ?? {})) this.inc({ operation }, value);
+    },
+  });
+  new Counter({
+    name: 'card_art_upstream_errors_total',
+    help: 'Failed upstream calls per final error code',
+    labelNames: ['code'] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [code, value] of Object.entries(sources.upstreamStats?.().errors ?? {})) this.inc({ code }, value);
+    },
+  });
+  new Counter({
+    name: 'card_art_upstream_retries_total',
+    help: 'Extra upstream attempts after a retryable failure',
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(sources.upstreamStats?.().retries ?? 0);
+    },
+  });
+  new Gauge({
+    name: 'card_art_render_queue_length',
+    help: 'Renders waiting for a slot',
+    registers: [registry],
+    collect() {
+      this.set(sources.renderQueue.waiting());
+    },
+  });
+  new Gauge({
+    name: 'card_art_renders_in_progress',
+    help: 'Renders running now',
+    registers: [registry],
+    collect() {
+      this.set(sources.renderQueue.running());
+    },
+  });
+
+  return {
+    registry,
+    observeRequest(method, route, status, seconds) {
+      requestDuration.observe({ method, route, status: String(status) }, seconds);
+    },
+    observeRender(kind, seconds) {
+      renderDuration.observe({ kind }, seconds);
+    },
+  };
+}

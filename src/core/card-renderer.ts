@@ -1,0 +1,185 @@
+/** The card renderer: load → layout → rasterize → compose → encode (DESIGN §2). Knows nothing of HTTP or caches. */
+import { createHash } from 'node:crypto';
+import { CardArtError } from '../errors.ts';
+import { ASSET_ID_PATTERN } from '../simulator/asset-folder.ts';
+import type { AssetMedia, OutputFormat, ProductConfig, Rasterizer, RasterImage } from './asset-media.ts';
+import {
+  ALLOWED_WIDTHS,
+  CARD_HEIGHT,
+  CARD_WIDTH,
+  CONTENT_TYPES,
+  type CardArtRequest,
+  type EncodedImage,
+  type MediaLoader,
+} from './card-render-types.ts';
+import { type CardLayer, composeLayers, extractRegion } from './compose-card.ts';
+import { encodeImage } from './encode-image.ts';
+import { computeCardLayout, coverRect, fitInside, type Rect, type Size } from './layout.ts';
+import { parseCardText, parseProductConfig } from './product-config.ts';
+import { renderTextOverlay } from './text-overlay.ts';
+
+/** Part of every render cache key: bump when the pixels of a rendered card change (layout, font, encoder settings). */
+export const RENDER_VERSION = '1';
+/** Text colour when foregroundColor is absent: MDES always sends one, and black is its most common value. */
+export const DEFAULT_FOREGROUND_COLOR = '000000';
+/** 16 Mpx (64 MB RGBA): a cover-sized background beyond this means an absurd aspect ratio, not a card. */
+export const MAX_COVER_PIXELS = 16_000_000;
+/** Single assets are rendered at most 1536 wide (the card width) and 4096 tall. */
+export const MAX_ASSET_WIDTH = CARD_WIDTH;
+export const MAX_ASSET_HEIGHT = 4096;
+
+const CARD_SIZE: Size = { width: CARD_WIDTH, height: CARD_HEIGHT };
+
+export interface CardRenderer {
+  renderCard(request: CardArtRequest, signal?: AbortSignal): Promise<EncodedImage>;
+  /** One asset as a raster, natural aspect; width defaults to the natural width capped at 1536. */
+  renderAsset(assetId: string, width: number | undefined, format: OutputFormat, signal?: AbortSignal): Promise<EncodedImage>;
+}
+
+/** Exactly what determines a card's pixels, with everything that cannot change them removed. */
+interface CardPlan {
+  combinedId?: string;
+  backgroundId?: string;
+  issuerId?: string;
+  coBrandId?: string;
+  brandId?: string;
+  text?: string;
+  color?: string;
+}
+
+/**
+ * Normalizes a request into a plan. The combined image, when sent, wins over the component IDs (DESIGN §2.8).
+ * Co-brand: MDES sends coBrandLogoAssetId "only when isCoBranded", so the logo is drawn when an ID is present
+ * unless isCoBranded is explicitly false (an absent flag does not hide a logo MDES chose to send).
+ */
+export function planCard(productConfig: ProductConfig, text: string | undefined): CardPlan {
+  const plan: CardPlan = {};
+  if (productConfig.cardBackgroundCombinedAssetId) {
+    plan.combinedId = productConfig.cardBackgroundCombinedAssetId;
+  } else {
+    plan.backgroundId = productConfig.cardBackgroundAssetId;
+    plan.issuerId = productConfig.issuerLogoAssetId;
+    plan.brandId = productConfig.brandLogoAssetId;
+    const coBranded = productConfig.isCoBranded !== false && productConfig.isCoBranded !== 'false';
+    if (coBranded) plan.coBrandId = productConfig.coBrandLogoAssetId;
+  }
+  if (text) {
+    plan.text = text;
+    plan.color = productConfig.foregroundColor ?? DEFAULT_FOREGROUND_COLOR;
+  }
+  for (const key of Object.keys(plan) as (keyof CardPlan)[]) if (plan[key] === undefined) delete plan[key];
+  return plan;
+}
+
+/** SHA-256 (hex) of RENDER_VERSION + the normalized plan + width + format; equal keys mean identical pixels. */
+export function renderCacheKey(request: CardArtRequest): string {
+  const plan = planCard(parseProductConfig(request.productConfig), parseCardText(request.text));
+  const ordered = Object.keys(plan).sort().map((key) => [key, plan[key as keyof CardPlan]]);
+  return sha256(JSON.stringify([RENDER_VERSION, 'card', ordered, request.width, request.format]));
+}
+
+/** Key of one asset rendered by renderAsset (width undefined = natural). */
+export function assetRenderCacheKey(assetId: string, width: number | undefined, format: OutputFormat): string {
+  return sha256(JSON.stringify([RENDER_VERSION, 'asset', assetId, width ?? null, format]));
+}
+
+export function createCardRenderer(deps: { loadMedia: MediaLoader; rasterizer: Rasterizer }): CardRenderer {
+  const { loadMedia, rasterizer } = deps;
+
+  async function load(assetId: string | undefined, signal?: AbortSignal): Promise<AssetMedia | undefined> {
+    return assetId === undefined ? undefined : loadMedia(assetId, signal);
+  }
+
+  async function rasterizeCover(media: AssetMedia): Promise<RasterImage> {
+    const cover = coverRect(media, CARD_SIZE);
+    if (cover.width * cover.height > MAX_COVER_PIXELS) {
+      throw new CardArtError(422, 'UNSUPPORTED_ASPECT_RATIO', `background aspect ratio ${media.width}:${media.height} is too far from a card's`);
+    }
+    const covered = await rasterizer.rasterize(media, { width: cover.width, height: cover.height });
+    assertSize(covered, cover);
+    return extractRegion(covered, { ...cover, width: CARD_WIDTH, height: CARD_HEIGHT });
+  }
+
+  async function rasterizeLogo(media: AssetMedia | undefined, rect: Rect | undefined): Promise<CardLayer | undefined> {
+    if (!media || !rect) return undefined;
+    const image = await rasterizer.rasterize(media, { width: rect.width, height: rect.height });
+    assertSize(image, rect);
+    return { image, left: rect.left, top: rect.top };
+  }
+
+  return {
+    async renderCard(request, signal) {
+      const width = validateCardWidth(request.width);
+      const format = validateFormat(request.format);
+      const plan = planCard(parseProductConfig(request.productConfig), parseCardText(request.text));
+      signal?.throwIfAborted();
+
+      const [background, issuer, coBrand, brand] = await Promise.all([
+        load(plan.combinedId ?? plan.backgroundId, signal),
+        load(plan.issuerId, signal),
+        load(plan.coBrandId, signal),
+        load(plan.brandId, signal),
+      ]);
+      signal?.throwIfAborted();
+      if (!background) throw new CardArtError(400, 'MISSING_BACKGROUND', 'no background asset');
+
+      const layout = computeCardLayout({ issuer, coBrand, brand });
+      const [base, ...logos] = await Promise.all([
+        rasterizeCover(background),
+        rasterizeLogo(issuer, layout.issuer),
+        rasterizeLogo(coBrand, layout.coBrand),
+        rasterizeLogo(brand, layout.brand),
+      ]);
+      signal?.throwIfAborted();
+
+      const layers = logos.filter((layer): layer is CardLayer => layer !== undefined);
+      if (plan.text !== undefined) {
+        const area = layout.textArea;
+        const overlay = renderTextOverlay(plan.text, plan.color ?? DEFAULT_FOREGROUND_COLOR, area);
+        layers.push({ image: overlay, left: area.left, top: area.top });
+      }
+      const card = await composeLayers(base!, layers);
+      signal?.throwIfAborted();
+      return encodeImage(card, format, width);
+    },
+
+    async renderAsset(assetId, width, format, signal) {
+      if (!ASSET_ID_PATTERN.test(assetId)) throw new CardArtError(400, 'INVALID_ASSET_ID', `asset ID must match ${ASSET_ID_PATTERN.source}`);
+      if (width !== undefined && !(Number.isInteger(width) && width >= 1 && width <= MAX_ASSET_WIDTH)) {
+        throw new CardArtError(400, 'INVALID_WIDTH', `width must be an integer from 1 to ${MAX_ASSET_WIDTH}`);
+      }
+      validateFormat(format);
+      const media = await loadMedia(assetId, signal);
+      signal?.throwIfAborted();
+      const targetWidth = width ?? Math.min(MAX_ASSET_WIDTH, Math.max(1, Math.round(media.width)));
+      const size = fitInside(media, { width: targetWidth, height: MAX_ASSET_HEIGHT });
+      const image = await rasterizer.rasterize(media, size);
+      assertSize(image, size);
+      signal?.throwIfAborted();
+      return encodeImage(image, format);
+    },
+  };
+}
+
+function validateCardWidth(width: number): number {
+  if (!(ALLOWED_WIDTHS as readonly number[]).includes(width)) {
+    throw new CardArtError(400, 'INVALID_WIDTH', `width must be one of ${ALLOWED_WIDTHS.join(', ')}`);
+  }
+  return width;
+}
+
+function validateFormat(format: OutputFormat): OutputFormat {
+  if (!Object.hasOwn(CONTENT_TYPES, format)) throw new CardArtError(400, 'INVALID_FORMAT', 'format must be png, webp or avif');
+  return format;
+}
+
+/** A rasterizer that returns another size would misplace everything after it; fail loudly instead. */
+function assertSize(image: RasterImage, size: Size): void {
+  if (image.width !== size.width || image.height !== size.height || image.data.length !== size.width * size.height * 4) {
+    throw new CardArtError(500, 'RASTERIZE_SIZE_MISMATCH', `rasterizer returned ${image.width}x${image.height}, asked ${size.width}x${size.height}`);
+  }
+}
+
+function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}

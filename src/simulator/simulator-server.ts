@@ -1,0 +1,260 @@
+import { randomUUID } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { ASSET_ID_PATTERN, readAssetBodyText } from './asset-folder.ts';
+import { createFaultInjector, TOKEN_REQUESTORS_TARGET, type Fault, type FaultInjector } from './fault-injector.ts';
+import { gatewayErrorBody, mdesErrorBody } from './mdes-error-bodies.ts';
+import { createOAuthVerifier } from './oauth-verifier.ts';
+
+export type { Fault, FaultInjector } from './fault-injector.ts';
+
+/** The simulator's base path, so a base URL looks like the real `https://…/mdes`. */
+export const SIMULATOR_BASE_PATH = '/mdes';
+export const SIMULATOR_PATHS = {
+  assetPath: '/assets/static/1/0/asset',
+  tokenConnectPath: '/connect/1/0',
+  requestorAssetPath: '/issuer-assets/1/0/asset/tokenrequestor',
+} as const;
+/** getEligibleTokenRequestors bodies are tiny (25 ranges at most). */
+const MAX_REQUEST_BODY_BYTES = 64 * 1024;
+const MAX_ACCOUNT_RANGES = 25;
+
+export interface RunningSimulator {
+  /** e.g. `http://127.0.0.1:PORT/mdes` */
+  baseUrl: string;
+  /** Requests seen per route ('asset', 'tokenRequestors', 'requestorAsset', 'other') and per ID ('asset:<id>', 'requestorAsset:<id>'). */
+  counts(): Record<string, number>;
+  resetCounts(): void;
+  faults: FaultInjector;
+  close(): Promise<void>;
+}
+
+export interface SimulatorOptions {
+  assetDir: string;
+  port?: number;
+  host?: string;
+  /** Public key: verify the OAuth1 signature when given; otherwise only check the header is well-formed. */
+  verifyKeyPem?: string;
+  /** Route paths under the base URL; the MDES sandbox defaults otherwise. */
+  paths?: Partial<typeof SIMULATOR_PATHS>;
+}
+
+type Route = { name: 'asset' | 'requestorAsset'; assetId: string } | { name: 'tokenRequestors' } | { name: 'other' };
+
+/** An embedded MDES that speaks the real HTTP API over a folder of assets (DESIGN §4). */
+export async function startSimulator(opts: SimulatorOptions): Promise<RunningSimulator> {
+  const paths = { ...SIMULATOR_PATHS, ...opts.paths };
+  const verifyAuth = createOAuthVerifier(opts.verifyKeyPem);
+  const faults = createFaultInjector();
+  let counts: Record<string, number> = {};
+  const count = (key: string) => {
+    counts[key] = (counts[key] ?? 0) + 1;
+  };
+  let port = 0;
+  const host = opts.host ?? '127.0.0.1';
+  const publicHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+
+  function routeOf(method: string, pathname: string): Route {
+    const prefix = SIMULATOR_BASE_PATH;
+    const assetMatch = (routePath: string) => {
+      const start = `${prefix}${routePath}/`;
+      if (method !== 'GET' || !pathname.startsWith(start)) return undefined;
+      const id = decodeURIComponent(pathname.slice(start.length));
+      return ASSET_ID_PATTERN.test(id) ? id : undefined;
+    };
+    const assetId = assetMatch(paths.assetPath);
+    if (assetId !== undefined) return { name: 'asset', assetId };
+    const requestorAssetId = assetMatch(paths.requestorAssetPath);
+    if (requestorAssetId !== undefined) return { name: 'requestorAsset', assetId: requestorAssetId };
+    if (method === 'POST' && pathname === `${prefix}${paths.tokenConnectPath}/getEligibleTokenRequestors`) {
+      return { name: 'tokenRequestors' };
+    }
+    return { name: 'other' };
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const method = req.method ?? 'GET';
+    const pathname = new URL(req.url ?? '/', 'http://simulator').pathname;
+    const route = routeOf(method, pathname);
+    count(route.name);
+    if (route.name === 'asset' || route.name === 'requestorAsset') count(`${route.name}:${route.assetId}`);
+    const body = await readRequestBody(req);
+    if (body === undefined) return send(res, 413, mdesErrorBody('REQUEST_TOO_LARGE', 'Request body too large'));
+    if (route.name === 'other') return send(res, 404, mdesErrorBody('NOT_FOUND', 'No such resource'));
+
+    const auth = verifyAuth({
+      authorization: req.headers.authorization,
+      method,
+      url: `http://${req.headers.host ?? `${publicHost}:${port}`}${req.url ?? '/'}`,
+      body,
+    });
+    if (!auth.ok) return send(res, 401, gatewayErrorBody('AUTHENTICATION_FAILED', auth.reason));
+
+    const fault = faults.take(route.name === 'tokenRequestors' ? TOKEN_REQUESTORS_TARGET : route.assetId);
+    if (fault?.kind === 'latency') {
+      if (!(await waitUnlessClosed(req, fault.ms))) return;
+    } else if (fault && (await applyResponseFault(fault, req, res))) {
+      return;
+    }
+
+    const answer =
+      route.name === 'tokenRequestors' ? await tokenRequestorsAnswer(opts.assetDir, body) : await assetAnswer(opts.assetDir, route.assetId);
+    if (answer.status === 200 && fault?.kind === 'invalid-json') return send(res, 200, answer.body.slice(0, Math.max(1, answer.body.length - 2)) + '<oops');
+    if (answer.status === 200 && fault?.kind === 'invalid-base64') return send(res, 200, withInvalidBase64(answer.body));
+    if (answer.status === 200 && fault?.kind === 'truncate') return sendTruncated(res, answer.body);
+    return send(res, answer.status, answer.body);
+  }
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch(() => {
+      if (!res.headersSent) send(res, 500, mdesErrorBody('INTERNAL_ERROR', 'Simulator failure', true));
+      else res.destroy();
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 0, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  port = (server.address() as AddressInfo).port;
+
+  return {
+    baseUrl: `http://${publicHost}:${port}${SIMULATOR_BASE_PATH}`,
+    counts: () => ({ ...counts }),
+    resetCounts: () => {
+      counts = {};
+    },
+    faults,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+/** Handles the faults that replace the response; returns true when the response is done. */
+async function applyResponseFault(fault: Fault, req: IncomingMessage, res: ServerResponse): Promise<boolean> {
+  switch (fault.kind) {
+    case 'status':
+      send(
+        res,
+        fault.status,
+        fault.body === undefined
+          ? mdesErrorBody(fault.status >= 500 ? 'SERVICE_UNAVAILABLE' : 'INVALID_REQUEST', `Injected ${fault.status}`, fault.status >= 500)
+          : typeof fault.body === 'string'
+            ? fault.body
+            : JSON.stringify(fault.body),
+      );
+      return true;
+    case '429':
+      res.setHeader('Retry-After', String(fault.retryAfterSeconds));
+      send(res, 429, gatewayErrorBody('RATE_LIMIT_EXCEEDED', 'Too many requests'));
+      return true;
+    case 'reset':
+      req.socket.destroy();
+      return true;
+    default:
+      return false;
+  }
+}
+
+async function assetAnswer(assetDir: string, assetId: string): Promise<{ status: number; body: string }> {
+  const body = await readAssetBodyText(assetDir, assetId);
+  if (body === undefined) return { status: 404, body: mdesErrorBody('ASSET_NOT_FOUND', `Asset ${assetId} not found`) };
+  return { status: 200, body };
+}
+
+/** getEligibleTokenRequestors: requestors whose enabledAccountRanges prefix-match a requested range (all when absent). */
+async function tokenRequestorsAnswer(assetDir: string, requestBody: string): Promise<{ status: number; body: string }> {
+  let ranges: unknown;
+  try {
+    ranges = (JSON.parse(requestBody) as { accountRanges?: unknown }).accountRanges;
+  } catch {
+    return { status: 400, body: mdesErrorBody('INVALID_JSON', 'Request body is not valid JSON') };
+  }
+  if (
+    !Array.isArray(ranges) ||
+    ranges.length < 1 ||
+    ranges.length > MAX_ACCOUNT_RANGES ||
+    !ranges.every((range) => typeof range === 'string' && /^[0-9]{9,19}$/.test(range))
+  ) {
+    return { status: 400, body: mdesErrorBody('INVALID_FIELD_VALUE', 'accountRanges must hold 1-25 numeric strings of 9-19 digits') };
+  }
+  let text: string;
+  try {
+    text = await readFile(path.join(assetDir, 'token-requestors.json'), 'utf8');
+  } catch {
+    return { status: 200, body: JSON.stringify({ responseId: randomUUID(), tokenRequestors: [] }) };
+  }
+  let parsed: { responseId?: unknown; tokenRequestors?: unknown };
+  try {
+    parsed = JSON.parse(text) as typeof parsed;
+  } catch {
+    return { status: 200, body: text };
+  }
+  if (!Array.isArray(parsed.tokenRequestors)) return { status: 200, body: text };
+  const requested = ranges as string[];
+  const tokenRequestors = parsed.tokenRequestors.filter((entry: { enabledAccountRanges?: unknown }) => {
+    const enabled = entry?.enabledAccountRanges;
+    if (!Array.isArray(enabled)) return true;
+    return enabled.some(
+      (range) => typeof range === 'string' && requested.some((wanted) => wanted.startsWith(range) || range.startsWith(wanted)),
+    );
+  });
+  return { status: 200, body: JSON.stringify({ ...parsed, responseId: parsed.responseId ?? randomUUID(), tokenRequestors }) };
+}
+
+function withInvalidBase64(bodyText: string): string {
+  try {
+    const body = JSON.parse(bodyText) as { mediaContents?: Array<{ data?: string }> };
+    if (!Array.isArray(body.mediaContents)) return bodyText;
+    for (const entry of body.mediaContents) entry.data = '%%% not base64 %%%';
+    return JSON.stringify(body);
+  } catch {
+    return bodyText;
+  }
+}
+
+function send(res: ServerResponse, status: number, body: string): void {
+  res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) });
+  res.end(body);
+}
+
+/** Promises the whole body, sends half of it, then drops the connection. */
+function sendTruncated(res: ServerResponse, body: string): void {
+  const bytes = Buffer.from(body);
+  res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': bytes.length });
+  res.write(bytes.subarray(0, Math.floor(bytes.length / 2)), () => res.socket?.destroy());
+}
+
+/** The request body as text, or undefined when it passes the bound. */
+async function readRequestBody(req: IncomingMessage): Promise<string | undefined> {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    total += chunk.length;
+    if (total > MAX_REQUEST_BODY_BYTES) return undefined;
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** Waits `ms`, ending early (false) when the client hangs up first. */
+function waitUnlessClosed(req: IncomingMessage, ms: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const onClose = () => {
+      clearTimeout(timer);
+      resolve(false);
+    };
+    const timer = setTimeout(() => {
+      req.socket.off('close', onClose);
+      resolve(true);
+    }, ms);
+    req.socket.once('close', onClose);
+  });
+}

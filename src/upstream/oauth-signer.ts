@@ -1,0 +1,107 @@
+import { createPrivateKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import OAuth from 'mastercard-oauth1-signer';
+import forge from 'node-forge';
+import { CardArtError } from '../errors.ts';
+
+/** Builds the OAuth 1.0a `Authorization` header Mastercard APIs expect (RSA-SHA256 with body hash). */
+export interface RequestSigner {
+  authorizationHeader(url: string, method: string, body: string | undefined): string;
+}
+
+/** A signing key file is a few KB; anything far larger is not a key. */
+const MAX_KEY_FILE_BYTES = 1024 * 1024;
+export const SIMULATOR_CONSUMER_KEY = 'card-art-embedded-simulator';
+
+/**
+ * Reads the MDES signing key as an unencrypted PKCS#8 PEM: from a PKCS#12 (.p12, via node-forge) or a PEM
+ * file (encrypted PEM needs the password). Error messages name the variables, never the password or key.
+ */
+export function loadSigningKey(path: string, password?: string): string {
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(path);
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code ?? 'unreadable';
+    throw new CardArtError(500, 'CONFIG_INVALID', `MDES_SIGNING_KEY: cannot read the key file at ${path} (${reason})`);
+  }
+  if (bytes.length > MAX_KEY_FILE_BYTES) {
+    throw new CardArtError(500, 'CONFIG_INVALID', `MDES_SIGNING_KEY: ${path} is too large to be a signing key`);
+  }
+  const text = bytes.toString('latin1');
+  const pem = text.includes('-----BEGIN') ? pemKeyToPkcs8(text, password, path) : pkcs12KeyToPkcs8(bytes, password, path);
+  assertRsaPrivateKey(pem, path);
+  return pem;
+}
+
+/** A signer for the given consumer key; the key is checked once here so a bad key fails at start. */
+export function createOAuthSigner(opts: { consumerKey: string; signingKeyPem: string }): RequestSigner {
+  const { consumerKey, signingKeyPem } = opts;
+  if (!consumerKey) throw new CardArtError(500, 'CONFIG_INVALID', 'MDES_CONSUMER_KEY is empty');
+  assertRsaPrivateKey(signingKeyPem, 'the given PEM');
+  return {
+    authorizationHeader(url, method, body) {
+      return OAuth.getAuthorizationHeader(url, method, body ?? null, consumerKey, signingKeyPem);
+    },
+  };
+}
+
+/**
+ * For the embedded simulator: a fresh RSA key pair made at start, so the real signing path always runs
+ * and the simulator can verify every request with the public key.
+ */
+export function createEphemeralSimulatorSigner(): { signer: RequestSigner; publicKeyPem: string } {
+  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const signingKeyPem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+  const publicKeyPem = publicKey.export({ type: 'spki', format: 'pem' }).toString();
+  return { signer: createOAuthSigner({ consumerKey: SIMULATOR_CONSUMER_KEY, signingKeyPem }), publicKeyPem };
+}
+
+function pemKeyToPkcs8(text: string, password: string | undefined, path: string): string {
+  let key: KeyObject;
+  try {
+    key = createPrivateKey({ key: text, format: 'pem', ...(password ? { passphrase: password } : {}) });
+  } catch {
+    const hint = text.includes('ENCRYPTED')
+      ? 'check MDES_SIGNING_KEY_PASSWORD (the PEM is encrypted)'
+      : 'it holds no readable private key';
+    throw new CardArtError(500, 'CONFIG_INVALID', `MDES_SIGNING_KEY: cannot load the PEM key at ${path}; ${hint}`);
+  }
+  return key.export({ type: 'pkcs8', format: 'pem' }).toString();
+}
+
+function pkcs12KeyToPkcs8(bytes: Buffer, password: string | undefined, path: string): string {
+  let p12: forge.pkcs12.Pkcs12Pfx;
+  try {
+    const asn1 = forge.asn1.fromDer(forge.util.createBuffer(bytes.toString('binary')));
+    p12 = forge.pkcs12.pkcs12FromAsn1(asn1, password ?? '');
+  } catch {
+    // forge's message is generic; the cause is dropped on purpose so no key material can ride along.
+    throw new CardArtError(
+      500,
+      'CONFIG_INVALID',
+      `MDES_SIGNING_KEY: cannot open the PKCS#12 file at ${path}; check MDES_SIGNING_KEY_PASSWORD`,
+    );
+  }
+  for (const bagType of [forge.pki.oids.pkcs8ShroudedKeyBag, forge.pki.oids.keyBag]) {
+    const bags = p12.getBags({ bagType: bagType! })[bagType!] ?? [];
+    const key = bags.find((bag) => bag.key)?.key;
+    if (key) {
+      const rsaPem = forge.pki.privateKeyToPem(key);
+      return createPrivateKey(rsaPem).export({ type: 'pkcs8', format: 'pem' }).toString();
+    }
+  }
+  throw new CardArtError(500, 'CONFIG_INVALID', `MDES_SIGNING_KEY: the PKCS#12 file at ${path} holds no private key`);
+}
+
+function assertRsaPrivateKey(pem: string, where: string): void {
+  let key: KeyObject;
+  try {
+    key = createPrivateKey(pem);
+  } catch {
+    throw new CardArtError(500, 'CONFIG_INVALID', `MDES_SIGNING_KEY: ${where} is not a readable private key`);
+  }
+  if (key.asymmetricKeyType !== 'rsa') {
+    throw new CardArtError(500, 'CONFIG_INVALID', `MDES_SIGNING_KEY: ${where} is not an RSA key (OAuth1 RSA-SHA256 needs one)`);
+  }
+}

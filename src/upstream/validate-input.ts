@@ -1,0 +1,27 @@
+import { CardArtError } from '../errors.ts';
+import { ASSET_ID_PATTERN } from '../simulator/asset-folder.ts';
+
+/** Token Connect accepts at most 25 account ranges per getEligibleTokenRequestors call. */
+export const MAX_ACCOUNT_RANGES = 25;
+const ACCOUNT_RANGE_PATTERN = /^[0-9]{9,19}$/;
+
+/** Returns the asset ID when it matches ^[A-Za-z0-9_-]{1,64}$; anything else is a 400 before any I/O. */
+export function assertAssetId(id: unknown): string {
+  if (typeof id !== 'string' || !ASSET_ID_PATTERN.test(id)) {
+    throw new CardArtError(400, 'INVALID_ASSET_ID', 'asset ID must be 1-64 characters of A-Z, a-z, 0-9, "_" or "-"');
+  }
+  return id;
+}
+
+/** Returns 1..25 account ranges, each a numeric string of 9..19 digits. */
+export function assertAccountRanges(ranges: unknown): string[] {
+  if (!Array.isArray(ranges) || ranges.length < 1 || ranges.length > MAX_ACCOUNT_RANGES) {
+    throw new CardArtError(400, 'INVALID_ACCOUNT_RANGES', `accountRanges must list 1 to ${MAX_ACCOUNT_RANGES} account ranges`);
+  }
+  for (const range of ranges) {
+    if (typeof range !== 'string' || !ACCOUNT_RANGE_PATTERN.test(range)) {
+      throw new CardArtError(400, 'INVALID_ACCOUNT_RANGES', 'each account range must be a string of 9 to 19 digits');
+    }
+  }
+  return [...(ranges as string[])];
+}

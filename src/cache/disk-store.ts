@@ -1,0 +1,142 @@
+/**
+ * The embedded persistent tier: one file per entry under the cache dir, through Keyv.
+ * File names are sha256(key) (sharded by its first two hex digits), so no key can name a path outside
+ * the folder. Writes go to a temp file in the same folder, are fsynced, then renamed over the target,
+ * so a reader sees the old file, the new file or none — never half a file.
+ */
+import { randomUUID, createHash } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import { access, constants, mkdir, open, readdir, rename, rm, unlink } from 'node:fs/promises';
+import path from 'node:path';
+import type { CacheStore } from './cache-types.ts';
+import { maxFrameBytes } from './entry-frame.ts';
+import { FramedEntryAdapter, type BlobAdapter } from './framed-entry-adapter.ts';
+import { createKeyvCacheStore } from './keyv-cache-store.ts';
+
+/** 32 MiB: well above a 1536×969 PNG or a multi-entry PDF asset, far below memory trouble. */
+export const DEFAULT_MAX_ENTRY_BYTES = 32 * 1024 * 1024;
+/** 10 s: a local disk answers in milliseconds; this only catches a hung network mount. */
+export const DEFAULT_DISK_OPERATION_TIMEOUT_MS = 10_000;
+
+export interface DiskStoreOptions {
+  maxEntryBytes?: number;
+  operationTimeoutMs?: number;
+  /** fsync each file before the rename (default true); off only for throwaway caches. */
+  fsync?: boolean;
+}
+
+/** Files of byte blobs named by the hash of their key; a keyv-shaped adapter without any JSON. */
+export class DiskBlobAdapter extends EventEmitter implements BlobAdapter {
+  readonly dir: string;
+  readonly opts: { dir: string; maxBlobBytes: number; fsync: boolean };
+  #shardsMade = new Set<string>();
+
+  constructor(dir: string, opts: { maxBlobBytes: number; fsync: boolean }) {
+    super();
+    this.dir = path.resolve(dir);
+    this.opts = { dir: this.dir, ...opts };
+  }
+
+  /** Path of the file holding `key`. */
+  fileFor(key: string): string {
+    const hash = createHash('sha256').update(key, 'utf8').digest('hex');
+    return path.join(this.dir, hash.slice(0, 2), `${hash}.bin`);
+  }
+
+  async get(key: string): Promise<Buffer | undefined> {
+    let handle;
+    try {
+      handle = await open(this.fileFor(key), 'r');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw error;
+    }
+    try {
+      // Read at most one byte past the bound: an oversized file then fails its checksum like any corruption.
+      const limit = this.opts.maxBlobBytes + 1;
+      const { size } = await handle.stat();
+      const buffer = Buffer.allocUnsafe(Math.min(size, limit));
+      let filled = 0;
+      while (filled < buffer.length) {
+        const { bytesRead } = await handle.read(buffer, filled, buffer.length - filled, filled);
+        if (bytesRead === 0) break;
+        filled += bytesRead;
+      }
+      return buffer.subarray(0, filled);
+    } finally {
+      await handle.close();
+    }
+  }
+
+  async set(key: string, value: Buffer): Promise<boolean> {
+    const file = this.fileFor(key);
+    const shard = path.dirname(file);
+    if (!this.#shardsMade.has(shard)) {
+      await mkdir(shard, { recursive: true });
+      this.#shardsMade.add(shard);
+    }
+    const temp = path.join(shard, `.${path.basename(file)}.${process.pid}.${randomUUID()}.tmp`);
+    try {
+      const handle = await open(temp, 'wx');
+      try {
+        await handle.writeFile(value);
+        if (this.opts.fsync) await handle.sync();
+      } finally {
+        await handle.close();
+      }
+      await rename(temp, file);
+    } catch (error) {
+      await unlink(temp).catch(() => {});
+      // The shard folder may have been removed under us (clear, manual cleanup): recreate next time.
+      this.#shardsMade.delete(shard);
+      throw error;
+    }
+    return true;
+  }
+
+  async delete(key: string): Promise<boolean> {
+    try {
+      await unlink(this.fileFor(key));
+      return true;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
+      throw error;
+    }
+  }
+
+  /** Removes the shard folders this adapter writes, nothing else in the directory. */
+  async clear(): Promise<void> {
+    let names: string[];
+    try {
+      names = await readdir(this.dir);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+      throw error;
+    }
+    await Promise.all(
+      names.filter((name) => /^[0-9a-f]{2}$/.test(name)).map((name) => rm(path.join(this.dir, name), { recursive: true, force: true })),
+    );
+    this.#shardsMade.clear();
+  }
+
+  async disconnect(): Promise<void> {}
+
+  /** The folder exists (created if missing) and is writable. */
+  async ping(): Promise<void> {
+    await mkdir(this.dir, { recursive: true });
+    await access(this.dir, constants.R_OK | constants.W_OK);
+  }
+}
+
+export function createDiskStore(dir: string, opts: DiskStoreOptions = {}): CacheStore & { clear(): Promise<void>; fileFor(key: string): string } {
+  const maxEntryBytes = opts.maxEntryBytes ?? DEFAULT_MAX_ENTRY_BYTES;
+  const blobs = new DiskBlobAdapter(dir, { maxBlobBytes: maxFrameBytes(maxEntryBytes), fsync: opts.fsync ?? true });
+  const store = createKeyvCacheStore({
+    name: 'disk',
+    adapter: new FramedEntryAdapter(blobs, { maxEntryBytes }),
+    operationTimeoutMs: opts.operationTimeoutMs ?? DEFAULT_DISK_OPERATION_TIMEOUT_MS,
+    ping: () => blobs.ping(),
+    close: async () => {},
+  });
+  return { ...store, fileFor: (key) => blobs.fileFor(key) };
+}

@@ -1,0 +1,236 @@
+/**
+ * Memory LRU → persistent store → loader, single flight per key. The store is an optimisation, never a
+ * dependency: its failures are counted, logged at most once per interval, and answered from memory or the
+ * loader; a circuit breaker keeps a dead store from costing every request a timeout.
+ */
+import { CardArtError, isCardArtError } from '../errors.ts';
+import type { CacheEntry, CacheStats, CacheStore, GetOrLoadOptions, TierCounters, TieredCache } from './cache-types.ts';
+import { createCircuitBreaker } from './circuit-breaker.ts';
+import { createMemoryTier } from './memory-tier.ts';
+
+export interface CacheLog {
+  warn(obj: object, msg: string): void;
+}
+
+export interface TieredCacheOptions {
+  memoryBytes: number;
+  store?: CacheStore;
+  log?: CacheLog;
+  /** Consecutive store failures that open the circuit (default 3). */
+  breakerFailureThreshold?: number;
+  /** How long the store is bypassed once the circuit opens (default 5000 ms). */
+  breakerOpenMs?: number;
+  /** At most one store warning per this interval (default 30000 ms); the rest are counted in it. */
+  warnIntervalMs?: number;
+  /** Background store writes allowed at once; more are dropped and counted (default 64). */
+  maxPendingWrites?: number;
+  /** How long close() waits for pending writes (default 5000 ms). */
+  closeTimeoutMs?: number;
+  now?: () => number;
+}
+
+export function createTieredCache(opts: TieredCacheOptions): TieredCache {
+  const now = opts.now ?? Date.now;
+  const store = opts.store;
+  const memory = createMemoryTier({ maxBytes: opts.memoryBytes });
+  const breaker = createCircuitBreaker({
+    failureThreshold: opts.breakerFailureThreshold ?? 3,
+    openMs: opts.breakerOpenMs ?? 5000,
+    now,
+  });
+  const warnIntervalMs = opts.warnIntervalMs ?? 30_000;
+  const maxPendingWrites = opts.maxPendingWrites ?? 64;
+  const inFlight = new Map<string, Promise<CacheEntry>>();
+  const pendingWrites = new Set<Promise<void>>();
+  const memoryCounters: TierCounters = { hits: 0, misses: 0, errors: 0 };
+  const persistentCounters: TierCounters = { hits: 0, misses: 0, errors: 0 };
+  const counters = { loads: 0, loadFailures: 0, coalescedWaits: 0, writeFailures: 0, skipped: 0 };
+  let lastWarnAt: number | undefined;
+  let suppressedWarnings = 0;
+  let closed = false;
+
+  function warnStoreFailure(operation: string, error: unknown): void {
+    const at = now();
+    if (lastWarnAt !== undefined && at - lastWarnAt < warnIntervalMs) {
+      suppressedWarnings += 1;
+      return;
+    }
+    opts.log?.warn(
+      { store: store?.name, operation, err: error, suppressedSinceLastWarning: suppressedWarnings, circuit: breaker.state() },
+      'persistent cache store failed; serving from memory and the loader',
+    );
+    lastWarnAt = at;
+    suppressedWarnings = 0;
+  }
+
+  /** Runs one store call through the breaker; undefined when skipped or failed (the failure is counted). */
+  async function callStore<T>(operation: string, run: (s: CacheStore) => Promise<T>): Promise<{ value: T } | undefined> {
+    if (!store || closed) return undefined;
+    if (!breaker.allow()) {
+      counters.skipped += 1;
+      return undefined;
+    }
+    try {
+      const value = await run(store);
+      breaker.succeeded();
+      return { value };
+    } catch (error) {
+      if (isCardArtError(error) && error.code === 'CACHE_ENTRY_TOO_LARGE') {
+        breaker.succeeded(); // the store answered; this entry just lives in memory only
+        throw error;
+      }
+      breaker.failed();
+      persistentCounters.errors += 1;
+      warnStoreFailure(operation, error);
+      return undefined;
+    }
+  }
+
+  function readMemory(key: string): CacheEntry | undefined {
+    const fromMemory = memory.get(key);
+    if (fromMemory) {
+      memoryCounters.hits += 1;
+      return fromMemory;
+    }
+    memoryCounters.misses += 1;
+    return undefined;
+  }
+
+  async function readStore(key: string): Promise<CacheEntry | undefined> {
+    const result = await callStore('get', (s) => s.get(key));
+    if (!result) return undefined;
+    if (!result.value) {
+      persistentCounters.misses += 1;
+      return undefined;
+    }
+    persistentCounters.hits += 1;
+    memory.set(key, result.value);
+    return result.value;
+  }
+
+  /** Best effort: a write that fails, is skipped by the breaker or is too large is counted, never thrown. */
+  async function writeStore(key: string, entry: CacheEntry): Promise<void> {
+    if (!store || closed) return;
+    try {
+      if (!(await callStore('set', (s) => s.set(key, entry)))) counters.writeFailures += 1;
+    } catch {
+      counters.writeFailures += 1; // CACHE_ENTRY_TOO_LARGE: the entry lives in memory only
+    }
+  }
+
+  function writeInBackground(key: string, entry: CacheEntry): void {
+    if (!store || closed) return;
+    if (pendingWrites.size >= maxPendingWrites) {
+      counters.writeFailures += 1;
+      return;
+    }
+    const write = writeStore(key, entry).finally(() => pendingWrites.delete(write));
+    pendingWrites.add(write);
+  }
+
+  async function loadShared(key: string, load: () => Promise<CacheEntry>): Promise<CacheEntry> {
+    const stored = await readStore(key);
+    if (stored) return stored;
+    counters.loads += 1;
+    let entry: CacheEntry;
+    try {
+      entry = await load();
+    } catch (error) {
+      counters.loadFailures += 1;
+      throw error;
+    }
+    if (!entry || !Buffer.isBuffer(entry.bytes) || typeof entry.meta !== 'object' || entry.meta === null) {
+      counters.loadFailures += 1;
+      throw new CardArtError(500, 'CACHE_LOAD_INVALID', `loader for ${key} returned no cache entry`);
+    }
+    memory.set(key, entry);
+    writeInBackground(key, entry);
+    return entry;
+  }
+
+  return {
+    async get(key) {
+      return readMemory(key) ?? (await readStore(key));
+    },
+
+    async set(key, entry) {
+      memory.set(key, entry);
+      await writeStore(key, entry);
+    },
+
+    async delete(key) {
+      memory.delete(key);
+      await callStore('delete', (s) => s.delete(key));
+    },
+
+    async getOrLoad(key, load, options: GetOrLoadOptions = {}) {
+      options.signal?.throwIfAborted();
+      const cached = readMemory(key);
+      if (cached) return cached;
+      let shared = inFlight.get(key);
+      if (shared) {
+        counters.coalescedWaits += 1;
+      } else {
+        shared = loadShared(key, load).finally(() => inFlight.delete(key));
+        inFlight.set(key, shared);
+      }
+      return options.signal ? untilAborted(shared, options.signal) : shared;
+    },
+
+    stats(): CacheStats {
+      return {
+        memory: { ...memoryCounters },
+        persistent: { ...persistentCounters },
+        loads: counters.loads,
+        loadFailures: counters.loadFailures,
+        coalescedWaits: counters.coalescedWaits,
+        memoryBytes: memory.bytes,
+        memoryEntries: memory.entries,
+        persistentWriteFailures: counters.writeFailures,
+        persistentSkipped: counters.skipped,
+        persistentCorrupt: store?.corruptEntries?.() ?? 0,
+        persistentCircuit: breaker.state(),
+      };
+    },
+
+    async ping() {
+      if (!store) return;
+      try {
+        await store.ping();
+      } catch (error) {
+        if (isCardArtError(error) && error.code === 'CACHE_STORE_UNAVAILABLE') throw error;
+        throw new CardArtError(503, 'CACHE_STORE_UNAVAILABLE', `${store.name} store is not reachable`, { cause: error });
+      }
+    },
+
+    async close() {
+      if (closed) return;
+      const writes = Promise.allSettled([...pendingWrites]);
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([writes, new Promise<void>((resolve) => (timer = setTimeout(resolve, opts.closeTimeoutMs ?? 5000)))]);
+      clearTimeout(timer);
+      closed = true;
+      memory.clear();
+      await store?.close();
+    },
+  };
+}
+
+/** Waits for `promise` unless `signal` aborts first (the promise itself keeps running). */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
+}

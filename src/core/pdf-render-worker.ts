@@ -1,0 +1,40 @@
+/** worker_threads entry of the PDF worker pool: renders one PDF page per message, pixels transferred back. */
+import { parentPort } from 'node:worker_threads';
+import { CardArtError } from '../errors.ts';
+import { rasterizePdf } from './rasterize-pdf.ts';
+import type { PdfJob, PdfJobResult } from './pdf-worker-pool.ts';
+
+if (!parentPort) throw new Error('pdf-render-worker must run in a worker thread');
+const port = parentPort;
+
+port.on('message', async (job: PdfJob) => {
+  let result: PdfJobResult;
+  const transfer: ArrayBuffer[] = [];
+  try {
+    // The pool enforces the time limit (it terminates this thread), so no timer here.
+    const image = await rasterizePdf(Buffer.from(job.bytes), job.size, { timeoutMs: 0, maxImagePixels: job.maxImagePixels });
+    const pixels = ownedArrayBuffer(image.data);
+    transfer.push(pixels);
+    result = { id: job.id, ok: true, pixels, width: image.width, height: image.height };
+  } catch (error) {
+    const known = error instanceof CardArtError;
+    result = {
+      id: job.id,
+      ok: false,
+      status: known ? error.status : 502,
+      code: known ? error.code : 'PDF_INVALID',
+      message: (error as Error)?.message ?? String(error),
+    };
+  }
+  port.postMessage(result, transfer);
+});
+
+/** The pixels as a whole ArrayBuffer that can be transferred (no copy when the buffer is not shared). */
+function ownedArrayBuffer(data: Buffer): ArrayBuffer {
+  if (data.byteOffset === 0 && data.byteLength === data.buffer.byteLength && data.buffer instanceof ArrayBuffer) {
+    return data.buffer;
+  }
+  const copy = new Uint8Array(data.byteLength);
+  copy.set(data);
+  return copy.buffer;
+}

@@ -1,0 +1,154 @@
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import { CardArtError } from '../errors.ts';
+import type { PixelSize, RasterImage } from './asset-media.ts';
+import { DEFAULT_PDF_RENDER_TIMEOUT_MS } from './rasterize-pdf.ts';
+import { DEFAULT_MAX_INPUT_PIXELS } from './rasterize-png.ts';
+
+/** 64 waiting renders: a few seconds of work for two workers; beyond that callers get 503 and retry. */
+export const DEFAULT_PDF_QUEUE_LENGTH = 64;
+
+export interface PdfWorkerPoolOptions {
+  /** Worker threads; default min(2, cores). */
+  size?: number;
+  /** Renders waiting for a worker before new ones are refused with 503 RENDER_QUEUE_FULL. */
+  maxQueue?: number;
+  /** Per-render limit; the worker is terminated and replaced when it runs over (503 RENDER_TIMEOUT). */
+  renderTimeoutMs?: number;
+  maxImagePixels?: number;
+}
+
+export interface PdfWorkerPool {
+  render(bytes: Buffer, size: PixelSize): Promise<RasterImage>;
+  close(): Promise<void>;
+}
+
+/** Message to a worker. `bytes` is the worker's own copy, transferred. */
+export interface PdfJob {
+  id: number;
+  bytes: Uint8Array;
+  size: PixelSize;
+  maxImagePixels: number;
+}
+
+export type PdfJobResult =
+  | { id: number; ok: true; pixels: ArrayBuffer; width: number; height: number }
+  | { id: number; ok: false; status: number; code: string; message: string };
+
+interface PendingJob {
+  job: PdfJob;
+  resolve(image: RasterImage): void;
+  reject(error: Error): void;
+}
+
+interface Slot {
+  worker: Worker;
+  current: PendingJob | undefined;
+  timer: NodeJS.Timeout | undefined;
+}
+
+const WORKER_URL = new URL('./pdf-render-worker.ts', import.meta.url);
+
+/** A small worker_threads pool that renders PDFs off the main thread, with a bounded queue and a hard time limit. */
+export function createPdfWorkerPool(options: PdfWorkerPoolOptions = {}): PdfWorkerPool {
+  const size = Math.max(1, options.size ?? Math.min(2, availableParallelism()));
+  const maxQueue = options.maxQueue ?? DEFAULT_PDF_QUEUE_LENGTH;
+  const timeoutMs = options.renderTimeoutMs ?? DEFAULT_PDF_RENDER_TIMEOUT_MS;
+  const maxImagePixels = options.maxImagePixels ?? DEFAULT_MAX_INPUT_PIXELS;
+  const slots: Slot[] = [];
+  const queue: PendingJob[] = [];
+  let nextId = 1;
+  let closed = false;
+
+  function spawn(): Slot {
+    const slot: Slot = { worker: new Worker(WORKER_URL), current: undefined, timer: undefined };
+    slot.worker.unref();
+    slot.worker.on('message', (result: PdfJobResult) => finish(slot, result));
+    slot.worker.on('error', (error) => replace(slot, new CardArtError(500, 'RENDER_WORKER_FAILED', `PDF worker failed: ${error.message}`, { cause: error })));
+    slot.worker.on('exit', (code) => {
+      if (!closed) replace(slot, new CardArtError(500, 'RENDER_WORKER_FAILED', `PDF worker exited with code ${code}`));
+    });
+    return slot;
+  }
+
+  function dispatch(): void {
+    while (!closed && queue.length > 0) {
+      let slot = slots.find((candidate) => !candidate.current);
+      if (!slot && slots.length < size) {
+        slot = spawn();
+        slots.push(slot);
+      }
+      if (!slot) return;
+      const pending = queue.shift()!;
+      slot.current = pending;
+      // Busy workers keep the process alive (a CLI awaiting a render); idle ones do not.
+      slot.worker.ref();
+      if (timeoutMs > 0) {
+        slot.timer = setTimeout(() => {
+          replace(slot, new CardArtError(503, 'RENDER_TIMEOUT', `PDF render exceeded ${timeoutMs} ms`, { retryAfterSeconds: 1 }));
+        }, timeoutMs);
+      }
+      slot.worker.postMessage(pending.job, [pending.job.bytes.buffer as ArrayBuffer]);
+    }
+  }
+
+  function settle(slot: Slot): PendingJob | undefined {
+    const pending = slot.current;
+    clearTimeout(slot.timer);
+    slot.timer = undefined;
+    slot.current = undefined;
+    slot.worker.unref();
+    return pending;
+  }
+
+  function finish(slot: Slot, result: PdfJobResult): void {
+    if (!slot.current || slot.current.job.id !== result.id) return;
+    const pending = settle(slot)!;
+    if (result.ok) {
+      pending.resolve({ data: Buffer.from(result.pixels), width: result.width, height: result.height });
+    } else {
+      pending.reject(new CardArtError(result.status, result.code, result.message));
+    }
+    dispatch();
+  }
+
+  /** Fails the slot's render (if any), terminates its worker and lets a fresh one take its place. */
+  function replace(slot: Slot, error: CardArtError): void {
+    const index = slots.indexOf(slot);
+    if (index < 0) return;
+    slots.splice(index, 1);
+    settle(slot)?.reject(error);
+    slot.worker.removeAllListeners();
+    slot.worker.on('error', () => {});
+    void slot.worker.terminate();
+    dispatch();
+  }
+
+  return {
+    render(bytes, size) {
+      if (closed) return Promise.reject(new CardArtError(503, 'RENDER_POOL_CLOSED', 'PDF worker pool is closed'));
+      if (queue.length >= maxQueue) {
+        return Promise.reject(
+          new CardArtError(503, 'RENDER_QUEUE_FULL', `${queue.length} PDF renders are already waiting`, { retryAfterSeconds: 1 }),
+        );
+      }
+      return new Promise<RasterImage>((resolve, reject) => {
+        const copy = new Uint8Array(bytes.byteLength);
+        copy.set(bytes);
+        queue.push({ job: { id: nextId++, bytes: copy, size: { width: size.width, height: size.height }, maxImagePixels }, resolve, reject });
+        dispatch();
+      });
+    },
+    async close() {
+      closed = true;
+      const error = new CardArtError(503, 'RENDER_POOL_CLOSED', 'PDF worker pool is closed');
+      for (const pending of queue.splice(0)) pending.reject(error);
+      await Promise.all(
+        slots.splice(0).map((slot) => {
+          settle(slot)?.reject(error);
+          return slot.worker.terminate();
+        }),
+      );
+    },
+  };
+}

@@ -1,0 +1,57 @@
+import sharp from 'sharp';
+import type { Metadata } from 'sharp';
+import { CardArtError } from '../errors.ts';
+import type { PixelSize, RasterImage } from './asset-media.ts';
+import { DEFAULT_MAX_INPUT_PIXELS } from './rasterize-png.ts';
+import { assertSafeSvg } from './svg-safety.ts';
+
+/** librsvg's (and sharp's) default: at 72 DPI one SVG user unit is one pixel. */
+const BASE_DENSITY = 72;
+/** sharp's accepted density range. */
+const MIN_DENSITY = 1;
+const MAX_DENSITY = 100_000;
+/** A logo's own size beyond this many units per side is nonsense (and would distort the density). */
+const MAX_SVG_SIDE = 1_000_000;
+
+/**
+ * The SVG's natural size as librsvg sees it at 72 DPI: width/height attributes (px and absolute units),
+ * else the viewBox. Checks safety first; refuses an unreadable or zero-sized SVG with SVG_INVALID.
+ */
+export async function readSvgSize(bytes: Buffer): Promise<PixelSize> {
+  assertSafeSvg(bytes);
+  let metadata: Metadata;
+  try {
+    metadata = await sharp(bytes, { density: BASE_DENSITY }).metadata();
+  } catch (error) {
+    throw new CardArtError(502, 'SVG_INVALID', `SVG could not be parsed: ${(error as Error).message}`, { cause: error });
+  }
+  const { width, height } = metadata;
+  if (!width || !height || width > MAX_SVG_SIDE || height > MAX_SVG_SIDE) {
+    throw new CardArtError(502, 'SVG_INVALID', `SVG has no usable size (${width}x${height})`);
+  }
+  return { width, height };
+}
+
+/** Renders the SVG directly at `size` (density chosen so librsvg draws at that scale), straight RGBA out. */
+export async function rasterizeSvg(bytes: Buffer, size: PixelSize, natural?: PixelSize): Promise<RasterImage> {
+  const own = natural ?? (await readSvgSize(bytes));
+  if (natural) assertSafeSvg(bytes);
+  const scale = Math.max(size.width / own.width, size.height / own.height);
+  const density = Math.min(MAX_DENSITY, Math.max(MIN_DENSITY, BASE_DENSITY * scale));
+  try {
+    const { data, info } = await sharp(bytes, { density, failOn: 'error', limitInputPixels: renderPixelLimit(size) })
+      .resize(size.width, size.height, { fit: 'fill', kernel: 'lanczos3' })
+      .toColourspace('srgb')
+      .ensureAlpha()
+      .raw({ depth: 'uchar' })
+      .toBuffer({ resolveWithObject: true });
+    return { data, width: info.width, height: info.height };
+  } catch (error) {
+    throw new CardArtError(502, 'SVG_INVALID', `SVG could not be rendered: ${(error as Error).message}`, { cause: error });
+  }
+}
+
+/** The render is about the target size (callers keep the aspect ratio); the bound only stops absurd aspect mismatches. */
+function renderPixelLimit(size: PixelSize): number {
+  return Math.max(4 * size.width * size.height, DEFAULT_MAX_INPUT_PIXELS);
+}

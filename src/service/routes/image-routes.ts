@@ -1,6 +1,6 @@
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
-import { renderCacheKey, RENDER_VERSION, type CardRenderer } from '../../core/card-renderer.ts';
+import { assetRenderCacheKey, renderCacheKey, type CardRenderer } from '../../core/card-renderer.ts';
 import type { CardArtRequest } from '../../core/card-render-types.ts';
 import { CARD_WIDTH } from '../../core/card-render-types.ts';
 import { parseCardText, parseProductConfig } from '../../core/product-config.ts';
@@ -73,7 +73,7 @@ export function imageRoutes(deps: ImageRouteDeps): Router {
     const query = req.query as Record<string, unknown>;
     const width = parseWidth(singleQueryValue(query.width, 'width'), undefined);
     const chosen = chooseFormat(singleQueryValue(query.format, 'format'), req.get('accept'));
-    const key = `asset-image:${RENDER_VERSION}:${assetId}:${width ?? 'natural'}:${chosen.format}`;
+    const key = assetRenderCacheKey(assetId, width, chosen.format);
     if (answeredFromTag(req, res, etagForKey(key), chosen.negotiated)) return;
     const image = await images.getOrRender(
       key,

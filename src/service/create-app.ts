@@ -1,0 +1,92 @@
+import express, { type Express } from 'express';
+import type { Logger } from 'pino';
+import type { TieredCache } from '../cache/cache-types.ts';
+import type { CardRenderer } from '../core/card-renderer.ts';
+import type { UpstreamStats } from '../upstream/http-asset-source.ts';
+import type { AssetPrewarmer } from './asset-prewarmer.ts';
+import { errorHandler, notFoundHandler } from './error-handler.ts';
+import { buildOpenApiDocument } from './openapi.ts';
+import { createRenderQueue, type RenderQueue } from './render-queue.ts';
+import { createRenderedImageCache } from './rendered-image-cache.ts';
+import { observeRequests } from './request-observer.ts';
+import type { RequestorLogos } from './requestor-logos.ts';
+import { demoRoutes, type DemoData } from './routes/demo-routes.ts';
+import { healthRoutes, type ReadinessChecks } from './routes/health-routes.ts';
+import { imageRoutes } from './routes/image-routes.ts';
+import { productConfigRoutes } from './routes/product-config-routes.ts';
+import { tokenConnectRoutes } from './routes/token-connect-routes.ts';
+import { createServiceMetrics, type ServiceMetrics } from './service-metrics.ts';
+import type { TokenRequestorDirectory } from './token-requestor-directory.ts';
+
+/** 2: one render per core of the 2-core reference machine (PDFs go to the worker pool anyway). */
+export const DEFAULT_RENDER_CONCURRENCY = 2;
+/** 64 waiting renders ≈ a few seconds of work; beyond that a client is better told to retry. */
+export const DEFAULT_RENDER_QUEUE_LIMIT = 64;
+/** A productConfig list or card request is a few KB; 64 KB leaves room without inviting abuse. */
+export const JSON_BODY_LIMIT = '64kb';
+
+export interface AppDeps {
+  renderer: CardRenderer;
+  logos: RequestorLogos;
+  cache: TieredCache;
+  tokenRequestors: TokenRequestorDirectory;
+  prewarmer: AssetPrewarmer;
+  readiness: ReadinessChecks;
+  upstreamStats?: () => UpstreamStats;
+  demo: DemoData;
+  log: Logger;
+  renderConcurrency?: number;
+  renderQueueLimit?: number;
+}
+
+export interface CardArtApp extends Express {
+  locals: Express['locals'] & { renderQueue: RenderQueue; metrics: ServiceMetrics };
+}
+
+/** The express app (no listen): routes validate, call the core and set headers; one middleware maps errors. */
+export function createApp(deps: AppDeps): CardArtApp {
+  const { log } = deps;
+  const renderQueue = createRenderQueue({
+    concurrency: deps.renderConcurrency ?? DEFAULT_RENDER_CONCURRENCY,
+    limit: deps.renderQueueLimit ?? DEFAULT_RENDER_QUEUE_LIMIT,
+  });
+  const metrics = createServiceMetrics({
+    cacheStats: () => deps.cache.stats(),
+    upstreamStats: deps.upstreamStats,
+    renderQueue,
+  });
+  const images = createRenderedImageCache({
+    cache: deps.cache,
+    queue: renderQueue,
+    onRendered: (kind, seconds) => metrics.observeRender(kind, seconds),
+  });
+  const openApi = buildOpenApiDocument();
+
+  const app = express() as CardArtApp;
+  app.locals.renderQueue = renderQueue;
+  app.locals.metrics = metrics;
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.set('query parser', 'simple');
+
+  app.use(observeRequests(log, metrics));
+  app.use((_req, res, next) => {
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    next();
+  });
+  app.use(express.json({ limit: JSON_BODY_LIMIT, type: ['application/json', 'application/*+json'] }));
+
+  app.use(healthRoutes({ checks: deps.readiness, registry: metrics.registry }));
+  app.get('/openapi.json', (_req, res) => {
+    res.setHeader('Cache-Control', 'no-cache');
+    res.json(openApi);
+  });
+  app.use(imageRoutes({ renderer: deps.renderer, images, metrics }));
+  app.use(tokenConnectRoutes({ tokenRequestors: deps.tokenRequestors, logos: deps.logos, images }));
+  app.use(productConfigRoutes({ prewarmer: deps.prewarmer }));
+  app.use(demoRoutes(deps.demo));
+
+  app.use(notFoundHandler);
+  app.use(errorHandler(log));
+  return app;
+}

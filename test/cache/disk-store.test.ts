@@ -1,0 +1,96 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, readdir, readFile, rm, stat, truncate, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDiskStore } from '../../src/cache/disk-store.ts';
+import { ALL_BYTE_VALUES, runCacheStoreContract } from './cache-store-contract.ts';
+
+let root: string;
+beforeAll(async () => {
+  root = await mkdtemp(path.join(tmpdir(), 'card-art-disk-store-'));
+});
+afterAll(async () => {
+  await rm(root, { recursive: true, force: true });
+});
+
+runCacheStoreContract('disk store', () => createDiskStore(path.join(root, 'contract')));
+
+async function listFiles(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+  return entries.filter((e) => e.isFile()).map((e) => path.join(e.parentPath, e.name));
+}
+
+describe('disk store files', () => {
+  it('keeps every file inside the cache dir, named by hash, with the raw bytes unencoded', async () => {
+    const dir = path.join(root, 'layout');
+    const store = createDiskStore(dir);
+    await store.set('../../escape', { bytes: ALL_BYTE_VALUES, meta: { kind: 'png' } });
+    await store.set('/etc/passwd', { bytes: Buffer.from('x'), meta: {} });
+    const files = await listFiles(dir);
+    expect(files).toHaveLength(2);
+    for (const file of files) {
+      expect(path.relative(dir, file)).toMatch(/^[0-9a-f]{2}\/[0-9a-f]{64}\.bin$/);
+    }
+    const raw = await readFile(store.fileFor('../../escape'));
+    expect(raw.includes(ALL_BYTE_VALUES)).toBe(true); // not base64
+    expect(await readdir(root)).not.toContain('escape');
+  });
+
+  it('leaves no temp files behind after writes', async () => {
+    const dir = path.join(root, 'temps');
+    const store = createDiskStore(dir);
+    await Promise.all(Array.from({ length: 20 }, (_, i) => store.set(`k${i % 5}`, { bytes: randomBytes(10_000), meta: {} })));
+    const files = await listFiles(dir);
+    expect(files.filter((f) => f.endsWith('.tmp'))).toEqual([]);
+    expect(files).toHaveLength(5);
+  });
+
+  it('treats a flipped byte, a truncation, an empty file and garbage as a miss, and drops the file', async () => {
+    const dir = path.join(root, 'corrupt');
+    const store = createDiskStore(dir);
+    const bytes = randomBytes(50_000);
+    const damage: Record<string, (file: string) => Promise<void>> = {
+      flipped: async (file) => {
+        const raw = await readFile(file);
+        raw[raw.length >> 1] ^= 0xff;
+        await writeFile(file, raw);
+      },
+      truncated: async (file) => truncate(file, (await stat(file)).size - 100),
+      headerOnly: async (file) => truncate(file, 20),
+      empty: async (file) => writeFile(file, ''),
+      garbage: async (file) => writeFile(file, randomBytes(4096)),
+      metaEdited: async (file) => {
+        const raw = await readFile(file);
+        const at = raw.indexOf('"png"');
+        raw.write('"svg"', at, 'latin1');
+        await writeFile(file, raw);
+      },
+    };
+    for (const [name, spoil] of Object.entries(damage)) {
+      await store.set(name, { bytes, meta: { kind: 'png' } });
+      await spoil(store.fileFor(name));
+      expect(await store.get(name), name).toBeUndefined();
+      await expect(stat(store.fileFor(name))).rejects.toMatchObject({ code: 'ENOENT' });
+    }
+    expect(store.corruptEntries?.()).toBe(Object.keys(damage).length);
+  });
+
+  it('rejects an entry above its bound with CACHE_ENTRY_TOO_LARGE and reads an oversized file as a miss', async () => {
+    const dir = path.join(root, 'bounded');
+    const small = createDiskStore(dir, { maxEntryBytes: 1024 });
+    await expect(small.set('big', { bytes: Buffer.alloc(1025), meta: {} })).rejects.toMatchObject({ code: 'CACHE_ENTRY_TOO_LARGE' });
+    const large = createDiskStore(dir, { maxEntryBytes: 200_000 });
+    await large.set('big', { bytes: randomBytes(100_000), meta: {} });
+    expect(await small.get('big')).toBeUndefined();
+  });
+
+  it('fails (rejects CACHE_STORE_UNAVAILABLE) when its folder cannot be used', async () => {
+    const notADir = path.join(root, 'plain-file');
+    await writeFile(notADir, 'x');
+    const store = createDiskStore(notADir);
+    await expect(store.get('k')).rejects.toMatchObject({ code: 'CACHE_STORE_UNAVAILABLE' });
+    await expect(store.set('k', { bytes: Buffer.from('x'), meta: {} })).rejects.toMatchObject({ code: 'CACHE_STORE_UNAVAILABLE' });
+    await expect(store.ping()).rejects.toMatchObject({ code: 'CACHE_STORE_UNAVAILABLE' });
+  });
+});

@@ -31,7 +31,8 @@ export function assertSafeSvg(svg: Buffer): void {
     if (doctype[0].includes('[')) unsafe('a DOCTYPE with an internal subset');
     for (const quoted of doctype[0].matchAll(/["']([^"']*)["']/g)) {
       const value = quoted[1]!;
-      if (value.includes('/') && !W3C_DTD.test(value)) unsafe(`a DOCTYPE pointing at ${value}`);
+      const publicId = /^[-+]\/\//.test(value);
+      if (!publicId && !W3C_DTD.test(value)) unsafe(`a DOCTYPE pointing at ${value}`);
     }
   }
   for (const tag of text.matchAll(/<[A-Za-z][^>]*>/g)) checkTag(tag[0]);

@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import { assertSafeSvg, MAX_SVG_BYTES } from '../../src/core/svg-safety.ts';
+import { makeLogoSvg, makeSvg, UNSAFE_SVGS } from '../support/svg-fixtures.ts';
+
+function codeOf(fn: () => void): string | undefined {
+  try {
+    fn();
+    return undefined;
+  } catch (error) {
+    return (error as { code?: string }).code;
+  }
+}
+
+describe('assertSafeSvg', () => {
+  it.each(Object.entries(UNSAFE_SVGS))('refuses %s with 502 SVG_UNSAFE', (_name, svg) => {
+    let caught: unknown;
+    try {
+      assertSafeSvg(Buffer.from(svg));
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toMatchObject({ status: 502, code: 'SVG_UNSAFE' });
+  });
+
+  it('accepts ordinary logos, fragment references, gradients and embedded bitmaps', () => {
+    const safe = makeSvg({
+      prolog:
+        '<?xml version="1.0" encoding="UTF-8"?><!-- Generator: an editor --><!DOCTYPE svg PUBLIC "-//W3C//DTD SVG 1.1//EN" "http://www.w3.org/Graphics/SVG/1.1/DTD/svg11.dtd">',
+      width: 100,
+      height: 50,
+      extra:
+        '<defs><linearGradient id="g"><stop offset="0" stop-color="#fff"/></linearGradient></defs>' +
+        '<rect width="10" height="10" fill="url(#g)" style="fill:url(\'#g\')"/><use xlink:href="#g"/>' +
+        '<image href="data:image/png;base64,iVBORw0KGgo=" width="1" height="1"/><text font-family="Montserrat">Bonjour</text>',
+    });
+    expect(() => assertSafeSvg(safe)).not.toThrow();
+    expect(() => assertSafeSvg(makeLogoSvg())).not.toThrow();
+  });
+
+  it('refuses an SVG over the size limit with SVG_TOO_LARGE', () => {
+    const huge = Buffer.concat([Buffer.from('<svg xmlns="http://www.w3.org/2000/svg">'), Buffer.alloc(MAX_SVG_BYTES, 32), Buffer.from('</svg>')]);
+    expect(codeOf(() => assertSafeSvg(huge))).toBe('SVG_TOO_LARGE');
+  });
+});

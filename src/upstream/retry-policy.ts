@@ -9,6 +9,7 @@ export function parseRetryAfterSeconds(header: string | null, nowMs: number = Da
   if (header === null) return undefined;
   const trimmed = header.trim();
   if (/^\d+$/.test(trimmed)) return Number(trimmed);
+  if (!/^[A-Za-z]{3},/.test(trimmed)) return undefined;
   const dateMs = Date.parse(trimmed);
   if (Number.isNaN(dateMs)) return undefined;
   return Math.max(0, Math.ceil((dateMs - nowMs) / 1000));

@@ -65,13 +65,31 @@ export function createRedisStore(url: string, opts: RedisStoreOptions = {}): Cac
   });
   redis.on('error', () => {}); // surfaced as rejections; node-redis would otherwise crash on an unheard 'error'
 
+  // One connection attempt shared by concurrent callers: with the offline queue off, a command sent while
+  // another caller's connect() is still under way would fail with "client is offline".
+  let connecting: Promise<unknown> | undefined;
+  const ready = async (): Promise<void> => {
+    if (client.isOpen && !connecting) return;
+    connecting ??= client.connect().finally(() => {
+      connecting = undefined;
+    });
+    await connecting;
+  };
+  const blobs: BlobAdapter = {
+    get: async (key) => (await ready(), redis.get<Buffer>(key)),
+    set: async (key, value) => (await ready(), redis.set(key, value as unknown as string)),
+    delete: async (key) => (await ready(), redis.delete(key)),
+    clear: async () => (await ready(), redis.clear()),
+    on: (event, listener) => redis.on(event, listener),
+  };
+
   const store = createKeyvCacheStore({
     name: 'redis',
-    adapter: new FramedEntryAdapter(redis as unknown as BlobAdapter, { maxEntryBytes }),
+    adapter: new FramedEntryAdapter(blobs, { maxEntryBytes }),
     operationTimeoutMs: connectTimeoutMs + commandTimeoutMs,
     ping: async () => {
-      const connected = await redis.getClient();
-      await (connected as { ping(): Promise<unknown> }).ping();
+      await ready();
+      await client.ping();
     },
     close: async () => {
       if (!client.isOpen) return;

@@ -1,0 +1,39 @@
+/** The real renderer over the golden fixture folder, shared by the golden test and update-goldens. */
+import { fileURLToPath } from 'node:url';
+import type { AssetMedia } from '../../src/core/asset-media.ts';
+import { type CardRenderer, createCardRenderer } from '../../src/core/card-renderer.ts';
+import { CARD_WIDTH } from '../../src/core/card-render-types.ts';
+import { decodeBestMedia } from '../../src/core/decode-asset-body.ts';
+import { parseCardText, parseProductConfig } from '../../src/core/product-config.ts';
+import { createRasterizer } from '../../src/core/rasterizer.ts';
+import { CardArtError } from '../../src/errors.ts';
+import { readAssetFromFolder } from '../../src/simulator/asset-folder.ts';
+import type { GoldenCase } from './golden-cases.ts';
+import { GOLDEN_ASSET_DIR } from './make-golden-fixtures.ts';
+
+export const GOLDEN_DIR = fileURLToPath(new URL('../../golden/', import.meta.url));
+
+export function folderMediaLoader(dir: string): (assetId: string) => Promise<AssetMedia> {
+  return async (assetId) => {
+    const body = await readAssetFromFolder(dir, assetId);
+    if (body === undefined) throw new CardArtError(404, 'ASSET_NOT_FOUND', `no asset ${assetId} in ${dir}`);
+    return decodeBestMedia(body);
+  };
+}
+
+export function createGoldenRenderer(): { renderer: CardRenderer; close(): Promise<void> } {
+  const rasterizer = createRasterizer({ pdfWorkers: 0 });
+  const renderer = createCardRenderer({ loadMedia: folderMediaLoader(GOLDEN_ASSET_DIR), rasterizer });
+  return { renderer, close: () => rasterizer.close() };
+}
+
+/** Renders a case as a full-size PNG, through the same validation the HTTP layer uses. */
+export async function renderGoldenCase(renderer: CardRenderer, goldenCase: GoldenCase): Promise<Buffer> {
+  const image = await renderer.renderCard({
+    productConfig: parseProductConfig(goldenCase.productConfig),
+    text: parseCardText(goldenCase.text),
+    width: CARD_WIDTH,
+    format: 'png',
+  });
+  return image.bytes;
+}

@@ -5,6 +5,8 @@ import type { PixelSize, RasterImage } from './asset-media.ts';
 import { DEFAULT_PDF_RENDER_TIMEOUT_MS } from './rasterize-pdf.ts';
 import { DEFAULT_MAX_INPUT_PIXELS } from './rasterize-png.ts';
 
+/** 512 MB of JS heap per worker: pdf.js parsing a 20 MB PDF needs far less; pixels live outside the heap. */
+const WORKER_HEAP_MB = 512;
 /** 64 waiting renders: a few seconds of work for two workers; beyond that callers get 503 and retry. */
 export const DEFAULT_PDF_QUEUE_LENGTH = 64;
 
@@ -18,8 +20,18 @@ export interface PdfWorkerPoolOptions {
   maxImagePixels?: number;
 }
 
+export interface PdfWorkerPoolStats {
+  workers: number;
+  busy: number;
+  queued: number;
+  /** Workers terminated for running over the time limit or failing. */
+  replaced: number;
+}
+
 export interface PdfWorkerPool {
-  render(bytes: Buffer, size: PixelSize): Promise<RasterImage>;
+  /** `timeoutMs` overrides the pool's render time limit for this call. */
+  render(bytes: Buffer, size: PixelSize, options?: { timeoutMs?: number }): Promise<RasterImage>;
+  stats(): PdfWorkerPoolStats;
   close(): Promise<void>;
 }
 
@@ -37,6 +49,7 @@ export type PdfJobResult =
 
 interface PendingJob {
   job: PdfJob;
+  timeoutMs: number;
   resolve(image: RasterImage): void;
   reject(error: Error): void;
 }
@@ -58,10 +71,11 @@ export function createPdfWorkerPool(options: PdfWorkerPoolOptions = {}): PdfWork
   const slots: Slot[] = [];
   const queue: PendingJob[] = [];
   let nextId = 1;
+  let replaced = 0;
   let closed = false;
 
   function spawn(): Slot {
-    const slot: Slot = { worker: new Worker(WORKER_URL), current: undefined, timer: undefined };
+    const slot: Slot = { worker: new Worker(WORKER_URL, { resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB } }), current: undefined, timer: undefined };
     slot.worker.unref();
     slot.worker.on('message', (result: PdfJobResult) => finish(slot, result));
     slot.worker.on('error', (error) => replace(slot, new CardArtError(500, 'RENDER_WORKER_FAILED', `PDF worker failed: ${error.message}`, { cause: error })));
@@ -83,10 +97,11 @@ export function createPdfWorkerPool(options: PdfWorkerPoolOptions = {}): PdfWork
       slot.current = pending;
       // Busy workers keep the process alive (a CLI awaiting a render); idle ones do not.
       slot.worker.ref();
-      if (timeoutMs > 0) {
+      const limit = pending.timeoutMs;
+      if (limit > 0) {
         slot.timer = setTimeout(() => {
-          replace(slot, new CardArtError(503, 'RENDER_TIMEOUT', `PDF render exceeded ${timeoutMs} ms`, { retryAfterSeconds: 1 }));
-        }, timeoutMs);
+          replace(slot, new CardArtError(503, 'RENDER_TIMEOUT', `PDF render exceeded ${limit} ms`, { retryAfterSeconds: 1 }));
+        }, limit);
       }
       slot.worker.postMessage(pending.job, [pending.job.bytes.buffer as ArrayBuffer]);
     }
@@ -117,6 +132,7 @@ export function createPdfWorkerPool(options: PdfWorkerPoolOptions = {}): PdfWork
     const index = slots.indexOf(slot);
     if (index < 0) return;
     slots.splice(index, 1);
+    replaced++;
     settle(slot)?.reject(error);
     slot.worker.removeAllListeners();
     slot.worker.on('error', () => {});
@@ -125,7 +141,7 @@ export function createPdfWorkerPool(options: PdfWorkerPoolOptions = {}): PdfWork
   }
 
   return {
-    render(bytes, size) {
+    render(bytes, size, renderOptions = {}) {
       if (closed) return Promise.reject(new CardArtError(503, 'RENDER_POOL_CLOSED', 'PDF worker pool is closed'));
       if (queue.length >= maxQueue) {
         return Promise.reject(
@@ -135,9 +151,17 @@ export function createPdfWorkerPool(options: PdfWorkerPoolOptions = {}): PdfWork
       return new Promise<RasterImage>((resolve, reject) => {
         const copy = new Uint8Array(bytes.byteLength);
         copy.set(bytes);
-        queue.push({ job: { id: nextId++, bytes: copy, size: { width: size.width, height: size.height }, maxImagePixels }, resolve, reject });
+        queue.push({
+          job: { id: nextId++, bytes: copy, size: { width: size.width, height: size.height }, maxImagePixels },
+          timeoutMs: renderOptions.timeoutMs ?? timeoutMs,
+          resolve,
+          reject,
+        });
         dispatch();
       });
+    },
+    stats() {
+      return { workers: slots.length, busy: slots.filter((slot) => slot.current).length, queued: queue.length, replaced };
     },
     async close() {
       closed = true;

@@ -54,7 +54,9 @@ interface UpstreamRequest {
 }
 
 /** The MDES client: OAuth1-signed requests, per-attempt timeouts, bounded bodies and bounded retries. */
-export function createHttpAssetSource(opts: HttpAssetSourceOptions): AssetSource & { stats(): UpstreamStats } {
+export function createHttpAssetSource(
+  opts: HttpAssetSourceOptions,
+): AssetSource & { stats(): UpstreamStats; ping(signal?: AbortSignal): Promise<void> } {
   const baseUrl = opts.baseUrl.replace(/\/+$/, '');
   const maxResponseBytes = opts.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
   const maxAttempts = Math.max(1, opts.maxAttempts ?? DEFAULT_MAX_ATTEMPTS);

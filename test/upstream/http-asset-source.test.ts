@@ -255,6 +255,6 @@ describe('createHttpAssetSource against raw servers', () => {
       res.writeHead(404);
       res.end();
     });
-    await expect(client(baseUrl).ping!()).resolves.toBeUndefined();
+    await expect(client(baseUrl).ping()).resolves.toBeUndefined();
   });
 });

@@ -40,7 +40,7 @@ describe('assertAccountRanges', () => {
     [[512345678], 'number, not string'],
     ['512345678', 'not an array'],
     [undefined, 'missing'],
-  ])('rejects %j (%s) with 400 INVALID_ACCOUNT_RANGES', (ranges: unknown) => {
+  ] as Array<[unknown, string]>)('rejects %j (%s) with 400 INVALID_ACCOUNT_RANGES', (ranges: unknown) => {
     expect(() => assertAccountRanges(ranges)).toThrow(expect.objectContaining({ status: 400, code: 'INVALID_ACCOUNT_RANGES' }));
   });
 });

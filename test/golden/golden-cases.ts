@@ -113,8 +113,9 @@ export const GOLDEN_CASES: GoldenCase[] = [
     ],
     absentColors: [[255, 0, 0]],
     probes: [
-      { x: 5, y: 500, color: [0x28, 0x5a, 0x3c] },
-      { x: 40, y: 500, color: [255, 255, 255] },
+      // card x → source x = (x + 93)·1080/969: white bars at source 110..130 and 1790..1810 land at card 6..23 and 1513..1531.
+      { x: 2, y: 500, color: [0x28, 0x5a, 0x3c] },
+      { x: 15, y: 500, color: [255, 255, 255] },
       { x: 1522, y: 500, color: [255, 255, 255] },
       { x: 1535, y: 500, color: [0x28, 0x5a, 0x3c] },
     ],

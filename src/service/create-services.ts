@@ -1,0 +1,150 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { Logger } from 'pino';
+import { assetCacheKey, createCachedMediaLoader } from '../cache/cached-media-loader.ts';
+import type { CacheStore } from '../cache/cache-types.ts';
+import { createPersistentStore } from '../cache/create-store.ts';
+import { createTieredCache } from '../cache/tiered-cache.ts';
+import { BUNDLED_SAMPLES_DIR, type AppConfig } from '../config.ts';
+import { createCardRenderer } from '../core/card-renderer.ts';
+import { decodeBestMedia } from '../core/decode-asset-body.ts';
+import { createRasterizer } from '../core/rasterizer.ts';
+import { startSimulator, type RunningSimulator, type SimulatorOptions } from '../simulator/simulator-server.ts';
+import { createHttpAssetSource } from '../upstream/http-asset-source.ts';
+import { createEphemeralSimulatorSigner, createOAuthSigner, loadSigningKey, type RequestSigner } from '../upstream/oauth-signer.ts';
+import { createAssetPrewarmer } from './asset-prewarmer.ts';
+import type { AppDeps } from './create-app.ts';
+import { createRequestorLogos } from './requestor-logos.ts';
+import type { DemoCard, DemoData } from './routes/demo-routes.ts';
+import type { ServiceConfig } from './service-config.ts';
+import { createTokenRequestorDirectory } from './token-requestor-directory.ts';
+
+export interface Services {
+  deps: AppDeps;
+  /** The embedded simulator, when no MDES_BASE_URL was given. */
+  simulator: RunningSimulator | undefined;
+  /** Closes the cache (flushing pending writes), the PDF worker pool and the simulator. */
+  close(): Promise<void>;
+}
+
+export interface ServiceOverrides {
+  /** A persistent store other than the configured one (tests). */
+  store?: CacheStore;
+}
+
+/** The composition root: config → upstream (embedded simulator or MDES) → cache → renderer → app deps. */
+export async function createServices(
+  config: AppConfig,
+  serviceConfig: ServiceConfig,
+  log: Logger,
+  overrides: ServiceOverrides = {},
+): Promise<Services> {
+  const upstream = config.upstream;
+  let simulator: RunningSimulator | undefined;
+  let baseUrl = upstream.baseUrl;
+  let signer: RequestSigner;
+  if (baseUrl === undefined) {
+    const ephemeral = createEphemeralSimulatorSigner();
+    simulator = await startSimulator({
+      assetDir: upstream.simulatorAssetDir,
+      port: 0,
+      host: '127.0.0.1',
+      verifyKeyPem: ephemeral.publicKeyPem,
+      // The simulator types its paths as the sandbox literals; any configured path works the same.
+      paths: {
+        assetPath: upstream.assetPath,
+        tokenConnectPath: upstream.tokenConnectPath,
+        requestorAssetPath: upstream.requestorAssetPath,
+      } as SimulatorOptions['paths'],
+    });
+    baseUrl = simulator.baseUrl;
+    signer = ephemeral.signer;
+  } else {
+    const credentials = upstream.credentials;
+    if (!credentials) throw new Error('MDES_BASE_URL is set without credentials');
+    signer = createOAuthSigner({
+      consumerKey: credentials.consumerKey,
+      signingKeyPem: loadSigningKey(credentials.signingKeyPath, credentials.signingKeyPassword),
+    });
+  }
+
+  const source = createHttpAssetSource({
+    baseUrl,
+    assetPath: upstream.assetPath,
+    tokenConnectPath: upstream.tokenConnectPath,
+    requestorAssetPath: upstream.requestorAssetPath,
+    timeoutMs: upstream.timeoutMs,
+    signer,
+  });
+  const store = overrides.store ?? createPersistentStore({ cacheDir: config.cacheDir, cacheUrl: config.cacheUrl });
+  const cache = createTieredCache({ memoryBytes: config.memoryCacheBytes, store, log });
+  const rasterizer = createRasterizer();
+  const loadMedia = createCachedMediaLoader({
+    cache,
+    fetchAsset: (assetId, signal) => source.getAsset(assetId, signal),
+    decode: (body) => decodeBestMedia(body),
+  });
+
+  const deps: AppDeps = {
+    renderer: createCardRenderer({ loadMedia, rasterizer }),
+    logos: createRequestorLogos({ source, cache, rasterizer }),
+    cache,
+    tokenRequestors: createTokenRequestorDirectory({
+      source,
+      refreshIntervalMs: serviceConfig.tokenRequestorsRefreshMs,
+      log,
+    }),
+    prewarmer: createAssetPrewarmer({
+      isCached: async (assetId) => (await cache.get(assetCacheKey(assetId))) !== undefined,
+      load: (assetId) => loadMedia(assetId),
+      log,
+    }),
+    readiness: {
+      upstream: (signal) => (source.ping ? source.ping(signal) : Promise.resolve()),
+      cache: () => cache.ping(),
+    },
+    upstreamStats: () => source.stats(),
+    demo: await loadDemoData(simulator ? upstream.simulatorAssetDir : BUNDLED_SAMPLES_DIR),
+    log,
+    renderConcurrency: serviceConfig.renderConcurrency,
+    renderQueueLimit: serviceConfig.renderQueueLimit,
+  };
+
+  return {
+    deps,
+    simulator,
+    async close() {
+      const results = await Promise.allSettled([cache.close(), rasterizer.close(), simulator?.close()]);
+      for (const result of results) {
+        if (result.status === 'rejected') log.warn({ err: result.reason }, 'error while closing');
+      }
+    },
+  };
+}
+
+/**
+ * The demo page's cards (demo-cards.json) and the account ranges of the requestor list
+ * (token-requestors.json) from the simulator folder; missing files leave the demo empty.
+ */
+export async function loadDemoData(dir: string): Promise<DemoData> {
+  const cards = (await readJsonIfPresent(path.join(dir, 'demo-cards.json'))) as DemoCard[] | undefined;
+  const requestors = (await readJsonIfPresent(path.join(dir, 'token-requestors.json'))) as
+    | { tokenRequestors?: Array<{ enabledAccountRanges?: unknown }> }
+    | undefined;
+  const ranges = new Set<string>();
+  for (const requestor of requestors?.tokenRequestors ?? []) {
+    for (const range of Array.isArray(requestor.enabledAccountRanges) ? requestor.enabledAccountRanges : []) {
+      if (typeof range === 'string' && /^\d{9,19}$/.test(range)) ranges.add(range);
+    }
+  }
+  return { cards: Array.isArray(cards) ? cards : [], accountRanges: [...ranges].slice(0, 25) };
+}
+
+async function readJsonIfPresent(file: string): Promise<unknown> {
+  try {
+    return JSON.parse(await readFile(file, 'utf8')) as unknown;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+}

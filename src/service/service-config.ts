@@ -1,0 +1,44 @@
+import { z } from 'zod';
+import { CardArtError } from '../errors.ts';
+import { DEFAULT_RENDER_CONCURRENCY, DEFAULT_RENDER_QUEUE_LIMIT } from './create-app.ts';
+import { DEFAULT_TOKEN_REQUESTORS_REFRESH_HOURS } from './token-requestor-directory.ts';
+
+/** 10 s: long enough to finish a queue of renders, short enough for an orchestrator's kill timeout. */
+export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 10_000;
+
+/** Settings of the HTTP service itself (the shared ones live in src/config.ts). */
+export interface ServiceConfig {
+  renderConcurrency: number;
+  renderQueueLimit: number;
+  tokenRequestorsRefreshMs: number;
+  shutdownTimeoutMs: number;
+  logLevel: string;
+}
+
+const serviceEnvSchema = z.object({
+  RENDER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(DEFAULT_RENDER_CONCURRENCY),
+  RENDER_QUEUE_LIMIT: z.coerce.number().int().min(0).max(10_000).default(DEFAULT_RENDER_QUEUE_LIMIT),
+  TOKEN_REQUESTORS_REFRESH_HOURS: z.coerce.number().positive().max(24 * 365).default(DEFAULT_TOKEN_REQUESTORS_REFRESH_HOURS),
+  SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).max(600_000).default(DEFAULT_SHUTDOWN_TIMEOUT_MS),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+/** Reads the service's own environment variables once at start; a bad value fails naming the variable. */
+export function loadServiceConfig(env: NodeJS.ProcessEnv = process.env): ServiceConfig {
+  const cleaned = Object.fromEntries(
+    Object.keys(serviceEnvSchema.shape).map((name) => [name, env[name]?.trim() === '' ? undefined : env[name]?.trim()]),
+  );
+  const parsed = serviceEnvSchema.safeParse(cleaned);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new CardArtError(500, 'CONFIG_INVALID', `${issue?.path.join('.') ?? 'environment'}: ${issue?.message ?? 'invalid value'}`);
+  }
+  const e = parsed.data;
+  return {
+    renderConcurrency: e.RENDER_CONCURRENCY,
+    renderQueueLimit: e.RENDER_QUEUE_LIMIT,
+    tokenRequestorsRefreshMs: e.TOKEN_REQUESTORS_REFRESH_HOURS * 3_600_000,
+    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    logLevel: e.LOG_LEVEL,
+  };
+}

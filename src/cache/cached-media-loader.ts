@@ -2,8 +2,9 @@
  * MDES assets never change under an ID (DESIGN §1), so the chosen media of each asset is cached forever
  * under `asset:{assetId}`: the bytes as they are, and meta {kind, width, height}.
  */
-import type { AssetMedia, MediaKind } from '../core/asset-media.ts';
+import type { AssetMedia } from '../core/asset-media.ts';
 import type { MediaLoader } from '../core/card-render-types.ts';
+import { sniffMediaKind } from '../core/sniff-media.ts';
 import { CardArtError } from '../errors.ts';
 import type { CacheEntry, TieredCache } from './cache-types.ts';
 
@@ -30,21 +31,12 @@ export function entryToMedia(entry: CacheEntry): AssetMedia | undefined {
   const w = Number(width);
   const h = Number(height);
   if (!(w > 0 && h > 0 && Number.isFinite(w) && Number.isFinite(h))) return undefined;
-  if (!bytesLookLike(kind, entry.bytes)) return undefined;
+  // The same sniffing the decoder used, so an entry agrees with it exactly.
+  if (sniffMediaKind(entry.bytes) !== kind) return undefined;
+  if (kind === 'png' && (entry.bytes.length < 24 || entry.bytes.readUInt32BE(16) !== w || entry.bytes.readUInt32BE(20) !== h)) {
+    return undefined;
+  }
   return { kind, bytes: entry.bytes, width: w, height: h };
-}
-
-const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
-const PDF_SIGNATURE = Buffer.from('%PDF-', 'latin1');
-
-/** A cheap agreement check of bytes and kind; full validation happened when the asset was decoded. */
-function bytesLookLike(kind: MediaKind, bytes: Buffer): boolean {
-  if (bytes.length === 0) return false;
-  const isPng = bytes.subarray(0, PNG_SIGNATURE.length).equals(PNG_SIGNATURE);
-  const isPdf = bytes.subarray(0, 1024).includes(PDF_SIGNATURE);
-  if (kind === 'png') return isPng;
-  if (kind === 'pdf') return isPdf;
-  return !isPng && !isPdf && bytes.subarray(0, 4096).toString('utf8').includes('<svg');
 }
 
 export function createCachedMediaLoader(deps: CachedMediaLoaderDeps): MediaLoader {

@@ -1,0 +1,148 @@
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { CARD, makeServiceFixtures, WALLET_RANGE, type ServiceFixtures } from './service-fixtures.ts';
+import { startTestService, type TestService } from './service-harness.ts';
+
+let fixtures: ServiceFixtures;
+
+beforeAll(async () => {
+  fixtures = await makeServiceFixtures();
+});
+
+afterAll(async () => {
+  await fixtures?.cleanup();
+});
+
+async function getJson(service: TestService, path: string) {
+  const response = await fetch(`${service.baseUrl}${path}`);
+  const text = await response.text();
+  return { status: response.status, retryAfter: response.headers.get('retry-after'), body: JSON.parse(text) as { error: { code: string; message: string } } };
+}
+
+describe('upstream failures (simulator fault injection)', () => {
+  let service: TestService;
+  beforeAll(async () => {
+    service = await startTestService(fixtures.dir, { UPSTREAM_TIMEOUT_MS: '300' });
+  });
+  afterAll(async () => {
+    await service?.close();
+  });
+
+  test('an upstream 500 becomes 502 UPSTREAM_ERROR, and is not cached', async () => {
+    const id = fixtures.spareBackgrounds[2] as string;
+    service.simulator.faults.inject(id, { kind: 'status', status: 500 });
+    const failed = await getJson(service, `/v1/card-art?cardBackgroundAssetId=${id}`);
+    expect([failed.status, failed.body.error.code]).toEqual([502, 'UPSTREAM_ERROR']);
+    service.simulator.faults.clear(id);
+    const recovered = await fetch(`${service.baseUrl}/v1/card-art?cardBackgroundAssetId=${id}`);
+    expect(recovered.status).toBe(200);
+  });
+
+  test('an upstream that does not answer in time becomes 504 UPSTREAM_TIMEOUT', async () => {
+    const id = fixtures.spareBackgrounds[3] as string;
+    service.simulator.faults.inject(id, { kind: 'latency', ms: 2000 });
+    const failed = await getJson(service, `/v1/assets/${id}`);
+    service.simulator.faults.clear(id);
+    expect([failed.status, failed.body.error.code]).toEqual([504, 'UPSTREAM_TIMEOUT']);
+  });
+
+  test('a malformed Get Asset body is a 502, never a 500', async () => {
+    const id = fixtures.spareBackgrounds[4] as string;
+    service.simulator.faults.inject(id, { kind: 'invalid-json' });
+    const failed = await getJson(service, `/v1/assets/${id}`);
+    service.simulator.faults.clear(id);
+    expect(failed.status).toBe(502);
+    expect(failed.body.error.code).toMatch(/^UPSTREAM_|^ASSET_/);
+  });
+
+  test('Token Connect failures map to 5xx JSON errors', async () => {
+    service.simulator.faults.inject('tokenRequestors', { kind: 'status', status: 503 });
+    const failed = await getJson(service, `/v1/token-requestors?accountRanges=${WALLET_RANGE}`);
+    service.simulator.faults.clear('tokenRequestors');
+    expect(failed.status).toBe(502);
+    expect(failed.body.error.code).toBe('UPSTREAM_ERROR');
+  });
+});
+
+describe('render queue', () => {
+  let service: TestService;
+  beforeAll(async () => {
+    service = await startTestService(fixtures.dir, { RENDER_CONCURRENCY: '1', RENDER_QUEUE_LIMIT: '1' });
+  });
+  afterAll(async () => {
+    await service?.close();
+  });
+
+  test('a full queue answers 503 RENDER_QUEUE_FULL with Retry-After: 1; cache hits never wait', async () => {
+    const warm = await fetch(`${service.baseUrl}/v1/card-art?${new URLSearchParams({ ...CARD, width: '128' })}`);
+    expect(warm.status).toBe(200);
+    const slow = fixtures.spareBackgrounds.slice(5, 8) as string[];
+    for (const id of slow) service.simulator.faults.inject(id, { kind: 'latency', ms: 700 }, 1);
+    const cold = slow.map((id) => fetch(`${service.baseUrl}/v1/card-art?cardBackgroundAssetId=${id}&width=128`));
+    // While one render runs and one waits, a cached card is still served at once.
+    await waitFor(() => service.app.locals.renderQueue.waiting() + service.app.locals.renderQueue.running() >= 2);
+    const hit = await fetch(`${service.baseUrl}/v1/card-art?${new URLSearchParams({ ...CARD, width: '128' })}`);
+    expect(hit.status).toBe(200);
+    expect(service.app.locals.renderQueue.running()).toBe(1);
+
+    const responses = await Promise.all(cold);
+    const statuses = responses.map((r) => r.status).sort();
+    expect(statuses).toEqual([200, 200, 503]);
+    const refused = responses.find((r) => r.status === 503) as Response;
+    expect(refused.headers.get('retry-after')).toBe('1');
+    expect(((await refused.json()) as { error: { code: string } }).error.code).toBe('RENDER_QUEUE_FULL');
+  });
+
+  test('a client that goes away takes its queued render with it', async () => {
+    const [running, queued] = fixtures.spareBackgrounds.slice(8, 10) as string[];
+    service.simulator.faults.inject(running as string, { kind: 'latency', ms: 700 }, 1);
+    service.simulator.resetCounts();
+    const first = fetch(`${service.baseUrl}/v1/card-art?cardBackgroundAssetId=${running}&width=128`);
+    await waitFor(() => service.app.locals.renderQueue.running() === 1);
+    const controller = new AbortController();
+    const second = fetch(`${service.baseUrl}/v1/card-art?cardBackgroundAssetId=${queued}&width=128`, { signal: controller.signal });
+    await waitFor(() => service.app.locals.renderQueue.waiting() === 1);
+    controller.abort();
+    await expect(second).rejects.toThrow();
+    await waitFor(() => service.app.locals.renderQueue.waiting() === 0);
+    expect((await first).status).toBe(200);
+    expect(service.simulator.counts()[`asset:${queued}`]).toBeUndefined();
+  });
+});
+
+describe('request logs', () => {
+  test('log method, route pattern, status and duration, never the query string', async () => {
+    const lines: string[] = [];
+    const sink = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        lines.push(...chunk.toString().split('\n').filter(Boolean));
+        done();
+      },
+    });
+    const service = await startTestService(fixtures.dir, {}, pino({ level: 'info' }, sink));
+    try {
+      await fetch(`${service.baseUrl}/v1/card-art?${new URLSearchParams({ ...CARD, text: '5555 4444 3333 1111', width: '128' })}`, {
+        headers: { authorization: 'Bearer secret-token' },
+      });
+      await fetch(`${service.baseUrl}/nowhere?text=5555444433331111`);
+    } finally {
+      await service.close();
+    }
+    const requests = lines.map((line) => JSON.parse(line) as Record<string, unknown>).filter((entry) => entry.msg === 'request');
+    expect(requests.map((entry) => [entry.method, entry.route, entry.status])).toEqual([
+      ['GET', '/v1/card-art', 200],
+      ['GET', 'unmatched', 404],
+    ]);
+    expect(typeof requests[0]?.durationMs).toBe('number');
+    const all = lines.join('\n');
+    expect(all).not.toContain('5555');
+    expect(all).not.toContain('secret-token');
+    expect(all).not.toContain('text=');
+  });
+});
+
+async function waitFor(condition: () => boolean): Promise<void> {
+  for (let i = 0; i < 500 && !condition(); i++) await new Promise((resolve) => setTimeout(resolve, 10));
+  expect(condition()).toBe(true);
+}

@@ -156,7 +156,7 @@ function multiPdfPreview(width: number): Buffer {
   );
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+if (import.meta.main) {
   const written = await makeGoldenFixtures();
   console.log(`wrote ${written.length} fixtures to ${GOLDEN_ASSET_DIR}`);
 }

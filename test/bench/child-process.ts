@@ -1,0 +1,102 @@
+/** Starts a Node script as a child process on a loopback port, waits until it answers, samples its RSS. */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+
+export interface NodeChild {
+  pid: number;
+  baseUrl: string;
+  /** Resident set size in bytes (from /proc/<pid>/status). */
+  rssBytes(): Promise<number>;
+  /** The last lines the child wrote to stdout and stderr (for error messages). */
+  recentOutput(): string;
+  /** SIGTERM, then SIGKILL after `graceMs`; resolves when the process has exited. */
+  stop(graceMs?: number): Promise<void>;
+}
+
+export interface StartNodeChildOptions {
+  script: string;
+  args?: string[];
+  /** Extra Node flags, e.g. --cpu-prof. */
+  execArgv?: string[];
+  env: Record<string, string>;
+  port: number;
+  /** Path polled with GET until it answers 200. */
+  readyPath: string;
+  readyTimeoutMs?: number;
+}
+
+/** A free TCP port on 127.0.0.1 (bound, read, released). */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+const OUTPUT_KEPT_CHARS = 4000;
+
+export async function startNodeChild(options: StartNodeChildOptions): Promise<NodeChild> {
+  const child = spawn(process.execPath, [...(options.execArgv ?? []), options.script, ...(options.args ?? [])], {
+    env: { ...process.env, ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const keep = (chunk: Buffer) => {
+    output = (output + chunk.toString('utf8')).slice(-OUTPUT_KEPT_CHARS);
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const baseUrl = `http://127.0.0.1:${options.port}`;
+  const handle: NodeChild = {
+    pid: child.pid ?? -1,
+    baseUrl,
+    rssBytes: () => readRss(child),
+    recentOutput: () => output,
+    async stop(graceMs = 5000) {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+  try {
+    await waitUntilReady(`${baseUrl}${options.readyPath}`, options.readyTimeoutMs ?? 20_000, () => child.exitCode !== null);
+  } catch (error) {
+    await handle.stop(1000);
+    throw new Error(`${options.script} did not become ready: ${(error as Error).message}\n--- output ---\n${output}`);
+  }
+  return handle;
+}
+
+async function waitUntilReady(url: string, timeoutMs: number, hasExited: () => boolean): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError = 'no answer';
+  while (Date.now() < deadline) {
+    if (hasExited()) throw new Error('process exited');
+    try {
+      const response = await fetch(url, { signal: AbortSignal.timeout(2000) });
+      await response.arrayBuffer();
+      if (response.ok) return;
+      lastError = `status ${response.status}`;
+    } catch (error) {
+      lastError = (error as Error).message;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`timed out after ${timeoutMs} ms (${lastError})`);
+}
+
+async function readRss(child: ChildProcess): Promise<number> {
+  const status = await readFile(`/proc/${child.pid}/status`, 'utf8');
+  const match = /^VmRSS:\s+(\d+)\s+kB/m.exec(status);
+  if (!match) throw new Error(`no VmRSS in /proc/${child.pid}/status`);
+  return Number(match[1]) * 1024;
+}

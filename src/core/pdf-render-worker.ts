@@ -29,12 +29,12 @@ port.on('message', async (job: PdfJob) => {
   port.postMessage(result, transfer);
 });
 
-/** The pixels as a whole ArrayBuffer that can be transferred (no copy when the buffer is not shared). */
+/**
+ * Canvas pixels live in native memory that postMessage cannot transfer: one copy into a JS-owned buffer here,
+ * which then moves to the main thread without another copy.
+ */
 function ownedArrayBuffer(data: Buffer): ArrayBuffer {
-  if (data.byteOffset === 0 && data.byteLength === data.buffer.byteLength && data.buffer instanceof ArrayBuffer) {
-    return data.buffer;
-  }
-  const copy = new Uint8Array(data.byteLength);
-  copy.set(data);
-  return copy.buffer;
+  const owned = new Uint8Array(data.byteLength);
+  owned.set(data);
+  return owned.buffer;
 }

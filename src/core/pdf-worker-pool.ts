@@ -2,8 +2,7 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { CardArtError } from '../errors.ts';
 import type { PixelSize, RasterImage } from './asset-media.ts';
-import { DEFAULT_PDF_RENDER_TIMEOUT_MS } from './rasterize-pdf.ts';
-import { DEFAULT_MAX_INPUT_PIXELS } from './rasterize-png.ts';
+import { DEFAULT_PDF_MAX_IMAGE_PIXELS, DEFAULT_PDF_RENDER_TIMEOUT_MS } from './rasterize-pdf.ts';
 
 /** 512 MB of JS heap per worker: pdf.js parsing a 20 MB PDF needs far less; pixels live outside the heap. */
 const WORKER_HEAP_MB = 512;
@@ -67,7 +66,7 @@ export function createPdfWorkerPool(options: PdfWorkerPoolOptions = {}): PdfWork
   const size = Math.max(1, options.size ?? Math.min(2, availableParallelism()));
   const maxQueue = options.maxQueue ?? DEFAULT_PDF_QUEUE_LENGTH;
   const timeoutMs = options.renderTimeoutMs ?? DEFAULT_PDF_RENDER_TIMEOUT_MS;
-  const maxImagePixels = options.maxImagePixels ?? DEFAULT_MAX_INPUT_PIXELS;
+  const maxImagePixels = options.maxImagePixels ?? DEFAULT_PDF_MAX_IMAGE_PIXELS;
   const slots: Slot[] = [];
   const queue: PendingJob[] = [];
   let nextId = 1;

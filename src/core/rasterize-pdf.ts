@@ -5,12 +5,13 @@ import { AnnotationMode, getDocument, VerbosityLevel } from 'pdfjs-dist/legacy/b
 import type { PDFDocumentLoadingTask, PDFPageProxy } from 'pdfjs-dist/legacy/build/pdf.mjs';
 import { CardArtError } from '../errors.ts';
 import type { PixelSize, RasterImage } from './asset-media.ts';
-import { DEFAULT_MAX_INPUT_PIXELS } from './rasterize-png.ts';
 
 /** 14400 pt (200 in): the largest page side the PDF specification allows. */
 export const MAX_PDF_PAGE_SIDE_PT = 14_400;
 /** 10 s: a card logo renders in well under a second; longer is a hostile or broken document. */
 export const DEFAULT_PDF_RENDER_TIMEOUT_MS = 10_000;
+/** 40 MP per embedded image, the same bound as PNG input (kept here so the PDF worker never loads sharp). */
+export const DEFAULT_PDF_MAX_IMAGE_PIXELS = 40_000_000;
 /** pdf.js falls back to US Letter when page 1 has no usable MediaBox. */
 const LETTER_VIEW = [0, 0, 612, 792];
 
@@ -85,7 +86,7 @@ async function withOpenPage<T>(
     disableFontFace: true,
     useSystemFonts: false,
     stopAtErrors: false,
-    maxImageSize: options.maxImagePixels ?? DEFAULT_MAX_INPUT_PIXELS,
+    maxImageSize: options.maxImagePixels ?? DEFAULT_PDF_MAX_IMAGE_PIXELS,
     verbosity: VerbosityLevel.ERRORS,
   } as Parameters<typeof getDocument>[0]);
   const cancels: Array<() => void> = [];

@@ -1,0 +1,125 @@
+import sharp from 'sharp';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { AssetMedia, RasterImage } from '../../src/core/asset-media.ts';
+import { createPdfWorkerPool } from '../../src/core/pdf-worker-pool.ts';
+import { createRasterizer } from '../../src/core/rasterizer.ts';
+import { makeEncryptedLookingPdf, makeVectorPdf } from '../support/pdf-fixtures.ts';
+import { makeSvg } from '../support/svg-fixtures.ts';
+
+function pixel(image: RasterImage, x: number, y: number): number[] {
+  const at = (y * image.width + x) * 4;
+  return [...image.data.subarray(at, at + 4)];
+}
+
+async function errorOf(promise: Promise<unknown>): Promise<{ status?: number; code?: string }> {
+  try {
+    await promise;
+  } catch (error) {
+    return error as { status?: number; code?: string };
+  }
+  throw new Error('expected a rejection');
+}
+
+/** Many small rectangles: a page that takes pdf.js a noticeable while to draw at 1500 px. */
+async function busyPdf(): Promise<Buffer> {
+  const shapes = [];
+  for (let i = 0; i < 3000; i++) shapes.push({ x: (i * 7) % 290, y: (i * 13) % 180, w: 9, h: 9, color: '#336699', opacity: 0.5 });
+  return makeVectorPdf({ widthPt: 300, heightPt: 189, shapes });
+}
+
+const colourPdf = (color: string) =>
+  makeVectorPdf({ widthPt: 100, heightPt: 50, shapes: [{ x: 0, y: 0, w: 100, h: 50, color }] });
+
+describe('PDF worker pool', () => {
+  const pool = createPdfWorkerPool({ size: 2, maxQueue: 8 });
+  afterAll(() => pool.close());
+
+  it('renders several PDFs in parallel, each with its own pixels', async () => {
+    const colours = ['#ff0000', '#00ff00', '#0000ff', '#ffff00', '#00ffff'];
+    const pdfs = await Promise.all(colours.map(colourPdf));
+    const images = await Promise.all(pdfs.map((pdf) => pool.render(pdf, { width: 64, height: 32 })));
+    expect(images.map((image) => pixel(image, 32, 16))).toEqual([
+      [255, 0, 0, 255],
+      [0, 255, 0, 255],
+      [0, 0, 255, 255],
+      [255, 255, 0, 255],
+      [0, 255, 255, 255],
+    ]);
+    expect(images.every((image) => image.data.length === 64 * 32 * 4)).toBe(true);
+    expect(pool.stats()).toMatchObject({ workers: 2, busy: 0, queued: 0 });
+  });
+
+  it('returns content errors from the worker with their codes', async () => {
+    expect(await errorOf(pool.render(makeEncryptedLookingPdf(), { width: 10, height: 10 }))).toMatchObject({
+      status: 502,
+      code: 'PDF_ENCRYPTED',
+    });
+  });
+
+  it('terminates a render over the time limit and keeps serving with a fresh worker', async () => {
+    const before = pool.stats().replaced;
+    const slow = pool.render(await busyPdf(), { width: 1500, height: 945 }, { timeoutMs: 1 });
+    expect(await errorOf(slow)).toMatchObject({ status: 503, code: 'RENDER_TIMEOUT' });
+    expect(pool.stats().replaced).toBe(before + 1);
+    const image = await pool.render(await colourPdf('#ff00ff'), { width: 20, height: 10 });
+    expect(pixel(image, 10, 5)).toEqual([255, 0, 255, 255]);
+  });
+
+  it('refuses renders beyond the queue bound with 503 RENDER_QUEUE_FULL', async () => {
+    const pdf = await colourPdf('#000000');
+    // 2 go straight to the (already running) workers, 8 wait in the queue, the 11th is refused.
+    const accepted = Array.from({ length: 10 }, () => pool.render(pdf, { width: 10, height: 10 }));
+    expect(pool.stats()).toMatchObject({ busy: 2, queued: 8 });
+    expect(await errorOf(pool.render(pdf, { width: 10, height: 10 }))).toMatchObject({ status: 503, code: 'RENDER_QUEUE_FULL' });
+    expect(await Promise.all(accepted)).toHaveLength(10);
+  });
+
+  it('rejects waiting renders when closed', async () => {
+    const closing = createPdfWorkerPool({ size: 1 });
+    const pdf = await colourPdf('#000000');
+    const pending = [closing.render(pdf, { width: 10, height: 10 }), closing.render(pdf, { width: 10, height: 10 })].map(errorOf);
+    await closing.close();
+    for (const error of await Promise.all(pending)) expect(error).toMatchObject({ code: 'RENDER_POOL_CLOSED' });
+    expect(await errorOf(closing.render(pdf, { width: 10, height: 10 }))).toMatchObject({ code: 'RENDER_POOL_CLOSED' });
+  });
+});
+
+describe('createRasterizer', () => {
+  it.each([
+    ['with PDF workers', 1],
+    ['in process', 0],
+  ])('rasterizes PNG, SVG and PDF to the exact size %s', async (_name, pdfWorkers) => {
+    const rasterizer = createRasterizer({ pdfWorkers });
+    try {
+      const pngBytes = await sharp({ create: { width: 40, height: 20, channels: 4, background: '#00ff00' } }).png().toBuffer();
+      const svgBytes = makeSvg({ width: 40, height: 20, rects: [{ x: 0, y: 0, w: 40, h: 20, color: '#0000ff' }] });
+      const media: AssetMedia[] = [
+        { kind: 'png', bytes: pngBytes, width: 40, height: 20 },
+        { kind: 'svg', bytes: svgBytes, width: 40, height: 20 },
+        { kind: 'pdf', bytes: await colourPdf('#ff0000'), width: 100, height: 50 },
+      ];
+      const images = await Promise.all(media.map((item) => rasterizer.rasterize(item, { width: 301, height: 150 })));
+      expect(images.map((image) => [image.width, image.height, image.data.length])).toEqual([
+        [301, 150, 301 * 150 * 4],
+        [301, 150, 301 * 150 * 4],
+        [301, 150, 301 * 150 * 4],
+      ]);
+      expect(images.map((image) => pixel(image, 150, 75))).toEqual([
+        [0, 255, 0, 255],
+        [0, 0, 255, 255],
+        [255, 0, 0, 255],
+      ]);
+    } finally {
+      await rasterizer.close();
+    }
+  });
+
+  it('refuses an output size that is not positive integers or is over the pixel bound', async () => {
+    const rasterizer = createRasterizer({ pdfWorkers: 0, maxOutputPixels: 10_000 });
+    const media: AssetMedia = { kind: 'svg', bytes: makeSvg({ width: 10, height: 10 }), width: 10, height: 10 };
+    for (const size of [{ width: 0, height: 10 }, { width: 10.5, height: 10 }, { width: 101, height: 100 }]) {
+      expect(await errorOf(rasterizer.rasterize(media, size))).toMatchObject({ code: 'RENDER_SIZE_INVALID' });
+    }
+    await rasterizer.close();
+  });
+});

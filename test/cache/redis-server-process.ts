@@ -9,6 +9,9 @@ export interface RedisServerProcess {
   stop(): Promise<void>;
   /** Starts it again on the same port. */
   start(): Promise<void>;
+  /** Freezes the process (SIGSTOP): connections stay open but nothing is answered, like a hung server. */
+  pause(): void;
+  resume(): void;
 }
 
 async function freePort(): Promise<number> {
@@ -52,10 +55,18 @@ export async function startRedisServer(): Promise<RedisServerProcess> {
     child = undefined;
     if (!proc || proc.exitCode !== null) return;
     const exited = once(proc, 'exit');
+    proc.kill('SIGCONT');
     proc.kill('SIGKILL');
     await exited;
   };
 
   await start();
-  return { url: `redis://127.0.0.1:${port}`, port, start, stop };
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    port,
+    start,
+    stop,
+    pause: () => child?.kill('SIGSTOP'),
+    resume: () => child?.kill('SIGCONT'),
+  };
 }

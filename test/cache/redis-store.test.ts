@@ -122,6 +122,27 @@ describe('redis outage', () => {
       await cache.close();
     });
 
+    it('gives up on a hung server after the command timeout instead of waiting for it', async () => {
+      const store = createRedisStore(server.url, { prefix, connectTimeoutMs: 300, commandTimeoutMs: 300 });
+      await store.set('hung', { bytes: Buffer.from('v'), meta: {} });
+      const cache = createTieredCache({ memoryBytes: 1024 * 1024, store });
+      server.pause();
+      try {
+        await expect(store.get('hung')).rejects.toMatchObject({ code: 'CACHE_STORE_UNAVAILABLE' });
+        await expect(store.ping()).rejects.toMatchObject({ code: 'CACHE_STORE_UNAVAILABLE' });
+        const entry = await cache.getOrLoad('hung', async () => ({ bytes: Buffer.from('from loader'), meta: {} }));
+        expect(entry.bytes.toString()).toBe('from loader');
+        expect(cache.stats().persistent.errors).toBeGreaterThanOrEqual(1);
+      } finally {
+        server.resume();
+      }
+      // Once thawed, Redis answers again (and has by then run the writes it was sent, so either value is fine).
+      await expect
+        .poll(async () => (await store.get('hung').catch(() => undefined))?.bytes.toString(), { timeout: 10_000, interval: 100 })
+        .toMatch(/^(v|from loader)$/);
+      await cache.close();
+    });
+
     it('survives its connection being killed (CLIENT KILL) between commands', async () => {
       const store = createRedisStore(server.url, { prefix, connectTimeoutMs: 500, commandTimeoutMs: 500 });
       await store.set('k', { bytes: Buffer.from('v'), meta: {} });

@@ -45,12 +45,12 @@ test('the demo page shows every card and requestor logo, decoded at the right si
 
   await page.goto(`${service.baseUrl}/`, { waitUntil: 'load' });
   await page.waitForFunction(() => document.querySelectorAll('#cards img').length === 3 && document.querySelectorAll('#requestors img').length === 2);
-  await page.waitForFunction(() => [...document.images].every((img) => img.complete));
+  await page.waitForFunction(() => Array.from(document.images).every((img) => img.complete));
 
   // With srcset, naturalWidth is density-corrected; the file's own size comes from a plain Image of currentSrc.
   const images = await page.evaluate(() =>
     Promise.all(
-      [...document.images].map(async (img) => {
+      Array.from(document.images).map(async (img) => {
         const plain = new Image();
         plain.src = img.currentSrc;
         await plain.decode();

@@ -58,6 +58,8 @@ export async function rasterizePdf(bytes: Buffer, size: PixelSize, options: PdfR
       background: 'rgba(0,0,0,0)',
       annotationMode: AnnotationMode.ENABLE,
     });
+    // Yield to the event loop between drawing slices (pdf.js would chain microtasks), so the time limit can fire.
+    task.onContinue = (next: () => void) => setImmediate(next);
     onCancel(() => task.cancel());
     try {
       await task.promise;

@@ -23,7 +23,7 @@ async function errorOf(promise: Promise<unknown>): Promise<{ status?: number; co
 /** Many small rectangles: a page that takes pdf.js a noticeable while to draw at 1500 px. */
 async function busyPdf(): Promise<Buffer> {
   const shapes = [];
-  for (let i = 0; i < 3000; i++) shapes.push({ x: (i * 7) % 290, y: (i * 13) % 180, w: 9, h: 9, color: '#336699', opacity: 0.5 });
+  for (let i = 0; i < 300; i++) shapes.push({ x: (i * 7) % 290, y: (i * 13) % 180, w: 9, h: 9, color: '#336699', opacity: 0.5 });
   return makeVectorPdf({ widthPt: 300, heightPt: 189, shapes });
 }
 

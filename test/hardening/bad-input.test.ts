@@ -1,0 +1,173 @@
+/**
+ * The seeded bad-input corpus through the real HTTP API, the embedded simulator serving the bad assets:
+ * every answer an error with a stable code (or, for drawable hostile files, a valid image), never a 500,
+ * never a stack; the service alive afterwards; and nothing that failed was cached.
+ */
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildBadInputCorpus, CURE_COLOR, cureAsset, makeCurePng, writeCorpusAssets, type CorpusCase } from './bad-input-corpus.ts';
+import {
+  errorBodyProblems,
+  errorCode,
+  makeTempDir,
+  mapConcurrent,
+  rawRequest,
+  removeDir,
+  startService,
+  type RawResponse,
+  type RunningService,
+} from './harness.ts';
+
+const SEED = Number(process.env.HARDENING_SEED ?? 20261124);
+const CONCURRENCY = 4;
+
+/**
+ * Defects found by this suite in code it does not own, tolerated here (and printed) until fixed; each entry
+ * names the fix. A flag left on after its defect is gone fails the suite, so the list cannot go stale.
+ */
+const KNOWN_DEFECTS = {
+  // src/service/error-handler.ts toCardArtError: express' URIError for a bad %-escape in a path
+  // parameter (status 400, no `type`) becomes 500 INTERNAL_ERROR; map `status` 400 to 400 INVALID_REQUEST.
+  badPercentEncodingIs500: true,
+  // src/core/rasterize-pdf.ts / pdf-worker-pool.ts: a PDF that exceeds the render time limit is 503
+  // RENDER_TIMEOUT + Retry-After although retrying the same asset can only time out again; answer 502 PDF_TOO_COMPLEX.
+  pdfTimeoutIs503: true,
+  // src/cache/cached-media-loader.ts + src/core/card-renderer.ts: media that was fetched and sniffed but then
+  // fails to rasterize (PNG_INVALID, PDF_INVALID, SVG_INVALID, …) stays cached under asset:{id}, so the
+  // asset keeps failing after the upstream is fixed; delete asset:{id} when rasterizing it fails with a 502.
+  rasterFailureStaysCached: true,
+};
+const RASTER_FAILURE_CODES = new Set(['PNG_INVALID', 'PDF_INVALID', 'SVG_INVALID', 'SVG_UNSAFE', 'SVG_TOO_LARGE', 'PDF_ENCRYPTED', 'PDF_PAGE_SIZE_INVALID', 'PNG_TOO_LARGE', 'RENDER_TIMEOUT']);
+
+function isBadPercentEncoding500(testCase: CorpusCase, response: RawResponse): boolean {
+  return response.status === 500 && /%(?![0-9A-Fa-f]{2})|%[89A-Fa-f][0-9A-Fa-f](?!%[89AB])/.test(testCase.request.path);
+}
+
+function isPdfTimeout503(response: RawResponse): boolean {
+  return response.status === 503 && errorCode(response) === 'RENDER_TIMEOUT';
+}
+
+function tolerated(testCase: CorpusCase, response: RawResponse, seen: Map<string, string[]>): boolean {
+  const note = (defect: keyof typeof KNOWN_DEFECTS) => {
+    seen.set(defect, [...(seen.get(defect) ?? []), testCase.name]);
+    return KNOWN_DEFECTS[defect];
+  };
+  if (isBadPercentEncoding500(testCase, response)) return note('badPercentEncodingIs500');
+  if (isPdfTimeout503(response)) return note('pdfTimeoutIs503');
+  return false;
+}
+
+interface Outcome {
+  testCase: CorpusCase;
+  response: RawResponse;
+}
+
+function isImage(response: RawResponse): boolean {
+  return response.status === 200 && /^image\/(png|webp|avif)$/.test(String(response.headers['content-type']));
+}
+
+describe('bad-input corpus', () => {
+  let assetDir: string;
+  let cacheDir: string;
+  let service: RunningService;
+  let corpus: CorpusCase[];
+  let outcomes: Outcome[];
+  const defectsSeen = new Map<string, string[]>();
+
+  beforeAll(async () => {
+    assetDir = await makeTempDir('corpus-assets');
+    cacheDir = await makeTempDir('corpus-cache');
+    corpus = await buildBadInputCorpus(SEED);
+    await writeCorpusAssets(assetDir, corpus);
+    service = await startService({
+      SIMULATOR_ASSET_DIR: assetDir,
+      CACHE_DIR: cacheDir,
+      UPSTREAM_TIMEOUT_MS: '5000',
+      RENDER_QUEUE_LIMIT: '1000',
+    });
+    outcomes = await mapConcurrent(corpus, CONCURRENCY, async (testCase) => ({
+      testCase,
+      response: await rawRequest(service.baseUrl, { ...testCase.request, timeoutMs: 30_000 }),
+    }));
+  }, 150_000);
+
+  afterAll(async () => {
+    if (defectsSeen.size) {
+      console.log(`known defects hit:\n${[...defectsSeen].map(([defect, names]) => `  ${defect}: ${names.length} (${names.slice(0, 4).join(', ')}${names.length > 4 ? ', …' : ''})`).join('\n')}`);
+    }
+    await service?.close();
+    await removeDir(assetDir);
+    await removeDir(cacheDir);
+  });
+
+  it('is a corpus of at least 200 cases from the seed', () => {
+    expect(corpus.length).toBeGreaterThanOrEqual(200);
+    const tally = new Map<string, number>();
+    for (const { response } of outcomes) {
+      const key = response.status === 200 ? '200 image' : `${response.status} ${errorCode(response)}`;
+      tally.set(key, (tally.get(key) ?? 0) + 1);
+    }
+    const lines = [...tally].sort((a, b) => a[0].localeCompare(b[0])).map(([key, count]) => `  ${key.padEnd(42)} ${count}`);
+    console.log(`bad-input corpus (seed ${SEED}, ${corpus.length} cases):\n${lines.join('\n')}`);
+  });
+
+  it('never answers 500 or any 5xx but 502 and (for timeouts and a full queue) 503/504', () => {
+    const serverErrors = outcomes.filter(
+      ({ testCase, response }) => response.status >= 500 && response.status !== 502 && !tolerated(testCase, response, defectsSeen),
+    );
+    expect(serverErrors.map(({ testCase, response }) => `${testCase.name}: ${response.status} ${response.body.toString('utf8').slice(0, 200)}`)).toEqual([]);
+  });
+
+  it('answers every case with a 4xx or 502 error with a stable code and no stack (or, where allowed, a valid image)', async () => {
+    const problems: string[] = [];
+    for (const { testCase, response } of outcomes) {
+      if (testCase.expect === 'reject-or-render' && isImage(response)) {
+        const meta = await sharp(response.body).metadata().catch(() => undefined);
+        if (!meta?.width) problems.push(`${testCase.name}: 200 but the body is not a decodable image`);
+        continue;
+      }
+      const rejected = (response.status >= 400 && response.status < 500) || response.status === 502;
+      if (!rejected && !tolerated(testCase, response, new Map())) problems.push(`${testCase.name}: status ${response.status}`);
+      for (const problem of errorBodyProblems(response)) problems.push(`${testCase.name}: ${problem}`);
+    }
+    expect(problems).toEqual([]);
+  });
+
+  it('is still alive and answering /healthz after the corpus', async () => {
+    const health = await rawRequest(service.baseUrl, { path: '/healthz' });
+    expect(health.status).toBe(200);
+  });
+
+  it('cached no failure: once the asset is fixed upstream, the same request succeeds', async () => {
+    const cure = await makeCurePng();
+    const failed = outcomes.filter(({ testCase, response }) => testCase.cureAssetId && response.status !== 200);
+    const firstCode = new Map(failed.map(({ testCase, response }) => [testCase, errorCode(response)]));
+    expect(failed.length).toBeGreaterThan(80);
+    for (const { testCase } of failed) await cureAsset(assetDir, testCase.cureAssetId!, cure);
+    const problems: string[] = [];
+    await mapConcurrent(failed, CONCURRENCY, async ({ testCase }) => {
+      const again = await rawRequest(service.baseUrl, testCase.request);
+      if (!isImage(again)) {
+        const code = errorCode(again);
+        if (RASTER_FAILURE_CODES.has(code) && code === firstCode.get(testCase)) {
+          defectsSeen.set('rasterFailureStaysCached', [...(defectsSeen.get('rasterFailureStaysCached') ?? []), testCase.name]);
+          if (KNOWN_DEFECTS.rasterFailureStaysCached) return;
+        }
+        problems.push(`${testCase.name}: after the cure ${again.status} ${again.body.toString('utf8').slice(0, 200)}`);
+        return;
+      }
+      // Served alone, the asset must now be the cure image itself.
+      if (testCase.request.path.startsWith('/v1/assets/')) {
+        const { data } = await sharp(again.body).resize(1, 1).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+        const distance = Math.abs(data[0]! - CURE_COLOR.r) + Math.abs(data[1]! - CURE_COLOR.g) + Math.abs(data[2]! - CURE_COLOR.b);
+        if (distance > 12) problems.push(`${testCase.name}: after the cure the image is not the cure asset (rgb ${[...data]})`);
+      }
+    });
+    expect(problems).toEqual([]);
+  }, 120_000);
+
+  it('still has every defect it tolerates (turn a flag off once its fix lands)', () => {
+    const stale = Object.entries(KNOWN_DEFECTS).filter(([defect, on]) => on && !defectsSeen.has(defect)).map(([defect]) => defect);
+    expect(stale).toEqual([]);
+  });
+});

@@ -1,0 +1,284 @@
+/** Shared plumbing of the hardening suites: the real service over loopback HTTP, spawned processes, raw requests. */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { request as httpRequest, Agent, type Server } from 'node:http';
+import { connect, createServer, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { pino } from 'pino';
+import type { CacheStore } from '../../src/cache/cache-types.ts';
+import { loadConfig } from '../../src/config.ts';
+import { createApp, type CardArtApp } from '../../src/service/create-app.ts';
+import { createServices, type Services } from '../../src/service/create-services.ts';
+import { loadServiceConfig } from '../../src/service/service-config.ts';
+
+export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+export async function makeTempDir(label: string): Promise<string> {
+  return mkdtemp(path.join(tmpdir(), `card-art-${label}-`));
+}
+
+export async function removeDir(dir: string | undefined): Promise<void> {
+  if (dir) await rm(dir, { recursive: true, force: true });
+}
+
+export interface RunningService {
+  baseUrl: string;
+  services: Services;
+  app: CardArtApp;
+  server: Server;
+  close(): Promise<void>;
+}
+
+/** The real composition root and express app in this process, on an ephemeral loopback port. */
+export async function startService(env: Record<string, string>, overrides: { store?: CacheStore } = {}): Promise<RunningService> {
+  const fullEnv = { LOG_LEVEL: 'silent', ...env };
+  const config = loadConfig(fullEnv);
+  const serviceConfig = loadServiceConfig(fullEnv);
+  const services = await createServices(config, serviceConfig, pino({ level: 'silent' }), overrides);
+  const app = createApp(services.deps);
+  const server = app.listen(0, '127.0.0.1');
+  await new Promise<void>((resolve, reject) => {
+    server.once('listening', resolve);
+    server.once('error', reject);
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    baseUrl: `http://127.0.0.1:${port}`,
+    services,
+    app,
+    server,
+    async close() {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      await services.close();
+    },
+  };
+}
+
+export interface RawResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: Buffer;
+}
+
+export interface RawRequest {
+  method?: string;
+  /** Sent byte for byte as the request target (no URL normalization, unlike fetch). */
+  path: string;
+  headers?: Record<string, string>;
+  body?: string | Buffer;
+  timeoutMs?: number;
+  agent?: Agent;
+}
+
+/** One HTTP request with the path sent verbatim; rejects on a socket error or after `timeoutMs` (default 30 s). */
+export function rawRequest(baseUrl: string, req: RawRequest): Promise<RawResponse> {
+  const url = new URL(baseUrl);
+  return new Promise((resolve, reject) => {
+    const body = req.body === undefined ? undefined : Buffer.isBuffer(req.body) ? req.body : Buffer.from(req.body);
+    const outgoing = httpRequest(
+      {
+        host: url.hostname,
+        port: url.port,
+        method: req.method ?? 'GET',
+        path: req.path,
+        agent: req.agent ?? false,
+        headers: { ...(body ? { 'content-length': String(body.length) } : {}), ...req.headers },
+        timeout: req.timeoutMs ?? 30_000,
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
+        res.on('error', reject);
+      },
+    );
+    outgoing.on('timeout', () => outgoing.destroy(new Error(`no answer within ${req.timeoutMs ?? 30_000} ms for ${req.path}`)));
+    outgoing.on('error', reject);
+    outgoing.end(body);
+  });
+}
+
+export const STABLE_CODE = /^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)*$/;
+/** A stack frame, a source path or a module location: none may reach a client. */
+const LEAK_PATTERNS = [
+  /\n\s*at\s/,
+  /\bat (?:async )?[\w.<>]+ \(/,
+  /\.(?:ts|js|mjs|cjs):\d+/,
+  /node_modules/,
+  new RegExp(escapeRegExp(REPO_ROOT.replace(/\/$/, ''))),
+  new RegExp(escapeRegExp(tmpdir())),
+];
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** Problems with an error response: not the `{"error":{"code","message"}}` shape, an unstable code, or a leak. */
+export function errorBodyProblems(response: RawResponse): string[] {
+  const problems: string[] = [];
+  const text = response.body.toString('utf8');
+  for (const pattern of LEAK_PATTERNS) if (pattern.test(text)) problems.push(`body leaks ${pattern}: ${text.slice(0, 300)}`);
+  if (!String(response.headers['content-type'] ?? '').startsWith('application/json')) {
+    problems.push(`content-type ${response.headers['content-type']}`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    problems.push(`body is not JSON: ${text.slice(0, 200)}`);
+    return problems;
+  }
+  const error = (parsed as { error?: { code?: unknown; message?: unknown } }).error;
+  if (!error || typeof error.code !== 'string' || typeof error.message !== 'string') {
+    problems.push(`body is not {"error":{"code","message"}}: ${text.slice(0, 200)}`);
+  } else if (!STABLE_CODE.test(error.code)) {
+    problems.push(`code ${error.code} is not SCREAMING_SNAKE`);
+  }
+  return problems;
+}
+
+export function errorCode(response: RawResponse): string {
+  try {
+    return String((JSON.parse(response.body.toString('utf8')) as { error?: { code?: unknown } }).error?.code ?? '-');
+  } catch {
+    return '-';
+  }
+}
+
+/** Runs `work` over `items` with at most `concurrency` at once, keeping order in the results. */
+export async function mapConcurrent<T, R>(items: readonly T[], concurrency: number, work: (item: T, index: number) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const runners = Array.from({ length: Math.min(concurrency, items.length) }, async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await work(items[index]!, index);
+    }
+  });
+  await Promise.all(runners);
+  return results;
+}
+
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Polls `probe` until it returns true, at most `timeoutMs`. */
+export async function waitFor(what: string, probe: () => Promise<boolean> | boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      if (await probe()) return;
+    } catch {
+      // not yet
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(50);
+  }
+}
+
+export interface SpawnedServer {
+  child: ChildProcess;
+  baseUrl: string;
+  /** Everything the process wrote to stdout and stderr so far. */
+  output(): string;
+  /** Resolves with the exit code (or the signal name) once the process has exited. */
+  exited: Promise<number | string>;
+}
+
+/** Spawns `src/server.ts` (the real entry point) with PORT=0 and waits for its "listening" log line. */
+export async function spawnServer(env: Record<string, string>): Promise<SpawnedServer> {
+  const child = spawn(process.execPath, [path.join(REPO_ROOT, 'src/server.ts')], {
+    cwd: REPO_ROOT,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', LOG_LEVEL: 'info', PORT: '0', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+  const exited = new Promise<number | string>((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal ?? -1)));
+  let port: number | undefined;
+  await waitFor('the spawned server to listen', () => {
+    if (child.exitCode !== null) throw new Error(`server exited early: ${output}`);
+    const match = /"port":(\d+)/.exec(output);
+    port = match ? Number(match[1]) : undefined;
+    return port !== undefined;
+  }, 20_000).catch((error: unknown) => {
+    child.kill('SIGKILL');
+    throw new Error(`${(error as Error).message}; output: ${output.slice(-2000)}`);
+  });
+  return { child, baseUrl: `http://127.0.0.1:${port}`, output: () => output, exited };
+}
+
+/** An RSA key pair written to `dir`, for pointing a spawned server (MDES_SIGNING_KEY) at a test's own simulator. */
+export async function writeSigningKey(dir: string): Promise<{ keyPath: string; publicKeyPem: string }> {
+  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const keyPath = path.join(dir, 'signing-key.pem');
+  await writeFile(keyPath, privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
+  return { keyPath, publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString() };
+}
+
+export interface SpawnedRedis {
+  url: string;
+  port: number;
+  child: ChildProcess;
+  /** SIGKILL and wait for the exit. */
+  kill(): Promise<void>;
+}
+
+/** A private redis-server on a free port, no persistence (never the shared one on 6379). */
+export async function startRedis(dir: string): Promise<SpawnedRedis> {
+  const port = await freePort();
+  const child = spawn(
+    'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--loglevel', 'warning'],
+    { stdio: 'ignore' },
+  );
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  await waitFor('redis-server to accept connections', async () => {
+    if (child.exitCode !== null) throw new Error('redis-server exited');
+    return await canConnect(port);
+  });
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    port,
+    child,
+    async kill() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      await exited;
+    },
+  };
+}
+
+function canConnect(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: '127.0.0.1', port });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+/** Resident set size of a process in MB, from /proc (Linux). */
+export async function rssMb(pid: number): Promise<number> {
+  const { readFile } = await import('node:fs/promises');
+  const status = await readFile(`/proc/${pid}/status`, 'utf8');
+  const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? NaN);
+  return Math.round(kb / 1024);
+}

@@ -122,6 +122,9 @@ export async function createServices(
   };
 }
 
+/** Asked for when the requestor list names no ranges (requestors without enabledAccountRanges match any). */
+export const DEMO_FALLBACK_ACCOUNT_RANGE = '522222000';
+
 /**
  * The demo page's cards (demo-cards.json) and the account ranges of the requestor list
  * (token-requestors.json) from the simulator folder; missing files leave the demo empty.
@@ -137,6 +140,7 @@ export async function loadDemoData(dir: string): Promise<DemoData> {
       if (typeof range === 'string' && /^\d{9,19}$/.test(range)) ranges.add(range);
     }
   }
+  if (ranges.size === 0) ranges.add(DEMO_FALLBACK_ACCOUNT_RANGE);
   return { cards: Array.isArray(cards) ? cards : [], accountRanges: [...ranges].slice(0, 25) };
 }
 

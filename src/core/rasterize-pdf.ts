@@ -61,11 +61,7 @@ export async function rasterizePdf(bytes: Buffer, size: PixelSize, options: PdfR
     // Yield to the event loop between drawing slices (pdf.js would chain microtasks), so the time limit can fire.
     task.onContinue = (next: () => void) => setImmediate(next);
     onCancel(() => task.cancel());
-    try {
-      await task.promise;
-    } catch (error) {
-      throw asPdfError(error, 'PDF page 1 could not be rendered');
-    }
+    await task.promise;
     const pixels = context.getImageData(0, 0, size.width, size.height).data;
     return { data: Buffer.from(pixels.buffer, pixels.byteOffset, pixels.byteLength), width: size.width, height: size.height };
   });
@@ -83,6 +79,7 @@ async function withOpenPage<T>(
     data: new Uint8Array(bytes),
     ...PDFJS_DATA,
     cMapPacked: true,
+    // pdf.js 5 no longer evaluates code at all; kept false should an older copy ever be resolved.
     isEvalSupported: false,
     enableXfa: false,
     disableFontFace: true,
@@ -104,6 +101,8 @@ async function withOpenPage<T>(
     assertUsablePageSize(page, bytes);
     try {
       return await use(page, (cancel) => cancels.push(cancel));
+    } catch (error) {
+      throw asPdfError(error, 'PDF page 1 could not be rendered');
     } finally {
       page.cleanup();
     }

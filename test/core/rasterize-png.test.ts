@@ -69,6 +69,17 @@ describe('rasterizePng', () => {
     expect(pixel(image, 8, 8)).toEqual([128, 128, 128, 255]);
   });
 
+  it('outputs 8-bit channels for a 16-bit PNG', async () => {
+    const png16 = await sharp({ create: { width: 4, height: 4, channels: 4, background: { r: 0, g: 0, b: 255, alpha: 1 } } })
+      .toColourspace('rgb16')
+      .png()
+      .toBuffer();
+    expect(png16.readUInt8(24)).toBe(16); // IHDR bit depth
+    const image = await rasterizePng(png16, { width: 2, height: 2 });
+    expect(image.data.length).toBe(2 * 2 * 4);
+    expect(pixel(image, 1, 1)).toEqual([0, 0, 255, 255]);
+  });
+
   it('upscales and downscales', async () => {
     const png = await sharp({ create: { width: 10, height: 10, channels: 4, background: '#00ff00ff' } }).png().toBuffer();
     expect((await rasterizePng(png, { width: 400, height: 400 })).data.length).toBe(400 * 400 * 4);

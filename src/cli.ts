@@ -8,11 +8,9 @@ import { readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { AssetMedia, OutputFormat } from './core/asset-media.ts';
-import { createCardRenderer } from './core/card-renderer.ts';
-import { CARD_WIDTH, CONTENT_TYPES, type EncodedImage } from './core/card-render-types.ts';
-import { decodeBestMedia } from './core/decode-asset-body.ts';
+import type { CardRenderer } from './core/card-renderer.ts';
+import { ALLOWED_WIDTHS, CARD_WIDTH, CONTENT_TYPES, type EncodedImage } from './core/card-render-types.ts';
 import { parseCardText, parseProductConfig } from './core/product-config.ts';
-import { createRasterizer } from './core/rasterizer.ts';
 import { CardArtError, isCardArtError } from './errors.ts';
 import { readAssetFromFolder } from './simulator/asset-folder.ts';
 
@@ -73,6 +71,9 @@ async function compose(args: string[]): Promise<void> {
   const out = required(values.out, '--out');
   const format = outputFormat(values.format, out);
   const width = values.width === undefined ? CARD_WIDTH : integer(values.width, '--width');
+  if (!(ALLOWED_WIDTHS as readonly number[]).includes(width)) {
+    throw new CardArtError(400, 'INVALID_WIDTH', `--width must be one of ${ALLOWED_WIDTHS.join(', ')}`);
+  }
 
   const document = await readJsonFile(configFile);
   const wrapped = isObject(document) && 'productConfig' in document;
@@ -96,6 +97,9 @@ async function rasterize(args: string[]): Promise<void> {
   const out = required(values.out, '--out');
   const format = outputFormat(values.format, out);
   const width = values.width === undefined ? undefined : integer(values.width, '--width');
+  if (width !== undefined && (width < 1 || width > CARD_WIDTH)) {
+    throw new CardArtError(400, 'INVALID_WIDTH', `--width must be from 1 to ${CARD_WIDTH}`);
+  }
 
   let assetId = target;
   let loadMedia: (assetId: string) => Promise<AssetMedia>;
@@ -104,7 +108,7 @@ async function rasterize(args: string[]): Promise<void> {
   } else if (await isFile(target)) {
     // A file stands for itself under a fixed ID, so any file name works.
     assetId = 'file';
-    const media = decodeBestMedia(await assetFileBody(target));
+    const media = decodeBody(await assetFileBody(target));
     loadMedia = () => media;
   } else {
     throw new UsageError(`"${target}" is not a file; pass --assets DIR to rasterize an asset ID`);
@@ -114,9 +118,9 @@ async function rasterize(args: string[]): Promise<void> {
   });
 }
 
-type CliRenderer = ReturnType<typeof createCardRenderer>;
-
-async function withRenderer(loadMedia: (assetId: string) => Promise<AssetMedia>, run: (renderer: CliRenderer) => Promise<void>): Promise<void> {
+async function withRenderer(loadMedia: (assetId: string) => Promise<AssetMedia>, run: (renderer: CardRenderer) => Promise<void>): Promise<void> {
+  // Loaded only once the arguments are valid, so usage errors answer without loading sharp, pdf.js and canvas.
+  const [{ createCardRenderer }, { createRasterizer }] = await Promise.all([import('./core/card-renderer.ts'), import('./core/rasterizer.ts')]);
   // One render per run: PDFs are rendered on this thread, no worker pool to start.
   const rasterizer = createRasterizer({ pdfWorkers: 0 });
   try {
@@ -135,8 +139,13 @@ function folderLoader(dir: string): (assetId: string) => Promise<AssetMedia> {
       throw new CardArtError(502, 'ASSET_BODY_INVALID', `cannot read asset ${assetId} from ${dir}: ${(error as Error).message}`, { cause: error });
     }
     if (body === undefined) throw new CardArtError(404, 'ASSET_NOT_FOUND', `no asset ${assetId} (.png, .pdf, .svg or .json) in ${dir}`);
-    return decodeBestMedia(body);
+    return decodeBody(body);
   };
+}
+
+async function decodeBody(body: unknown): Promise<AssetMedia> {
+  const { decodeBestMedia } = await import('./core/decode-asset-body.ts');
+  return decodeBestMedia(body);
 }
 
 /** A Get Asset body for one file: .json is taken as the body itself, anything else becomes one entry (bytes are sniffed later). */

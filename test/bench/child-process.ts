@@ -1,5 +1,6 @@
 /** Starts a Node script as a child process on a loopback port, waits until it answers, samples its RSS. */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, openSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 
@@ -8,8 +9,8 @@ export interface NodeChild {
   baseUrl: string;
   /** Resident set size in bytes (from /proc/<pid>/status). */
   rssBytes(): Promise<number>;
-  /** The last lines the child wrote to stdout and stderr (for error messages). */
-  recentOutput(): string;
+  /** The end of what the child wrote to stdout and stderr (for error messages). */
+  recentOutput(): Promise<string>;
   /** SIGTERM, then SIGKILL after `graceMs`; resolves when the process has exited. */
   stop(graceMs?: number): Promise<void>;
 }
@@ -21,6 +22,8 @@ export interface StartNodeChildOptions {
   execArgv?: string[];
   env: Record<string, string>;
   port: number;
+  /** stdout and stderr go to this file (not through the benchmark process, which must stay free for load). */
+  logFile: string;
   /** Path polled with GET until it answers 200. */
   readyPath: string;
   readyTimeoutMs?: number;
@@ -42,23 +45,20 @@ export async function freePort(): Promise<number> {
 const OUTPUT_KEPT_CHARS = 4000;
 
 export async function startNodeChild(options: StartNodeChildOptions): Promise<NodeChild> {
+  const logFd = openSync(options.logFile, 'a');
   const child = spawn(process.execPath, [...(options.execArgv ?? []), options.script, ...(options.args ?? [])], {
     env: { ...process.env, ...options.env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['ignore', logFd, logFd],
   });
-  let output = '';
-  const keep = (chunk: Buffer) => {
-    output = (output + chunk.toString('utf8')).slice(-OUTPUT_KEPT_CHARS);
-  };
-  child.stdout?.on('data', keep);
-  child.stderr?.on('data', keep);
+  closeSync(logFd);
+  const recentOutput = async () => (await readFile(options.logFile, 'utf8').catch(() => '')).slice(-OUTPUT_KEPT_CHARS);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const baseUrl = `http://127.0.0.1:${options.port}`;
   const handle: NodeChild = {
     pid: child.pid ?? -1,
     baseUrl,
     rssBytes: () => readRss(child),
-    recentOutput: () => output,
+    recentOutput,
     async stop(graceMs = 5000) {
       if (child.exitCode !== null || child.signalCode !== null) return;
       child.kill('SIGTERM');
@@ -71,7 +71,7 @@ export async function startNodeChild(options: StartNodeChildOptions): Promise<No
     await waitUntilReady(`${baseUrl}${options.readyPath}`, options.readyTimeoutMs ?? 20_000, () => child.exitCode !== null);
   } catch (error) {
     await handle.stop(1000);
-    throw new Error(`${options.script} did not become ready: ${(error as Error).message}\n--- output ---\n${output}`);
+    throw new Error(`${options.script} did not become ready: ${(error as Error).message}\n--- output ---\n${await recentOutput()}`);
   }
   return handle;
 }

@@ -11,9 +11,13 @@ import { fileURLToPath } from 'node:url';
 import { createBenchAssets } from './bench-assets.ts';
 import type { BenchContext } from './bench-context.ts';
 import { formatTable, writeResults, type BenchRow, type BenchResults } from './bench-report.ts';
+import { measureColdCoalescing } from './measures/cold-coalescing.ts';
 import { measureColdCompose } from './measures/cold-compose.ts';
 import { measureEncodeTimes } from './measures/encode-times.ts';
+import { measureLatencyUnderLoad } from './measures/latency-under-load.ts';
+import { measureMemorySoak } from './measures/memory-soak.ts';
 import { measurePdfRasterize } from './measures/pdf-rasterize.ts';
+import { measureWarmThroughput } from './measures/warm-throughput.ts';
 
 const RESULTS_FILE = fileURLToPath(new URL('./results.json', import.meta.url));
 
@@ -24,8 +28,12 @@ interface Measure {
 }
 
 const MEASURES: Measure[] = [
+  { row: 1, name: 'warm hit throughput vs bare node:http', run: measureWarmThroughput },
   { row: 2, name: 'cold compose vs bare sharp', run: measureColdCompose },
   { row: 3, name: 'PDF rasterize vs pdf.js', run: measurePdfRasterize },
+  { row: 4, name: 'warm p99 during cold renders vs alone', run: measureLatencyUnderLoad },
+  { row: 5, name: '100 identical cold requests', run: measureColdCoalescing },
+  { row: 6, name: 'RSS under mixed load', run: measureMemorySoak },
   { row: 7, name: 'encode times', run: measureEncodeTimes },
 ];
 

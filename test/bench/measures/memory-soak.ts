@@ -1,0 +1,114 @@
+/**
+ * Row 6: RSS of the service child under mixed load (90 % warm hits, 10 % distinct cold renders: a new `text`
+ * each) for BENCH_SOAK_SECONDS, with the memory LRU capped at SOAK_MEMORY_CACHE_MB.
+ * Goals: peak RSS <= 256 MB + cap, and no growth across the second half (least-squares trend of the samples).
+ */
+import { cardArtPath, mixedCard } from '../bench-assets.ts';
+import type { BenchContext } from '../bench-context.ts';
+import { makeRow, type BenchRow } from '../bench-report.ts';
+import { measureThroughput } from '../load-generator.ts';
+import { startServiceChild } from '../service-child.ts';
+
+/** Small on purpose, so the LRU reaches its cap early in the run and eviction is exercised. */
+export const SOAK_MEMORY_CACHE_MB = 16;
+const RSS_BASE_MB = 256;
+const CONNECTIONS = 16;
+const COLD_SHARE = 0.1;
+const SAMPLE_INTERVAL_MS = 500;
+/** Allowed trend over the second half, as a share of the RSS at half time (allocator noise, JIT, socket buffers). */
+const GROWTH_TOLERANCE = 0.05;
+
+const MB = 1024 * 1024;
+
+export async function measureMemorySoak(ctx: BenchContext): Promise<BenchRow[]> {
+  const service = await startServiceChild(ctx, { name: 'soak', memoryCacheMb: SOAK_MEMORY_CACHE_MB });
+  try {
+    const warmPath = cardArtPath(mixedCard(), { format: 'png' });
+    const warmUp = await fetch(`${service.baseUrl}${warmPath}`);
+    if (!warmUp.ok) throw new Error(`warm-up failed: ${warmUp.status}`);
+    await warmUp.arrayBuffer();
+
+    let coldCounter = 0;
+    // Deterministic 1-in-10 pattern rather than random, so every run sends the same mix.
+    let requestCounter = 0;
+    const nextPath = () =>
+      requestCounter++ % Math.round(1 / COLD_SHARE) === 0
+        ? cardArtPath(mixedCard(), { text: `•••• S${String(coldCounter++).padStart(6, '0')}`, format: 'png' })
+        : warmPath;
+
+    const samples: Array<{ seconds: number; rssMb: number }> = [];
+    const started = performance.now();
+    const sampler = setInterval(() => {
+      service
+        .rssBytes()
+        .then((rss) => samples.push({ seconds: (performance.now() - started) / 1000, rssMb: rss / MB }))
+        .catch(() => {});
+    }, SAMPLE_INTERVAL_MS);
+    let load;
+    try {
+      load = await measureThroughput({ url: `${service.baseUrl}${warmPath}`, connections: CONNECTIONS, durationSeconds: ctx.soakSeconds, nextPath });
+    } finally {
+      clearInterval(sampler);
+    }
+    if (samples.length < 4) throw new Error('too few RSS samples');
+    const half = ctx.soakSeconds / 2;
+    const secondHalf = samples.filter((sample) => sample.seconds >= half);
+    const slopeMbPerSecond = leastSquaresSlope(secondHalf.map((sample) => [sample.seconds, sample.rssMb]));
+    const growthMb = slopeMbPerSecond * (ctx.soakSeconds - half);
+    const rssAtHalfMb = secondHalf[0]!.rssMb;
+    const peakMb = Math.max(...samples.map((sample) => sample.rssMb));
+    const endMb = samples.at(-1)!.rssMb;
+    const metrics = await fetch(`${service.baseUrl}/metrics`).then((response) => response.text()).catch(() => '');
+    const lruBytes = Number(/^card_art_memory_cache_bytes\s+(\S+)/m.exec(metrics)?.[1] ?? NaN);
+    const details = {
+      capMb: SOAK_MEMORY_CACHE_MB,
+      soakSeconds: ctx.soakSeconds,
+      coldRequestsSent: coldCounter,
+      requestsPerSecond: load.requestsPerSecond,
+      non2xx: load.non2xx,
+      errors: load.errors,
+      lruMbAtEnd: lruBytes / MB,
+      samples: samples.map((sample) => [Number(sample.seconds.toFixed(1)), Number(sample.rssMb.toFixed(1))]),
+    };
+    ctx.log(`  ${load.requestsPerSecond.toFixed(0)} req/s, ${coldCounter} cold renders, non-2xx ${load.non2xx}, peak ${peakMb.toFixed(0)} MB, end ${endMb.toFixed(0)} MB, LRU ${(lruBytes / MB).toFixed(1)} MB`);
+    const limitMb = RSS_BASE_MB + SOAK_MEMORY_CACHE_MB;
+    return [
+      makeRow({
+        measure: `6 peak RSS, ${ctx.soakSeconds} s mixed load, LRU cap ${SOAK_MEMORY_CACHE_MB} MB`,
+        figure: peakMb,
+        unit: 'MB',
+        goal: { kind: 'at-most', value: limitMb, label: `<= ${limitMb} MB` },
+        details,
+      }),
+      makeRow({
+        measure: `6 end RSS`,
+        figure: endMb,
+        unit: 'MB',
+        goal: { kind: 'at-most', value: limitMb, label: `<= ${limitMb} MB` },
+      }),
+      makeRow({
+        measure: `6 RSS trend over 2nd half`,
+        figure: growthMb,
+        unit: 'MB',
+        goal: { kind: 'at-most', value: rssAtHalfMb * GROWTH_TOLERANCE, label: `<= ${(rssAtHalfMb * GROWTH_TOLERANCE).toFixed(0)} MB (5%)` },
+      }),
+    ];
+  } finally {
+    await service.stop();
+  }
+}
+
+/** Slope of the least-squares line through (x, y) points. */
+function leastSquaresSlope(points: Array<[number, number]>): number {
+  const n = points.length;
+  if (n < 2) return 0;
+  const meanX = points.reduce((sum, [x]) => sum + x, 0) / n;
+  const meanY = points.reduce((sum, [, y]) => sum + y, 0) / n;
+  let numerator = 0;
+  let denominator = 0;
+  for (const [x, y] of points) {
+    numerator += (x - meanX) * (y - meanY);
+    denominator += (x - meanX) ** 2;
+  }
+  return denominator === 0 ? 0 : numerator / denominator;
+}

@@ -1,0 +1,50 @@
+/** The service (src/server.ts) and the bare floor server as child processes on loopback, each with its own folders. */
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { BenchContext } from './bench-context.ts';
+import { freePort, startNodeChild, type NodeChild } from './child-process.ts';
+
+const SERVER_SCRIPT = fileURLToPath(new URL('../../src/server.ts', import.meta.url));
+const BARE_SERVER_SCRIPT = fileURLToPath(new URL('./bare-http-server.ts', import.meta.url));
+
+export interface ServiceChildOptions {
+  /** Names the child's cache folder and log file. */
+  name: string;
+  memoryCacheMb?: number;
+  env?: Record<string, string>;
+}
+
+/** `node src/server.ts` against the embedded simulator serving the bench assets, with a fresh CACHE_DIR. */
+export async function startServiceChild(ctx: BenchContext, options: ServiceChildOptions): Promise<NodeChild> {
+  const cacheDir = path.join(ctx.workDir, `cache-${options.name}`);
+  await mkdir(cacheDir, { recursive: true });
+  const port = await freePort();
+  return startNodeChild({
+    script: SERVER_SCRIPT,
+    execArgv: ctx.serviceExecArgv,
+    env: {
+      PORT: String(port),
+      CACHE_DIR: cacheDir,
+      SIMULATOR_ASSET_DIR: ctx.assets.dir,
+      ...(options.memoryCacheMb ? { MEMORY_CACHE_MB: String(options.memoryCacheMb) } : {}),
+      ...options.env,
+    },
+    port,
+    readyPath: '/healthz',
+    logFile: path.join(ctx.workDir, `service-${options.name}.log`),
+  });
+}
+
+/** The warm-hit floor: bare node:http answering `file`'s bytes on every request. */
+export async function startBareServer(ctx: BenchContext, file: string, contentType: string): Promise<NodeChild> {
+  const port = await freePort();
+  return startNodeChild({
+    script: BARE_SERVER_SCRIPT,
+    args: [file, contentType, String(port)],
+    env: {},
+    port,
+    readyPath: '/',
+    logFile: path.join(ctx.workDir, 'bare-server.log'),
+  });
+}

@@ -74,10 +74,13 @@ export function createPdfWorkerPool(options: PdfWorkerPoolOptions = {}): PdfWork
   let closed = false;
 
   function spawn(): Slot {
-    const slot: Slot = { worker: new Worker(WORKER_URL, { resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB } }), current: undefined, timer: undefined };
+    const worker = new Worker(WORKER_URL, { resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB } });
+    const slot: Slot = { worker, current: undefined, timer: undefined };
     slot.worker.unref();
     slot.worker.on('message', (result: PdfJobResult) => finish(slot, result));
-    slot.worker.on('error', (error) => replace(slot, new CardArtError(500, 'RENDER_WORKER_FAILED', `PDF worker failed: ${error.message}`, { cause: error })));
+    slot.worker.on('error', (error) => {
+      replace(slot, new CardArtError(500, 'RENDER_WORKER_FAILED', `PDF worker failed: ${error.message}`, { cause: error }));
+    });
     slot.worker.on('exit', (code) => {
       if (!closed) replace(slot, new CardArtError(500, 'RENDER_WORKER_FAILED', `PDF worker exited with code ${code}`));
     });

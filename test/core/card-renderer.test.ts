@@ -1,0 +1,126 @@
+import sharp from 'sharp';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { AssetMedia, ProductConfig } from '../../src/core/asset-media.ts';
+import { createCardRenderer, planCard, renderCacheKey } from '../../src/core/card-renderer.ts';
+import type { CardArtRequest } from '../../src/core/card-render-types.ts';
+import { parseProductConfig } from '../../src/core/product-config.ts';
+import { createRasterizer } from '../../src/core/rasterizer.ts';
+import { CardArtError } from '../../src/errors.ts';
+import { folderMediaLoader } from '../golden/golden-renderer.ts';
+import { GOLDEN_ASSET_DIR } from '../golden/make-golden-fixtures.ts';
+
+const rasterizer = createRasterizer({ pdfWorkers: 0 });
+afterAll(() => rasterizer.close());
+
+async function pngMedia(width: number, height: number): Promise<AssetMedia> {
+  const bytes = await sharp({ create: { width, height, channels: 4, background: '#808080' } }).png().toBuffer();
+  return { kind: 'png', bytes, width, height };
+}
+
+const fromFolder = folderMediaLoader(GOLDEN_ASSET_DIR);
+const extra = new Map<string, Promise<AssetMedia>>([
+  ['tall-4', pngMedia(100, 400)],
+  ['tall-8', pngMedia(100, 800)],
+  ['needle', pngMedia(10, 5000)],
+]);
+const renderer = createCardRenderer({ loadMedia: (id) => extra.get(id) ?? fromFolder(id), rasterizer });
+
+function request(productConfig: Record<string, unknown>, rest: Partial<CardArtRequest> = {}): CardArtRequest {
+  return { productConfig: parseProductConfig(productConfig), width: 1536, format: 'png', ...rest };
+}
+
+async function rejection(promise: Promise<unknown>): Promise<CardArtError> {
+  const error = await promise.then(() => undefined, (e: unknown) => e);
+  expect(error).toBeInstanceOf(CardArtError);
+  return error as CardArtError;
+}
+
+describe('planCard', () => {
+  const base: ProductConfig = { cardBackgroundAssetId: 'bg', issuerLogoAssetId: 'i', coBrandLogoAssetId: 'c' };
+
+  it('draws the co-brand logo unless isCoBranded is explicitly false', () => {
+    expect(planCard(base, undefined).coBrandId).toBe('c');
+    expect(planCard({ ...base, isCoBranded: true }, undefined).coBrandId).toBe('c');
+    expect(planCard({ ...base, isCoBranded: false }, undefined).coBrandId).toBeUndefined();
+  });
+
+  it('uses the combined image alone when present, and black text by default', () => {
+    expect(planCard({ ...base, cardBackgroundCombinedAssetId: 'comb' }, '•••• 1')).toEqual({ combinedId: 'comb', text: '•••• 1', color: '000000' });
+  });
+});
+
+describe('renderCacheKey', () => {
+  const key = (config: Record<string, unknown>, rest: Partial<CardArtRequest> = {}) => renderCacheKey(request(config, rest));
+  const config = { cardBackgroundAssetId: 'bg', issuerLogoAssetId: 'i', brandLogoAssetId: 'b' };
+
+  it('is a sha256 hex that ignores what cannot change the pixels', () => {
+    const plain = key(config);
+    expect(plain).toMatch(/^[0-9a-f]{64}$/);
+    expect(key({ ...config, iconAssetId: 'icon', issuerName: 'x', foregroundColor: 'ABCDEF' })).toBe(plain);
+    expect(key({ ...config, coBrandLogoAssetId: 'c', isCoBranded: 'false' })).toBe(plain);
+    expect(key({ cardBackgroundCombinedAssetId: 'comb', ...config })).toBe(key({ cardBackgroundCombinedAssetId: 'comb' }));
+    expect(key({ ...config, foregroundColor: '#ABCDEF' }, { text: 'x' })).toBe(key({ ...config, foregroundColor: 'abcdef' }, { text: 'x' }));
+  });
+
+  it('changes with anything that changes the pixels', () => {
+    const keys = [
+      key(config),
+      key(config, { width: 768 }),
+      key(config, { format: 'webp' }),
+      key(config, { text: '•••• 1234' }),
+      key({ ...config, foregroundColor: 'ffffff' }, { text: '•••• 1234' }),
+      key({ ...config, coBrandLogoAssetId: 'c' }),
+      key({ ...config, brandLogoAssetId: 'b2' }),
+    ];
+    expect(new Set(keys).size).toBe(keys.length);
+  });
+});
+
+describe('renderCard', () => {
+  it('renders at an allowed width and format', async () => {
+    const image = await renderer.renderCard(request({ cardBackgroundAssetId: 'bg-dark', brandLogoAssetId: 'brand-vector' }, { width: 128, format: 'avif' }));
+    expect(image).toMatchObject({ contentType: 'image/avif', width: 128, height: 81 });
+    expect(await sharp(image.bytes).metadata()).toMatchObject({ width: 128, height: 81 });
+  });
+
+  it('rejects widths and formats it does not offer', async () => {
+    expect((await rejection(renderer.renderCard(request({ cardBackgroundAssetId: 'bg-dark' }, { width: 1000 })))).code).toBe('INVALID_WIDTH');
+    const gif = request({ cardBackgroundAssetId: 'bg-dark' }, { format: 'gif' as 'png' });
+    expect((await rejection(renderer.renderCard(gif))).code).toBe('INVALID_FORMAT');
+  });
+
+  it('covers a 1:4 background but refuses one whose cover size is absurd', async () => {
+    const tall = await renderer.renderCard(request({ cardBackgroundAssetId: 'tall-4' }, { width: 256 }));
+    expect(tall).toMatchObject({ width: 256, height: 162 });
+    const error = await rejection(renderer.renderCard(request({ cardBackgroundAssetId: 'tall-8' })));
+    expect(error).toMatchObject({ status: 422, code: 'UNSUPPORTED_ASPECT_RATIO' });
+  });
+
+  it('passes on a missing asset and stops when aborted', async () => {
+    expect((await rejection(renderer.renderCard(request({ cardBackgroundAssetId: 'nope' })))).code).toBe('ASSET_NOT_FOUND');
+    const aborted = renderer.renderCard(request({ cardBackgroundAssetId: 'bg-dark' }), AbortSignal.abort());
+    await expect(aborted).rejects.toMatchObject({ name: 'AbortError' });
+  });
+});
+
+describe('renderAsset', () => {
+  it('renders at the natural size by default and keeps the aspect at a given width', async () => {
+    expect(await renderer.renderAsset('issuer-solid', undefined, 'png')).toMatchObject({ width: 400, height: 200, contentType: 'image/png' });
+    expect(await renderer.renderAsset('issuer-solid', 100, 'webp')).toMatchObject({ width: 100, height: 50, contentType: 'image/webp' });
+    // PDF: 150x90 pt page, rasterized as a vector at 600 px wide
+    const pdf = await renderer.renderAsset('brand-vector', 600, 'png');
+    expect(pdf).toMatchObject({ width: 600, height: 360 });
+    expect(await sharp(pdf.bytes).metadata()).toMatchObject({ width: 600, height: 360, hasAlpha: true });
+  });
+
+  it('caps the natural width at 1536 and the height at 4096', async () => {
+    expect(await renderer.renderAsset('issuer-huge', undefined, 'png')).toMatchObject({ width: 1536, height: 384 });
+    expect(await renderer.renderAsset('needle', undefined, 'png')).toMatchObject({ width: 8, height: 4096 });
+  });
+
+  it('rejects bad IDs and widths', async () => {
+    expect((await rejection(renderer.renderAsset('../x', undefined, 'png'))).code).toBe('INVALID_ASSET_ID');
+    expect((await rejection(renderer.renderAsset('issuer-solid', 0, 'png'))).code).toBe('INVALID_WIDTH');
+    expect((await rejection(renderer.renderAsset('issuer-solid', 1537, 'png'))).code).toBe('INVALID_WIDTH');
+  });
+});

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { CardArtError } from '../errors.ts';
 import { ASSET_ID_PATTERN } from '../simulator/asset-folder.ts';
 import type { ProductConfig } from './asset-media.ts';
+import { charactersMissingFromFont } from './font-coverage.ts';
 
 export const MAX_TEXT_LENGTH = 32;
 
@@ -68,7 +69,7 @@ export function parseProductConfig(input: unknown): ProductConfig {
   return config;
 }
 
-/** Optional card text (e.g. "•••• 1234"): at most 32 printable characters; empty means none. */
+/** Optional card text (e.g. "•••• 1234"): at most 32 printable characters the card font has; empty means none. */
 export function parseCardText(text: unknown): string | undefined {
   if (text === undefined || text === null || text === '') return undefined;
   if (typeof text !== 'string') throw new CardArtError(400, 'INVALID_TEXT', 'text must be a string');
@@ -78,6 +79,11 @@ export function parseCardText(text: unknown): string | undefined {
   // Letters, marks, numbers, punctuation, symbols and plain spaces only: no control, format or separator oddities.
   if (!/^[\p{L}\p{M}\p{N}\p{P}\p{S} ]+$/u.test(text)) {
     throw new CardArtError(400, 'INVALID_TEXT', 'text may contain only printable characters');
+  }
+  // Only glyphs of the shipped font, so no machine ever falls back to a system font of its own.
+  const missing = charactersMissingFromFont(text);
+  if (missing.length > 0) {
+    throw new CardArtError(400, 'INVALID_TEXT', `the card font has no glyph for ${missing.map((c) => JSON.stringify(c)).join(', ')}`);
   }
   return text;
 }

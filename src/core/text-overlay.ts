@@ -1,22 +1,21 @@
 /** Card text (e.g. "•••• 1234") rendered with the shipped LiberationSans font, never a system font. */
-import { fileURLToPath } from 'node:url';
 import { createCanvas, GlobalFonts } from '@napi-rs/canvas';
 import type { RasterImage } from './asset-media.ts';
+import { CARD_FONT_FILE } from './font-coverage.ts';
 import type { Size } from './layout.ts';
 
 /** 96 px: digits (cap height ≈ 0.72 em) stand about 69 px tall, a quarter of the 283 px text area, like embossed card numbers. */
 export const TEXT_FONT_SIZE = 96;
 /** Private family name, so a system font of the same name can never be picked instead. */
 const FONT_FAMILY = 'CardArtLiberationSans';
-const FONT_FILE = fileURLToPath(new URL('./fonts/LiberationSans-Regular.ttf', import.meta.url));
 
 let fontRegistered = false;
 
 function ensureFontRegistered(): void {
   if (fontRegistered) return;
   // GlobalFonts is process-wide in @napi-rs/canvas; registering the same file twice would only waste memory.
-  if (!GlobalFonts.registerFromPath(FONT_FILE, FONT_FAMILY)) {
-    throw new Error(`cannot load the card text font ${FONT_FILE}`);
+  if (!GlobalFonts.registerFromPath(CARD_FONT_FILE, FONT_FAMILY)) {
+    throw new Error(`cannot load the card text font ${CARD_FONT_FILE}`);
   }
   fontRegistered = true;
 }

@@ -88,4 +88,9 @@ describe('parseCardText', () => {
     expect(codeOf(() => parseCardText('a\u0000b'))).toBe('INVALID_TEXT');
     expect(codeOf(() => parseCardText('a\u202eb'))).toBe('INVALID_TEXT');
   });
+
+  it('rejects characters the shipped font has no glyph for', () => {
+    expect(codeOf(() => parseCardText('•••• 漢字'))).toBe('INVALID_TEXT');
+    expect(codeOf(() => parseCardText('\u{1F600}'))).toBe('INVALID_TEXT');
+  });
 });

@@ -188,7 +188,7 @@ export function createHttpAssetSource(
         await response.body?.cancel().catch(() => undefined);
       } catch (error) {
         throwIfCallerAborted(signal, 'ping');
-        throw transportFailure({ what: 'ping' } as UpstreamRequest, error, timeoutSignal.aborted).error;
+        throw transportFailure({ what: 'ping' }, error, timeoutSignal.aborted).error;
       }
     },
 

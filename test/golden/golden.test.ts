@@ -105,6 +105,21 @@ describe('golden cards', () => {
       });
     }
 
+    if (goldenCase.text) {
+      it(`${goldenCase.name}: text is left-aligned and vertically centred in the text area`, async () => {
+        const actual = await render(goldenCase);
+        const hex = String(goldenCase.productConfig.foregroundColor ?? '000000').replace('#', '');
+        const color = [0, 2, 4].map((i) => Number.parseInt(hex.slice(i, i + 2), 16));
+        const area = { left: 82, top: 629, width: 831, height: 283 };
+        const ink = boundingBox(actual, color, area);
+        expect(ink, 'no text pixels in the text area').toBeDefined();
+        expect(ink!.left - area.left).toBeLessThanOrEqual(3);
+        expect(ink!.left + ink!.width).toBeLessThan(area.left + area.width);
+        const inkCentre = ink!.top + ink!.height / 2;
+        expect(Math.abs(inkCentre - (area.top + area.height / 2))).toBeLessThanOrEqual(GEOMETRY_TOLERANCE_PX);
+      });
+    }
+
     if (goldenCase.absentColors || goldenCase.probes) {
       it(`${goldenCase.name}: colours at probe pixels, absent logos`, async () => {
         const actual = await render(goldenCase);

@@ -200,28 +200,35 @@ export interface SpawnedServer {
   exited: Promise<number | string>;
 }
 
-/** Spawns `src/server.ts` (the real entry point) with PORT=0 and waits for its "listening" log line. */
+/** Spawns `src/server.ts` (the real entry point) on a free port and waits until /healthz answers. */
 export async function spawnServer(env: Record<string, string>): Promise<SpawnedServer> {
+  const port = await freePort();
   const child = spawn(process.execPath, [path.join(REPO_ROOT, 'src/server.ts')], {
     cwd: REPO_ROOT,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', LOG_LEVEL: 'info', PORT: '0', ...env },
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', LOG_LEVEL: 'warn', ...env, PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
-  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
-  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+  // Only the tail is kept: enough to explain a failure, bounded however long the process runs.
+  const keep = (chunk: Buffer) => (output = (output + chunk.toString('utf8')).slice(-64 * 1024));
+  child.stdout!.on('data', keep);
+  child.stderr!.on('data', keep);
   const exited = new Promise<number | string>((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal ?? -1)));
-  let port: number | undefined;
-  await waitFor('the spawned server to listen', () => {
-    if (child.exitCode !== null) throw new Error(`server exited early: ${output}`);
-    const match = /"port":(\d+)/.exec(output);
-    port = match ? Number(match[1]) : undefined;
-    return port !== undefined;
-  }, 20_000).catch((error: unknown) => {
-    child.kill('SIGKILL');
-    throw new Error(`${(error as Error).message}; output: ${output.slice(-2000)}`);
-  });
-  return { child, baseUrl: `http://127.0.0.1:${port}`, output: () => output, exited };
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const healthy = await rawRequest(baseUrl, { path: '/healthz', timeoutMs: 1000 }).then(
+      (response) => response.status === 200,
+      () => false,
+    );
+    if (healthy) break;
+    if (child.exitCode !== null || child.signalCode !== null || Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`the spawned server did not come up; output: ${output.slice(-2000)}`);
+    }
+    await sleep(100);
+  }
+  return { child, baseUrl, output: () => output, exited };
 }
 
 /** An RSA key pair written to `dir`, for pointing a spawned server (MDES_SIGNING_KEY) at a test's own simulator. */
@@ -240,9 +247,9 @@ export interface SpawnedRedis {
   kill(): Promise<void>;
 }
 
-/** A private redis-server on a free port, no persistence (never the shared one on 6379). */
-export async function startRedis(dir: string): Promise<SpawnedRedis> {
-  const port = await freePort();
+/** A private redis-server on a free (or the given) port, no persistence (never the shared one on 6379). */
+export async function startRedis(dir: string, fixedPort?: number): Promise<SpawnedRedis> {
+  const port = fixedPort ?? (await freePort());
   const child = spawn(
     'redis-server',
     ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--loglevel', 'warning'],

@@ -1,0 +1,101 @@
+/**
+ * SIGTERM to a spawned `src/server.ts` during in-flight cold renders: every in-flight request completes with
+ * 200, new connections are refused, and the process exits 0 within SHUTDOWN_TIMEOUT_MS. The server talks to
+ * this test's own simulator (as a real MDES, with OAuth signatures) so the test can make the upstream slow.
+ */
+import { writeFile } from 'node:fs/promises';
+import { Agent } from 'node:http';
+import path from 'node:path';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startSimulator, type RunningSimulator } from '../../src/simulator/simulator-server.ts';
+import { makeTempDir, rawRequest, removeDir, sleep, spawnServer, waitFor, writeSigningKey, type SpawnedServer } from './harness.ts';
+
+/** The service's default (service-config.ts), so the test sees what a deployment sees. */
+const SHUTDOWN_TIMEOUT_MS = 10_000;
+const UPSTREAM_LATENCY_MS = 1000;
+const IN_FLIGHT = 6;
+
+/**
+ * Found by this suite, tolerated until fixed (a flag left on after the fix fails the test):
+ * src/server.ts shutdown(): responses finished after SIGTERM still say `Connection: keep-alive`, and
+ * closeIdleConnections() runs only once, so server.close() waits out keepAliveTimeout (5 s) on each
+ * kept-alive socket before the process can exit. Fix: while shutting down, send `Connection: close`
+ * (e.g. a first middleware `if (shuttingDown) res.setHeader('Connection', 'close')`), or call
+ * server.closeIdleConnections() on an unref'd 100 ms interval until close completes.
+ */
+const KNOWN_DEFECTS = { keepAliveHoldsShutdown: true };
+
+describe('graceful shutdown on SIGTERM', () => {
+  let dir: string;
+  let simulator: RunningSimulator;
+  let server: SpawnedServer | undefined;
+  const ids = Array.from({ length: IN_FLIGHT }, (_, i) => `shutdown-${i}`);
+
+  beforeAll(async () => {
+    dir = await makeTempDir('shutdown');
+    for (const [i, id] of ids.entries()) {
+      const png = await sharp({ create: { width: 320, height: 202, channels: 4, background: { r: 40 * i, g: 100, b: 200, alpha: 1 } } }).png().toBuffer();
+      await writeFile(path.join(dir, `${id}.png`), png);
+    }
+    const key = await writeSigningKey(dir);
+    simulator = await startSimulator({ assetDir: dir, verifyKeyPem: key.publicKeyPem });
+    server = await spawnServer({
+      MDES_BASE_URL: simulator.baseUrl,
+      MDES_CONSUMER_KEY: 'hardening-shutdown-test',
+      MDES_SIGNING_KEY: key.keyPath,
+      CACHE_DIR: path.join(dir, 'cache'),
+      UPSTREAM_TIMEOUT_MS: '5000',
+      SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN_TIMEOUT_MS),
+    });
+  });
+
+  afterAll(async () => {
+    if (server && server.child.exitCode === null && server.child.signalCode === null) {
+      server.child.kill('SIGKILL');
+      await server.exited;
+    }
+    await simulator?.close();
+    await removeDir(dir);
+  });
+
+  it('finishes every in-flight render with 200, refuses new connections, exits 0 within the deadline', async () => {
+    simulator.faults.inject('*', { kind: 'latency', ms: UPSTREAM_LATENCY_MS });
+    // Keep-alive sockets, as a browser or proxy would hold them: they must not keep the process alive.
+    const agent = new Agent({ keepAlive: true, maxSockets: IN_FLIGHT });
+    const inFlight = ids.map((id, i) =>
+      rawRequest(server!.baseUrl, {
+        path: i % 2 ? `/v1/assets/${id}?width=256` : `/v1/card-art?cardBackgroundAssetId=${id}&width=512&text=1234`,
+        agent,
+        timeoutMs: SHUTDOWN_TIMEOUT_MS + 5000,
+      }),
+    );
+    // Every request has reached the (slow) upstream: all are in flight, none can have been answered yet.
+    await waitFor('all requests to reach the upstream', () => (simulator.counts().asset ?? 0) >= IN_FLIGHT, 10_000);
+
+    const signalledAt = Date.now();
+    server!.child.kill('SIGTERM');
+    await sleep(200);
+    const refused = await rawRequest(server!.baseUrl, { path: '/healthz', timeoutMs: 2000 }).then(
+      (response) => `answered ${response.status}`,
+      (error: NodeJS.ErrnoException) => error.code ?? error.message,
+    );
+    expect(refused).toBe('ECONNREFUSED');
+
+    const responses = await Promise.all(inFlight);
+    expect(responses.map((r) => `${r.status} ${r.headers['content-type']}`)).toEqual(
+      responses.map((_, i) => `200 ${i % 2 ? 'image/png' : 'image/png'}`),
+    );
+    const answeredAt = Date.now();
+    const exitCode = await Promise.race([server!.exited, sleep(SHUTDOWN_TIMEOUT_MS + 2000).then(() => 'still running')]);
+    console.log(
+      `shutdown: in-flight answered ${answeredAt - signalledAt} ms after SIGTERM, exit ${exitCode} after ${Date.now() - signalledAt} ms; ` +
+        `connection headers: ${responses.map((r) => r.headers.connection).join(',')}`,
+    );
+    expect(exitCode).toBe(0);
+    expect(Date.now() - signalledAt).toBeLessThan(SHUTDOWN_TIMEOUT_MS + 2000);
+    const keptAlive = responses.filter((r) => r.headers.connection !== 'close').length;
+    expect(keptAlive).toBe(KNOWN_DEFECTS.keepAliveHoldsShutdown ? IN_FLIGHT : 0);
+    agent.destroy();
+  }, 40_000);
+});

@@ -187,13 +187,16 @@ describe('server killed while writing its cache folder', () => {
     await inFlight;
     const leftBehind = await cacheFiles(cacheDir);
     expect(leftBehind.length).toBeLessThan(count * 2);
+    const tempFiles = (await readdir(cacheDir, { recursive: true })).filter((name) => String(name).endsWith('.tmp'));
+    console.log(`SIGKILL left ${leftBehind.length} complete entries and ${tempFiles.length} temp files of unfinished writes`);
 
     server = await spawnServer(env());
     await expectAllServedCorrectly(server.baseUrl);
+    // Store writes finish after the responses; each asset leaves its media and its rendered image.
+    await waitFor('the rebuilt entries to be written', async () => (await cacheFiles(cacheDir)).length >= count * 2, 15_000);
     const files = await cacheFiles(cacheDir);
     const invalid = (await Promise.all(files.map(async (f) => ((await isValidFrame(f)) ? undefined : f)))).filter(Boolean);
     expect(invalid).toEqual([]);
-    expect(files.length).toBeGreaterThanOrEqual(count * 2);
   }, 90_000);
 
   it('detects cache files corrupted by hand (flipped, truncated, emptied, replaced), serves none, rebuilds each once', async () => {
@@ -224,6 +227,10 @@ describe('server killed while writing its cache folder', () => {
     await expectAllServedCorrectly(server.baseUrl);
     // Every asset entry was corrupt, so each asset was fetched again exactly once.
     expect(await upstreamAssetCalls(server.baseUrl)).toBe(count);
+    await waitFor('the rebuilt entries to be written', async () => {
+      const written = await cacheFiles(cacheDir);
+      return (await Promise.all(written.map(isValidFrame))).every(Boolean);
+    }, 15_000).catch(() => undefined);
     const after = await cacheFiles(cacheDir);
     const invalid = (await Promise.all(after.map(async (f) => ((await isValidFrame(f)) ? undefined : f)))).filter(Boolean);
     expect(invalid).toEqual([]);

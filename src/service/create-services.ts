@@ -9,7 +9,7 @@ import { BUNDLED_SAMPLES_DIR, type AppConfig } from '../config.ts';
 import { createCardRenderer } from '../core/card-renderer.ts';
 import { decodeBestMedia } from '../core/decode-asset-body.ts';
 import { createRasterizer } from '../core/rasterizer.ts';
-import { startSimulator, type RunningSimulator, type SimulatorOptions } from '../simulator/simulator-server.ts';
+import { startSimulator, type RunningSimulator } from '../simulator/simulator-server.ts';
 import { createHttpAssetSource } from '../upstream/http-asset-source.ts';
 import { createEphemeralSimulatorSigner, createOAuthSigner, loadSigningKey, type RequestSigner } from '../upstream/oauth-signer.ts';
 import { createAssetPrewarmer } from './asset-prewarmer.ts';
@@ -50,12 +50,11 @@ export async function createServices(
       port: 0,
       host: '127.0.0.1',
       verifyKeyPem: ephemeral.publicKeyPem,
-      // The simulator types its paths as the sandbox literals; any configured path works the same.
       paths: {
         assetPath: upstream.assetPath,
         tokenConnectPath: upstream.tokenConnectPath,
         requestorAssetPath: upstream.requestorAssetPath,
-      } as SimulatorOptions['paths'],
+      },
     });
     baseUrl = simulator.baseUrl;
     signer = ephemeral.signer;

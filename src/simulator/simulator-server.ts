@@ -38,7 +38,7 @@ export interface SimulatorOptions {
   /** Public key: verify the OAuth1 signature when given; otherwise only check the header is well-formed. */
   verifyKeyPem?: string;
   /** Route paths under the base URL; the MDES sandbox defaults otherwise. */
-  paths?: Partial<typeof SIMULATOR_PATHS>;
+  paths?: Partial<Record<keyof typeof SIMULATOR_PATHS, string>>;
 }
 
 type Route = { name: 'asset' | 'requestorAsset'; assetId: string } | { name: 'tokenRequestors' } | { name: 'other' };

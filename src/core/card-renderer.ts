@@ -83,27 +83,44 @@ export function assetRenderCacheKey(assetId: string, width: number | undefined, 
   return sha256(JSON.stringify([RENDER_VERSION, 'asset', assetId, width ?? null, format]));
 }
 
-export function createCardRenderer(deps: { loadMedia: MediaLoader; rasterizer: Rasterizer }): CardRenderer {
-  const { loadMedia, rasterizer } = deps;
+export interface CardRendererDeps {
+  loadMedia: MediaLoader;
+  rasterizer: Rasterizer;
+  /** Drops an asset's cached media after its bytes failed to rasterize, so a failure is never kept. */
+  forgetMedia?: (assetId: string) => Promise<void>;
+}
+
+export function createCardRenderer(deps: CardRendererDeps): CardRenderer {
+  const { loadMedia, rasterizer, forgetMedia } = deps;
+
+  /** Rasterizes one asset's media; bad content (a 502) also evicts the media, so a cured upstream is seen. */
+  async function rasterizeMedia(assetId: string, media: AssetMedia, size: Size): Promise<RasterImage> {
+    try {
+      const image = await rasterizer.rasterize(media, size);
+      assertSize(image, size);
+      return image;
+    } catch (error) {
+      if (forgetMedia && error instanceof CardArtError && error.status === 502) await forgetMedia(assetId).catch(() => {});
+      throw error;
+    }
+  }
 
   async function load(assetId: string | undefined, signal?: AbortSignal): Promise<AssetMedia | undefined> {
     return assetId === undefined ? undefined : loadMedia(assetId, signal);
   }
 
-  async function rasterizeCover(media: AssetMedia): Promise<RasterImage> {
+  async function rasterizeCover(assetId: string, media: AssetMedia): Promise<RasterImage> {
     const cover = coverRect(media, CARD_SIZE);
     if (cover.width * cover.height > MAX_COVER_PIXELS) {
       throw new CardArtError(422, 'UNSUPPORTED_ASPECT_RATIO', `background aspect ratio ${media.width}:${media.height} is too far from a card's`);
     }
-    const covered = await rasterizer.rasterize(media, { width: cover.width, height: cover.height });
-    assertSize(covered, cover);
+    const covered = await rasterizeMedia(assetId, media, { width: cover.width, height: cover.height });
     return extractRegion(covered, { ...cover, width: CARD_WIDTH, height: CARD_HEIGHT });
   }
 
-  async function rasterizeLogo(media: AssetMedia | undefined, rect: Rect | undefined): Promise<CardLayer | undefined> {
-    if (!media || !rect) return undefined;
-    const image = await rasterizer.rasterize(media, { width: rect.width, height: rect.height });
-    assertSize(image, rect);
+  async function rasterizeLogo(assetId: string | undefined, media: AssetMedia | undefined, rect: Rect | undefined): Promise<CardLayer | undefined> {
+    if (!assetId || !media || !rect) return undefined;
+    const image = await rasterizeMedia(assetId, media, { width: rect.width, height: rect.height });
     return { image, left: rect.left, top: rect.top };
   }
 
@@ -125,10 +142,10 @@ export function createCardRenderer(deps: { loadMedia: MediaLoader; rasterizer: R
 
       const layout = computeCardLayout({ issuer, coBrand, brand });
       const [base, ...logos] = await Promise.all([
-        rasterizeCover(background),
-        rasterizeLogo(issuer, layout.issuer),
-        rasterizeLogo(coBrand, layout.coBrand),
-        rasterizeLogo(brand, layout.brand),
+        rasterizeCover((plan.combinedId ?? plan.backgroundId)!, background),
+        rasterizeLogo(plan.issuerId, issuer, layout.issuer),
+        rasterizeLogo(plan.coBrandId, coBrand, layout.coBrand),
+        rasterizeLogo(plan.brandId, brand, layout.brand),
       ]);
       signal?.throwIfAborted();
 
@@ -153,8 +170,7 @@ export function createCardRenderer(deps: { loadMedia: MediaLoader; rasterizer: R
       signal?.throwIfAborted();
       const targetWidth = width ?? Math.min(MAX_ASSET_WIDTH, Math.max(1, Math.round(media.width)));
       const size = fitInside(media, { width: targetWidth, height: MAX_ASSET_HEIGHT });
-      const image = await rasterizer.rasterize(media, size);
-      assertSize(image, size);
+      const image = await rasterizeMedia(assetId, media, size);
       signal?.throwIfAborted();
       return encodeImage(image, format);
     },

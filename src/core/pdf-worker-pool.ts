@@ -14,7 +14,7 @@ export interface PdfWorkerPoolOptions {
   size?: number;
   /** Renders waiting for a worker before new ones are refused with 503 RENDER_QUEUE_FULL. */
   maxQueue?: number;
-  /** Per-render limit; the worker is terminated and replaced when it runs over (503 RENDER_TIMEOUT). */
+  /** Per-render limit; the worker is terminated and replaced when it runs over (502 PDF_TOO_COMPLEX: the same asset would time out again). */
   renderTimeoutMs?: number;
   maxImagePixels?: number;
 }
@@ -102,7 +102,7 @@ export function createPdfWorkerPool(options: PdfWorkerPoolOptions = {}): PdfWork
       const limit = pending.timeoutMs;
       if (limit > 0) {
         slot.timer = setTimeout(() => {
-          replace(slot, new CardArtError(503, 'RENDER_TIMEOUT', `PDF render exceeded ${limit} ms`, { retryAfterSeconds: 1 }));
+          replace(slot, new CardArtError(502, 'PDF_TOO_COMPLEX', `PDF render exceeded ${limit} ms`));
         }, limit);
       }
       slot.worker.postMessage(pending.job, [pending.job.bytes.buffer as ArrayBuffer]);

@@ -112,7 +112,7 @@ async function withOpenPage<T>(
       ? new Promise<never>((_, reject) => {
           timer = setTimeout(() => {
             for (const cancel of cancels) cancel();
-            reject(new CardArtError(503, 'RENDER_TIMEOUT', `PDF render exceeded ${timeoutMs} ms`, { retryAfterSeconds: 1 }));
+            reject(new CardArtError(502, 'PDF_TOO_COMPLEX', `PDF render exceeded ${timeoutMs} ms`));
           }, timeoutMs);
         })
       : undefined;

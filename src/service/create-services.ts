@@ -85,7 +85,7 @@ export async function createServices(
   });
 
   const deps: AppDeps = {
-    renderer: createCardRenderer({ loadMedia, rasterizer }),
+    renderer: createCardRenderer({ loadMedia, rasterizer, forgetMedia: (assetId) => cache.delete(assetCacheKey(assetId)) }),
     logos: createRequestorLogos({ source, cache, rasterizer }),
     cache,
     tokenRequestors: createTokenRequestorDirectory({

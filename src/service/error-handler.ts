@@ -20,6 +20,10 @@ export function toCardArtError(error: unknown, log: Logger): CardArtError {
   if (typeof parserType === 'string' && (error as BodyParserError).status === 400) {
     return new CardArtError(400, 'INVALID_JSON', 'The request body could not be read');
   }
+  // express rejects a path with a bad %-escape with a URIError carrying status 400.
+  if (error instanceof URIError && (error as BodyParserError).status === 400) {
+    return new CardArtError(400, 'INVALID_REQUEST', 'The request path is not valid percent-encoding');
+  }
   log.error({ err: error }, 'unexpected error');
   return new CardArtError(500, 'INTERNAL_ERROR', 'Something went wrong on our side');
 }

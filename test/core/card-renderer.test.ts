@@ -124,3 +124,26 @@ describe('renderAsset', () => {
     expect((await rejection(renderer.renderAsset('issuer-solid', 1537, 'png'))).code).toBe('INVALID_WIDTH');
   });
 });
+
+describe('bad media is not kept', () => {
+  it('asks to forget an asset whose bytes fail to rasterize, and only that one', async () => {
+    const broken: AssetMedia = { kind: 'png', bytes: Buffer.concat([(await pngMedia(50, 50)).bytes.subarray(0, 60)]), width: 50, height: 50 };
+    const forgotten: string[] = [];
+    const media = new Map<string, Promise<AssetMedia>>([
+      ['bg', pngMedia(1536, 969)],
+      ['bad-logo', Promise.resolve(broken)],
+    ]);
+    const withForget = createCardRenderer({
+      loadMedia: (id) => media.get(id)!,
+      rasterizer,
+      forgetMedia: async (id) => void forgotten.push(id),
+    });
+    const error = await rejection(withForget.renderCard(request({ cardBackgroundAssetId: 'bg', issuerLogoAssetId: 'bad-logo' })));
+    expect(error.status).toBe(502);
+    expect(forgotten).toEqual(['bad-logo']);
+    await rejection(withForget.renderAsset('bad-logo', 100, 'png'));
+    expect(forgotten).toEqual(['bad-logo', 'bad-logo']);
+    await withForget.renderAsset('bg', 128, 'png');
+    expect(forgotten).toHaveLength(2);
+  });
+});

@@ -59,7 +59,7 @@ describe('PDF worker pool', () => {
   it('terminates a render over the time limit and keeps serving with a fresh worker', async () => {
     const before = pool.stats().replaced;
     const slow = pool.render(await busyPdf(), { width: 1500, height: 945 }, { timeoutMs: 1 });
-    expect(await errorOf(slow)).toMatchObject({ status: 503, code: 'RENDER_TIMEOUT' });
+    expect(await errorOf(slow)).toMatchObject({ status: 502, code: 'PDF_TOO_COMPLEX' });
     expect(pool.stats().replaced).toBe(before + 1);
     const image = await pool.render(await colourPdf('#ff00ff'), { width: 20, height: 10 });
     expect(pixel(image, 10, 5)).toEqual([255, 0, 255, 255]);

@@ -107,12 +107,12 @@ describe('rasterizePdf', () => {
     expect(await codeOf(rasterizePdf(await makePdfWithMediaBox('0 0 0 0'), { width: 10, height: 10 }))).toBe('PDF_PAGE_SIZE_INVALID');
   });
 
-  it('stops an in-process render at its time limit with 503 RENDER_TIMEOUT', async () => {
+  it('stops an in-process render at its time limit with 502 PDF_TOO_COMPLEX', async () => {
     const shapes = [];
     for (let i = 0; i < 300; i++) shapes.push({ x: (i * 7) % 290, y: (i * 13) % 180, w: 9, h: 9, color: '#336699', opacity: 0.5 });
     const pdf = await makeVectorPdf({ widthPt: 300, heightPt: 189, shapes });
     const error = await rasterizePdf(pdf, { width: 1500, height: 945 }, { timeoutMs: 1 }).catch((caught: unknown) => caught);
-    expect(error).toMatchObject({ status: 503, code: 'RENDER_TIMEOUT' });
+    expect(error).toMatchObject({ status: 502, code: 'PDF_TOO_COMPLEX' });
   });
 
   it('does not detach or modify the caller\'s bytes', async () => {

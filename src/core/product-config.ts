@@ -7,7 +7,8 @@ import { charactersMissingFromFont } from './font-coverage.ts';
 
 export const MAX_TEXT_LENGTH = 32;
 
-const ASSET_ID_FIELDS = [
+/** The productConfig fields that hold asset IDs. */
+export const ASSET_ID_FIELDS = [
   'cardBackgroundCombinedAssetId',
   'cardBackgroundAssetId',
   'brandLogoAssetId',

@@ -1,4 +1,4 @@
-import sharp from 'sharp';
+import sharp, { type Sharp } from 'sharp';
 import { CardArtError } from '../errors.ts';
 import type { PixelSize, RasterImage } from './asset-media.ts';
 
@@ -34,16 +34,21 @@ export async function rasterizePng(
 ): Promise<RasterImage> {
   readPngSize(bytes, maxInputPixels);
   try {
-    const { data, info } = await sharp(bytes, { failOn: 'error', limitInputPixels: maxInputPixels })
-      .resize(size.width, size.height, { fit: 'fill', kernel: 'lanczos3' })
-      .toColourspace('srgb')
-      .ensureAlpha()
-      .raw({ depth: 'uchar' })
-      .toBuffer({ resolveWithObject: true });
-    return { data, width: info.width, height: info.height };
+    return await resizeToStraightRgba(sharp(bytes, { failOn: 'error', limitInputPixels: maxInputPixels }), size);
   } catch (error) {
     throw new CardArtError(502, 'PNG_INVALID', `PNG could not be decoded: ${(error as Error).message}`, {
       cause: error,
     });
   }
+}
+
+/** Resizes a decoded image with Lanczos to exactly `size` and returns 8-bit sRGB straight RGBA. */
+export async function resizeToStraightRgba(image: Sharp, size: PixelSize): Promise<RasterImage> {
+  const { data, info } = await image
+    .resize(size.width, size.height, { fit: 'fill', kernel: 'lanczos3' })
+    .toColourspace('srgb')
+    .ensureAlpha()
+    .raw({ depth: 'uchar' })
+    .toBuffer({ resolveWithObject: true });
+  return { data, width: info.width, height: info.height };
 }

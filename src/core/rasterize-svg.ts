@@ -2,7 +2,7 @@ import sharp from 'sharp';
 import type { Metadata } from 'sharp';
 import { CardArtError } from '../errors.ts';
 import type { PixelSize, RasterImage } from './asset-media.ts';
-import { DEFAULT_MAX_INPUT_PIXELS } from './rasterize-png.ts';
+import { DEFAULT_MAX_INPUT_PIXELS, resizeToStraightRgba } from './rasterize-png.ts';
 import { assertSafeSvg } from './svg-safety.ts';
 
 /** librsvg's (and sharp's) default: at 72 DPI one SVG user unit is one pixel. */
@@ -39,13 +39,7 @@ export async function rasterizeSvg(bytes: Buffer, size: PixelSize, natural?: Pix
   const scale = Math.max(size.width / own.width, size.height / own.height);
   const density = Math.min(MAX_DENSITY, Math.max(MIN_DENSITY, BASE_DENSITY * scale));
   try {
-    const { data, info } = await sharp(bytes, { density, failOn: 'error', limitInputPixels: renderPixelLimit(size) })
-      .resize(size.width, size.height, { fit: 'fill', kernel: 'lanczos3' })
-      .toColourspace('srgb')
-      .ensureAlpha()
-      .raw({ depth: 'uchar' })
-      .toBuffer({ resolveWithObject: true });
-    return { data, width: info.width, height: info.height };
+    return await resizeToStraightRgba(sharp(bytes, { density, failOn: 'error', limitInputPixels: renderPixelLimit(size) }), size);
   } catch (error) {
     throw new CardArtError(502, 'SVG_INVALID', `SVG could not be rendered: ${(error as Error).message}`, { cause: error });
   }

@@ -1,20 +1,11 @@
 import { Router } from 'express';
 import type { ProductConfig } from '../../core/asset-media.ts';
-import { parseProductConfig } from '../../core/product-config.ts';
+import { ASSET_ID_FIELDS, parseProductConfig } from '../../core/product-config.ts';
 import { CardArtError, isCardArtError } from '../../errors.ts';
 import type { AssetPrewarmer } from '../asset-prewarmer.ts';
 
 /** What one Notify Token Updated call can bring, with room to spare. */
 export const MAX_PRODUCT_CONFIGS = 100;
-
-const ASSET_ID_FIELDS = [
-  'cardBackgroundCombinedAssetId',
-  'cardBackgroundAssetId',
-  'brandLogoAssetId',
-  'issuerLogoAssetId',
-  'coBrandLogoAssetId',
-  'iconAssetId',
-] as const satisfies ReadonlyArray<keyof ProductConfig>;
 
 export function productConfigRoutes(deps: { prewarmer: AssetPrewarmer }): Router {
   const router = Router();

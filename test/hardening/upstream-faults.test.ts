@@ -17,6 +17,8 @@ const MAX_BACKOFF_MS = Array.from({ length: DEFAULT_MAX_ATTEMPTS - 1 }, (_, k) =
 /** The most a request may take when every attempt times out: the brief's budget plus the retry backoff. */
 const ANSWER_BOUND_MS = UPSTREAM_TIMEOUT_MS * DEFAULT_MAX_ATTEMPTS + MAX_BACKOFF_MS + 1000;
 const CACHED_IDS = Array.from({ length: 10 }, (_, i) => `cached-${i}`);
+const REQUESTOR_LOGO_ID = 'requestor-logo';
+const ACCOUNT_RANGE = '510000000';
 
 function cardPaths(): string[] {
   return [
@@ -29,7 +31,13 @@ describe('upstream faults', () => {
   let assetDir: string;
   let cacheDir: string;
   let service: RunningService;
-  const cachedPaths = [...CACHED_IDS.map((id) => `/v1/assets/${id}?width=128`), ...cardPaths()];
+  const cachedPaths = [
+    ...CACHED_IDS.map((id) => `/v1/assets/${id}?width=128`),
+    ...cardPaths(),
+    `/v1/token-requestor-assets/${REQUESTOR_LOGO_ID}?format=png`,
+    `/v1/token-requestor-assets/${REQUESTOR_LOGO_ID}?format=svg`,
+    `/v1/token-requestors?accountRanges=${ACCOUNT_RANGE}`,
+  ];
 
   const simulator = () => service.services.simulator!;
   const get = (pathAndQuery: string) => rawRequest(service.baseUrl, { path: pathAndQuery, timeoutMs: ANSWER_BOUND_MS });
@@ -70,6 +78,18 @@ describe('upstream faults', () => {
     assetDir = await makeTempDir('faults-assets');
     cacheDir = await makeTempDir('faults-cache');
     await Promise.all(CACHED_IDS.map((id, i) => addAsset(id, i * 20)));
+    await writeFile(
+      path.join(assetDir, `${REQUESTOR_LOGO_ID}.svg`),
+      '<svg xmlns="http://www.w3.org/2000/svg" width="192" height="192" viewBox="0 0 192 192"><circle cx="96" cy="96" r="80" fill="#208040"/></svg>',
+    );
+    await writeFile(
+      path.join(assetDir, 'token-requestors.json'),
+      JSON.stringify({
+        tokenRequestors: [
+          { tokenRequestorId: '50110030273', name: 'Hardening Wallet', imageAssetId: REQUESTOR_LOGO_ID, tokenRequestorType: 'WALLET', enabledAccountRanges: [ACCOUNT_RANGE] },
+        ],
+      }),
+    );
     service = await startService({ SIMULATOR_ASSET_DIR: assetDir, CACHE_DIR: cacheDir, UPSTREAM_TIMEOUT_MS: String(UPSTREAM_TIMEOUT_MS) });
     for (const cachedPath of cachedPaths) expect((await get(cachedPath)).status).toBe(200);
   });
@@ -167,6 +187,7 @@ describe('upstream faults', () => {
         const responses = await mapConcurrent([...cachedPaths, ...cachedPaths], 8, (p) => get(p));
         expect(responses.map((r) => r.status)).toEqual(responses.map(() => 200));
         expect(simulator().counts().asset ?? 0).toBe(0);
+        expect(simulator().counts().requestorAsset ?? 0).toBe(0);
         // Something never seen fails cleanly, within the budget.
         const unseen = await get('/v1/assets/never-seen?width=128');
         expect([502, 503, 504]).toContain(unseen.status);
@@ -181,7 +202,9 @@ describe('upstream faults', () => {
     await service.close();
     service = await startService({ SIMULATOR_ASSET_DIR: assetDir, CACHE_DIR: cacheDir, UPSTREAM_TIMEOUT_MS: String(UPSTREAM_TIMEOUT_MS) });
     simulator().faults.inject('*', { kind: 'status', status: 503 });
-    const responses = await mapConcurrent(cachedPaths, 4, (p) => get(p));
+    // Images only: the requestor list lives in memory (token-requestor-directory.ts), so a restart forgets it.
+    const imagePaths = cachedPaths.filter((p) => !p.startsWith('/v1/token-requestors?'));
+    const responses = await mapConcurrent(imagePaths, 4, (p) => get(p));
     expect(responses.map((r) => r.status)).toEqual(responses.map(() => 200));
     expect(simulator().counts().asset ?? 0).toBe(0);
   });

@@ -119,6 +119,9 @@ describe('bad-input corpus', () => {
     }
     const lines = [...tally].sort((a, b) => a[0].localeCompare(b[0])).map(([key, count]) => `  ${key.padEnd(42)} ${count}`);
     console.log(`bad-input corpus (seed ${SEED}, ${corpus.length} cases):\n${lines.join('\n')}`);
+    if (process.env.HARDENING_VERBOSE) {
+      console.log(outcomes.map(({ testCase, response }) => `  ${testCase.name.padEnd(48)} ${response.status} ${errorCode(response)}`).join('\n'));
+    }
   });
 
   it('never answers 500 or any 5xx but 502 and (for timeouts and a full queue) 503/504', () => {

@@ -19,6 +19,7 @@ const AT_LIMIT_CLIENTS = RENDER_CONCURRENCY + RENDER_QUEUE_LIMIT;
 const ABOVE_LIMIT_CLIENTS = AT_LIMIT_CLIENTS * 4;
 /** Far above a render's cost even on a loaded 2-core machine; an unbounded queue would blow through it. */
 const LATENCY_BOUND_MS = 15_000;
+const MEMORY_CACHE_MB = 16;
 
 interface PhaseResult {
   requests: number;
@@ -57,6 +58,8 @@ describe('load at and above the render-queue limit', () => {
       LOG_LEVEL: 'warn',
       RENDER_CONCURRENCY: String(RENDER_CONCURRENCY),
       RENDER_QUEUE_LIMIT: String(RENDER_QUEUE_LIMIT),
+      // Small enough that the LRU is full within seconds: growth after that would be a leak, not caching.
+      MEMORY_CACHE_MB: String(MEMORY_CACHE_MB),
     });
   });
 
@@ -113,7 +116,7 @@ describe('load at and above the render-queue limit', () => {
     const endRss = await rssMb(server.child.pid!);
     console.log(
       [
-        `load (${TOTAL_SECONDS} s, RENDER_CONCURRENCY=${RENDER_CONCURRENCY}, RENDER_QUEUE_LIMIT=${RENDER_QUEUE_LIMIT}), RSS MB at start ${startRss}, at end ${endRss}`,
+        `load (${TOTAL_SECONDS} s, RENDER_CONCURRENCY=${RENDER_CONCURRENCY}, RENDER_QUEUE_LIMIT=${RENDER_QUEUE_LIMIT}, MEMORY_CACHE_MB=${MEMORY_CACHE_MB}), RSS MB at start ${startRss}, at end ${endRss}`,
         describePhase(`  at the limit (${AT_LIMIT_CLIENTS} clients)`, atLimit),
         describePhase(`  above it (${ABOVE_LIMIT_CLIENTS} clients)`, aboveLimit),
       ].join('\n'),

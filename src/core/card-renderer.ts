@@ -1,5 +1,6 @@
 /** The card renderer: load → layout → rasterize → compose → encode (DESIGN §2). Knows nothing of HTTP or caches. */
 import { createHash } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
 import { CardArtError } from '../errors.ts';
 import { ASSET_ID_PATTERN } from '../simulator/asset-folder.ts';
 import type { AssetMedia, OutputFormat, ProductConfig, Rasterizer, RasterImage } from './asset-media.ts';
@@ -12,7 +13,7 @@ import {
   type EncodedImage,
   type MediaLoader,
 } from './card-render-types.ts';
-import { type CardLayer, composeLayers, extractRegion } from './compose-card.ts';
+import { type CardLayer, composeCard, extractRegion } from './compose-card.ts';
 import { encodeImage } from './encode-image.ts';
 import { computeCardLayout, coverRect, fitInside, type Rect, type Size } from './layout.ts';
 import { parseCardText, parseProductConfig } from './product-config.ts';
@@ -27,6 +28,8 @@ export const MAX_COVER_PIXELS = 16_000_000;
 /** Single assets are rendered at most 1536 wide (the card width) and 4096 tall. */
 export const MAX_ASSET_WIDTH = CARD_WIDTH;
 export const MAX_ASSET_HEIGHT = 4096;
+/** 32 MB of rasterized layers: about four cards' worth (a 1536×969 background is 5.9 MB of RGBA, logos ~1 MB each). */
+export const DEFAULT_LAYER_CACHE_BYTES = 32 * 1024 * 1024;
 
 const CARD_SIZE: Size = { width: CARD_WIDTH, height: CARD_HEIGHT };
 
@@ -34,6 +37,15 @@ export interface CardRenderer {
   renderCard(request: CardArtRequest, signal?: AbortSignal): Promise<EncodedImage>;
   /** One asset as a raster, natural aspect; width defaults to the natural width capped at 1536. */
   renderAsset(assetId: string, width: number | undefined, format: OutputFormat, signal?: AbortSignal): Promise<EncodedImage>;
+  /** What the rasterized-layer cache holds and how often it answered. */
+  layerCacheStats(): LayerCacheStats;
+}
+
+export interface LayerCacheStats {
+  bytes: number;
+  entries: number;
+  hits: number;
+  misses: number;
 }
 
 /** Exactly what determines a card's pixels, with everything that cannot change them removed. */
@@ -88,10 +100,47 @@ export interface CardRendererDeps {
   rasterizer: Rasterizer;
   /** Drops an asset's cached media after its bytes failed to rasterize, so a failure is never kept. */
   forgetMedia?: (assetId: string) => Promise<void>;
+  /**
+   * Byte bound of the cache of rasterized layers (covered background, fitted logos) keyed by asset ID and size;
+   * safe forever because an asset ID never changes content. 0 disables it. Default DEFAULT_LAYER_CACHE_BYTES.
+   */
+  layerCacheBytes?: number;
 }
 
 export function createCardRenderer(deps: CardRendererDeps): CardRenderer {
   const { loadMedia, rasterizer, forgetMedia } = deps;
+  const layerCacheBytes = deps.layerCacheBytes ?? DEFAULT_LAYER_CACHE_BYTES;
+  const layers =
+    layerCacheBytes > 0
+      ? new LRUCache<string, RasterImage>({ maxSize: layerCacheBytes, sizeCalculation: (image) => Math.max(1, image.data.length) })
+      : undefined;
+  // Concurrent renders needing the same layer share one rasterization.
+  const pendingLayers = new Map<string, Promise<RasterImage>>();
+  let layerHits = 0;
+  let layerMisses = 0;
+
+  /** The cached layer under `key`, else `make()` once (failures are never kept). */
+  function cachedLayer(key: string, make: () => Promise<RasterImage>): Promise<RasterImage> {
+    const cached = layers?.get(key);
+    if (cached) {
+      layerHits++;
+      return Promise.resolve(cached);
+    }
+    const pending = pendingLayers.get(key);
+    if (pending) {
+      layerHits++;
+      return pending;
+    }
+    layerMisses++;
+    const made = make().then(
+      (image) => {
+        layers?.set(key, image);
+        return image;
+      },
+    ).finally(() => pendingLayers.delete(key));
+    pendingLayers.set(key, made);
+    return made;
+  }
 
   /** Rasterizes one asset's media; bad content (a 502) also evicts the media, so a cured upstream is seen. */
   async function rasterizeMedia(assetId: string, media: AssetMedia, size: Size): Promise<RasterImage> {
@@ -114,13 +163,16 @@ export function createCardRenderer(deps: CardRendererDeps): CardRenderer {
     if (cover.width * cover.height > MAX_COVER_PIXELS) {
       throw new CardArtError(422, 'UNSUPPORTED_ASPECT_RATIO', `background aspect ratio ${media.width}:${media.height} is too far from a card's`);
     }
-    const covered = await rasterizeMedia(assetId, media, { width: cover.width, height: cover.height });
-    return extractRegion(covered, { ...cover, width: CARD_WIDTH, height: CARD_HEIGHT });
+    return cachedLayer(`${assetId}:cover:${CARD_WIDTH}x${CARD_HEIGHT}`, async () => {
+      const covered = await rasterizeMedia(assetId, media, { width: cover.width, height: cover.height });
+      return extractRegion(covered, { ...cover, width: CARD_WIDTH, height: CARD_HEIGHT });
+    });
   }
 
   async function rasterizeLogo(assetId: string | undefined, media: AssetMedia | undefined, rect: Rect | undefined): Promise<CardLayer | undefined> {
     if (!assetId || !media || !rect) return undefined;
-    const image = await rasterizeMedia(assetId, media, { width: rect.width, height: rect.height });
+    const size = { width: rect.width, height: rect.height };
+    const image = await cachedLayer(`${assetId}:${size.width}x${size.height}`, () => rasterizeMedia(assetId, media, size));
     return { image, left: rect.left, top: rect.top };
   }
 
@@ -149,15 +201,14 @@ export function createCardRenderer(deps: CardRendererDeps): CardRenderer {
       ]);
       signal?.throwIfAborted();
 
-      const layers = logos.filter((layer): layer is CardLayer => layer !== undefined);
+      const cardLayers = logos.filter((layer): layer is CardLayer => layer !== undefined);
       if (plan.text !== undefined) {
         const area = layout.textArea;
         const overlay = renderTextOverlay(plan.text, plan.color ?? DEFAULT_FOREGROUND_COLOR, area);
-        layers.push({ image: overlay, left: area.left, top: area.top });
+        cardLayers.push({ image: overlay, left: area.left, top: area.top });
       }
-      const card = await composeLayers(base!, layers);
-      signal?.throwIfAborted();
-      return encodeImage(card, format, width);
+      // At full width compose and encode run as one sharp pass; a smaller width materializes the card first.
+      return encodeImage(composeCard(base!, cardLayers), format, width === CARD_WIDTH ? undefined : width);
     },
 
     async renderAsset(assetId, width, format, signal) {
@@ -173,6 +224,10 @@ export function createCardRenderer(deps: CardRendererDeps): CardRenderer {
       const image = await rasterizeMedia(assetId, media, size);
       signal?.throwIfAborted();
       return encodeImage(image, format);
+    },
+
+    layerCacheStats() {
+      return { bytes: layers?.calculatedSize ?? 0, entries: layers?.size ?? 0, hits: layerHits, misses: layerMisses };
     },
   };
 }

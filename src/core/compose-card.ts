@@ -16,10 +16,14 @@ export async function extractRegion(image: RasterImage, region: Rect): Promise<R
   return toRaster(sharp(image.data, { raw: rawOf(image) }).extract(region));
 }
 
-/** Draws each layer over the base in order; the output has the base's size and is RGBA straight alpha. */
-export async function composeLayers(base: RasterImage, layers: readonly CardLayer[]): Promise<RasterImage> {
-  if (layers.length === 0) return base;
-  const pipeline = sharp(base.data, { raw: rawOf(base) }).composite(
+/**
+ * A sharp pipeline drawing each layer over the base in order (base size, RGBA straight alpha), not yet run:
+ * the caller appends the encoder, so compose and encode are one pass with no raw round trip.
+ */
+export function composeCard(base: RasterImage, layers: readonly CardLayer[]): Sharp {
+  const pipeline = sharp(base.data, { raw: rawOf(base) });
+  if (layers.length === 0) return pipeline;
+  return pipeline.composite(
     layers.map((layer) => ({
       input: layer.image.data,
       raw: rawOf(layer.image),
@@ -28,7 +32,12 @@ export async function composeLayers(base: RasterImage, layers: readonly CardLaye
       blend: 'over' as const,
     })),
   );
-  return toRaster(pipeline);
+}
+
+/** composeCard, run to a raster. */
+export async function composeLayers(base: RasterImage, layers: readonly CardLayer[]): Promise<RasterImage> {
+  if (layers.length === 0) return base;
+  return toRaster(composeCard(base, layers));
 }
 
 function rawOf(image: RasterImage): { width: number; height: number; channels: 4 } {

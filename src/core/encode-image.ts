@@ -12,33 +12,38 @@ export const WEBP_OPTIONS = { quality: 85, alphaQuality: 100, effort: 4 } as con
 export const AVIF_OPTIONS = { quality: 60, effort: 2 } as const;
 
 /**
- * Encodes `image` (raw straight-alpha RGBA, or a sharp pipeline) as `format`; with `width` it is resized
- * first to width × round(height·width/naturalWidth).
+ * Encodes `image` (raw straight-alpha RGBA, or a sharp pipeline yielding RGBA) as `format`; with `width` it is
+ * resized first to width × round(height·width/naturalWidth). A pipeline without `width` is encoded as it runs
+ * (no raw copy); with `width` it is materialized first, because sharp resizes before it composites.
  */
 export async function encodeImage(image: RasterImage | Sharp, format: OutputFormat, width?: number): Promise<EncodedImage> {
+  if (width !== undefined && (!Number.isInteger(width) || width < 1)) throw new RangeError(`width must be a positive integer, got ${width}`);
+  if (!isRaster(image) && width === undefined) {
+    const { data, info } = await withEncoder(image.ensureAlpha(), format).toBuffer({ resolveWithObject: true });
+    return { bytes: data, contentType: CONTENT_TYPES[format], width: info.width, height: info.height };
+  }
   const raster = isRaster(image) ? image : await materialize(image);
   let pipeline = sharp(raster.data, { raw: { width: raster.width, height: raster.height, channels: 4 } });
   let outWidth = raster.width;
   let outHeight = raster.height;
   if (width !== undefined && width !== raster.width) {
-    if (!Number.isInteger(width) || width < 1) throw new RangeError(`width must be a positive integer, got ${width}`);
     outWidth = width;
     outHeight = Math.max(1, Math.round((raster.height * width) / raster.width));
     pipeline = pipeline.resize(outWidth, outHeight, { fit: 'fill', kernel: 'lanczos3' });
   }
+  const bytes = await withEncoder(pipeline, format).toBuffer();
+  return { bytes, contentType: CONTENT_TYPES[format], width: outWidth, height: outHeight };
+}
+
+function withEncoder(pipeline: Sharp, format: OutputFormat): Sharp {
   switch (format) {
     case 'png':
-      pipeline = pipeline.png(PNG_OPTIONS);
-      break;
+      return pipeline.png(PNG_OPTIONS);
     case 'webp':
-      pipeline = pipeline.webp(WEBP_OPTIONS);
-      break;
+      return pipeline.webp(WEBP_OPTIONS);
     case 'avif':
-      pipeline = pipeline.avif(AVIF_OPTIONS);
-      break;
+      return pipeline.avif(AVIF_OPTIONS);
   }
-  const bytes = await pipeline.toBuffer();
-  return { bytes, contentType: CONTENT_TYPES[format], width: outWidth, height: outHeight };
 }
 
 function isRaster(image: RasterImage | Sharp): image is RasterImage {

@@ -147,3 +147,73 @@ describe('bad media is not kept', () => {
     expect(forgotten).toHaveLength(2);
   });
 });
+
+describe('rasterized layer cache', () => {
+  /** The shared rasterizer, counting the calls per asset size. */
+  function countingRasterizer() {
+    const calls: string[] = [];
+    return {
+      calls,
+      rasterizer: {
+        rasterize: (media: AssetMedia, size: { width: number; height: number }) => {
+          calls.push(`${media.kind}:${size.width}x${size.height}`);
+          return rasterizer.rasterize(media, size);
+        },
+      },
+    };
+  }
+  const card = { cardBackgroundAssetId: 'bg-dark', issuerLogoAssetId: 'issuer-solid', brandLogoAssetId: 'brand-vector', foregroundColor: 'ffffff' };
+
+  it('rasterizes nothing again for the same card with other text, and the pixels stay the same', async () => {
+    const counting = countingRasterizer();
+    const cached = createCardRenderer({ loadMedia: fromFolder, rasterizer: counting.rasterizer });
+    const first = await cached.renderCard(request(card, { text: '•••• 1111' }));
+    expect(counting.calls).toHaveLength(3);
+    const second = await cached.renderCard(request(card, { text: '•••• 2222' }));
+    const third = await cached.renderCard(request(card, { width: 768, format: 'webp' }));
+    expect(counting.calls).toHaveLength(3);
+    expect(third).toMatchObject({ width: 768, contentType: 'image/webp' });
+    expect(cached.layerCacheStats()).toMatchObject({ entries: 3, hits: 6, misses: 3 });
+    expect(first.bytes.equals(second.bytes)).toBe(false);
+
+    const uncached = createCardRenderer({ loadMedia: fromFolder, rasterizer, layerCacheBytes: 0 });
+    const fresh = await uncached.renderCard(request(card, { text: '•••• 2222' }));
+    const [a, b] = await Promise.all([second, fresh].map((image) => sharp(image.bytes).raw().toBuffer()));
+    expect(a!.equals(b!)).toBe(true);
+    expect(uncached.layerCacheStats()).toMatchObject({ entries: 0, bytes: 0 });
+  });
+
+  it('shares one rasterization between concurrent renders', async () => {
+    const counting = countingRasterizer();
+    const cached = createCardRenderer({ loadMedia: fromFolder, rasterizer: counting.rasterizer });
+    await Promise.all(['1', '2', '3'].map((digit) => cached.renderCard(request(card, { text: `•••• ${digit}` }))));
+    expect(counting.calls).toHaveLength(3);
+  });
+
+  it('stays within its byte bound, evicting the least recently used layer', async () => {
+    const counting = countingRasterizer();
+    // Room for one card-sized background (1536×969×4 = 5.95 MB) and a logo, not two backgrounds.
+    const bound = 7 * 1024 * 1024;
+    const cached = createCardRenderer({ loadMedia: fromFolder, rasterizer: counting.rasterizer, layerCacheBytes: bound });
+    await cached.renderCard(request({ cardBackgroundAssetId: 'bg-dark', brandLogoAssetId: 'brand-solid' }));
+    await cached.renderCard(request({ cardBackgroundAssetId: 'bg-light', brandLogoAssetId: 'brand-solid' }));
+    expect(cached.layerCacheStats().bytes).toBeLessThanOrEqual(bound);
+    expect(counting.calls).toHaveLength(3);
+    await cached.renderCard(request({ cardBackgroundAssetId: 'bg-dark', brandLogoAssetId: 'brand-solid' }));
+    expect(counting.calls).toHaveLength(4);
+    expect(cached.layerCacheStats().bytes).toBeLessThanOrEqual(bound);
+  });
+
+  it('never keeps a failed rasterization', async () => {
+    const counting = countingRasterizer();
+    const broken: AssetMedia = { kind: 'png', bytes: (await pngMedia(50, 50)).bytes.subarray(0, 60), width: 50, height: 50 };
+    const cached = createCardRenderer({
+      loadMedia: async (id) => (id === 'bad-logo' ? broken : fromFolder(id)),
+      rasterizer: counting.rasterizer,
+    });
+    const broke = request({ cardBackgroundAssetId: 'bg-dark', issuerLogoAssetId: 'bad-logo' });
+    expect((await rejection(cached.renderCard(broke))).status).toBe(502);
+    expect((await rejection(cached.renderCard(broke))).status).toBe(502);
+    expect(counting.calls.filter((call) => call.startsWith('png:') && !call.startsWith('png:1536x'))).toHaveLength(2);
+  });
+});

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { RasterImage } from '../../src/core/asset-media.ts';
-import { composeLayers, extractRegion } from '../../src/core/compose-card.ts';
+import sharp from 'sharp';
+import { composeCard, composeLayers, extractRegion } from '../../src/core/compose-card.ts';
+import { encodeImage } from '../../src/core/encode-image.ts';
 import { TEXT_AREA } from '../../src/core/layout.ts';
 import { renderTextOverlay } from '../../src/core/text-overlay.ts';
 
@@ -53,6 +55,21 @@ describe('composeLayers', () => {
     expect(pixel(out, 2, 2)).toEqual([255, 0, 0, 255]);
     expect(pixel(out, 6, 6)).toEqual([0, 0, 255, 255]);
     expect(pixel(out, 15, 15)).toEqual([0, 0, 0, 0]);
+  });
+});
+
+describe('composeCard', () => {
+  it('encodes in one pass to the same pixels as composing to a raster first', async () => {
+    const base = solid(40, 30, [20, 30, 60, 255]);
+    const layers = [{ image: solid(10, 10, [255, 200, 0, 128]), left: 5, top: 7 }];
+    const direct = await encodeImage(composeCard(base, layers), 'png');
+    expect(direct).toMatchObject({ width: 40, height: 30, contentType: 'image/png' });
+    const viaRaster = await encodeImage(await composeLayers(base, layers), 'png');
+    const [a, b] = await Promise.all([direct, viaRaster].map((image) => sharp(image.bytes).ensureAlpha().raw().toBuffer()));
+    expect(a!.equals(b!)).toBe(true);
+    // A smaller width composites first, then resizes (sharp alone would resize before compositing).
+    const small = await encodeImage(composeCard(base, layers), 'png', 20);
+    expect(small).toMatchObject({ width: 20, height: 15 });
   });
 });
 

@@ -41,7 +41,8 @@ export function createTieredCache(opts: TieredCacheOptions): TieredCache {
   const warnIntervalMs = opts.warnIntervalMs ?? 30_000;
   const maxPendingWrites = opts.maxPendingWrites ?? 64;
   const inFlight = new Map<string, Promise<CacheEntry>>();
-  const pendingWrites = new Set<Promise<void>>();
+  /** Background store writes by key, so a delete can wait for the write it must undo. */
+  const pendingWrites = new Map<string, Promise<void>>();
   const memoryCounters: TierCounters = { hits: 0, misses: 0, errors: 0 };
   const persistentCounters: TierCounters = { hits: 0, misses: 0, errors: 0 };
   const counters = { loads: 0, loadFailures: 0, coalescedWaits: 0, writeFailures: 0, skipped: 0 };
@@ -124,8 +125,11 @@ export function createTieredCache(opts: TieredCacheOptions): TieredCache {
       counters.writeFailures += 1;
       return;
     }
-    const write = writeStore(key, entry).finally(() => pendingWrites.delete(write));
-    pendingWrites.add(write);
+    const previous = pendingWrites.get(key) ?? Promise.resolve();
+    const write: Promise<void> = previous.then(() => writeStore(key, entry)).finally(() => {
+      if (pendingWrites.get(key) === write) pendingWrites.delete(key);
+    });
+    pendingWrites.set(key, write);
   }
 
   async function loadShared(key: string, load: () => Promise<CacheEntry>): Promise<CacheEntry> {
@@ -159,6 +163,9 @@ export function createTieredCache(opts: TieredCacheOptions): TieredCache {
     },
 
     async delete(key) {
+      // A load still in flight or its background write would put the entry back after the delete.
+      await inFlight.get(key)?.catch(() => undefined);
+      await pendingWrites.get(key);
       memory.delete(key);
       await callStore('delete', (s) => s.delete(key));
     },
@@ -205,7 +212,7 @@ export function createTieredCache(opts: TieredCacheOptions): TieredCache {
 
     async close() {
       if (closed) return;
-      const writes = Promise.allSettled([...pendingWrites]);
+      const writes = Promise.allSettled([...pendingWrites.values()]);
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([writes, new Promise<void>((resolve) => (timer = setTimeout(resolve, opts.closeTimeoutMs ?? 5000)))]);
       clearTimeout(timer);

@@ -85,6 +85,20 @@ describe('tiered cache', () => {
     await second.close();
   });
 
+  it('a delete right after a load undoes its background write: a restart does not bring the entry back', async () => {
+    const dir = freshDir();
+    const first = createTieredCache({ memoryBytes: 8 * MB, store: createPersistentStore({ cacheDir: dir }) });
+    await first.getOrLoad('asset:bad', async () => ({ bytes: randomBytes(200_000), meta: {} }));
+    await first.delete('asset:bad'); // at once: the fsync'd write is still pending
+    await first.close();
+
+    const second = createTieredCache({ memoryBytes: 8 * MB, store: createPersistentStore({ cacheDir: dir }) });
+    const load = countingLoader(() => ({ bytes: Buffer.from('fresh'), meta: {} }));
+    expect((await second.getOrLoad('asset:bad', load)).bytes.toString()).toBe('fresh');
+    expect(load.calls).toBe(1);
+    await second.close();
+  });
+
   it('treats a flipped or truncated file as a miss, reloads, and writes a good copy back', async () => {
     const dir = freshDir();
     const bytes = randomBytes(30_000);

@@ -6,7 +6,7 @@
  */
 import { randomUUID, createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { access, constants, mkdir, open, readdir, rename, rm, unlink } from 'node:fs/promises';
+import { access, constants, mkdir, open, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import type { CacheStore } from './cache-types.ts';
 import { maxFrameBytes } from './entry-frame.ts';
@@ -17,6 +17,8 @@ import { createKeyvCacheStore } from './keyv-cache-store.ts';
 export const DEFAULT_MAX_ENTRY_BYTES = 32 * 1024 * 1024;
 /** 10 s: a local disk answers in milliseconds; this only catches a hung network mount. */
 export const DEFAULT_DISK_OPERATION_TIMEOUT_MS = 10_000;
+/** 10 minutes: far longer than any single write, so a temp file this old belongs to a process that died. */
+export const STALE_TEMP_FILE_MS = 10 * 60 * 1000;
 
 export interface DiskStoreOptions {
   maxEntryBytes?: number;
@@ -119,6 +121,24 @@ export class DiskBlobAdapter extends EventEmitter implements BlobAdapter {
     this.#shardsMade.clear();
   }
 
+  /**
+   * Removes temp files that a killed process left behind. Only old ones: another live instance sharing the
+   * folder may be writing a fresh one right now.
+   */
+  async sweepStaleTempFiles(olderThanMs = STALE_TEMP_FILE_MS, now = Date.now()): Promise<number> {
+    let removed = 0;
+    const shards = await readdir(this.dir).catch(() => [] as string[]);
+    for (const shard of shards.filter((name) => /^[0-9a-f]{2}$/.test(name))) {
+      const names = await readdir(path.join(this.dir, shard)).catch(() => [] as string[]);
+      for (const name of names.filter((n) => n.startsWith('.') && n.endsWith('.tmp'))) {
+        const file = path.join(this.dir, shard, name);
+        const info = await stat(file).catch(() => undefined);
+        if (info && now - info.mtimeMs > olderThanMs && (await unlink(file).then(() => true, () => false))) removed += 1;
+      }
+    }
+    return removed;
+  }
+
   async disconnect(): Promise<void> {}
 
   /** The folder exists (created if missing) and is writable. */
@@ -128,7 +148,13 @@ export class DiskBlobAdapter extends EventEmitter implements BlobAdapter {
   }
 }
 
-export function createDiskStore(dir: string, opts: DiskStoreOptions = {}): CacheStore & { clear(): Promise<void>; fileFor(key: string): string } {
+export type DiskStore = CacheStore & {
+  clear(): Promise<void>;
+  fileFor(key: string): string;
+  sweepStaleTempFiles(olderThanMs?: number): Promise<number>;
+};
+
+export function createDiskStore(dir: string, opts: DiskStoreOptions = {}): DiskStore {
   const maxEntryBytes = opts.maxEntryBytes ?? DEFAULT_MAX_ENTRY_BYTES;
   const blobs = new DiskBlobAdapter(dir, { maxBlobBytes: maxFrameBytes(maxEntryBytes), fsync: opts.fsync ?? true });
   const store = createKeyvCacheStore({
@@ -138,5 +164,7 @@ export function createDiskStore(dir: string, opts: DiskStoreOptions = {}): Cache
     ping: () => blobs.ping(),
     close: async () => {},
   });
-  return { ...store, fileFor: (key) => blobs.fileFor(key) };
+  // Best effort and off the request path: a failed sweep only leaves the files for the next start.
+  void blobs.sweepStaleTempFiles().catch(() => {});
+  return { ...store, fileFor: (key) => blobs.fileFor(key), sweepStaleTempFiles: (olderThanMs) => blobs.sweepStaleTempFiles(olderThanMs) };
 }

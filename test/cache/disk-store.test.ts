@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readdir, readFile, rm, stat, truncate, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, truncate, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -44,6 +44,26 @@ describe('disk store files', () => {
     const files = await listFiles(dir);
     expect(files.filter((f) => f.endsWith('.tmp'))).toEqual([]);
     expect(files).toHaveLength(5);
+  });
+
+  it('sweeps temp files a killed process left behind, but not fresh ones another writer may own', async () => {
+    const dir = path.join(root, 'sweep');
+    const store = createDiskStore(dir);
+    await store.set('kept', { bytes: Buffer.from('kept'), meta: {} });
+    const shard = path.join(dir, 'ab');
+    await mkdir(shard, { recursive: true });
+    const stale = path.join(shard, '.ab12.bin.999999.dead.tmp');
+    const fresh = path.join(shard, '.ab34.bin.999999.live.tmp');
+    await writeFile(stale, randomBytes(1000));
+    await writeFile(fresh, randomBytes(1000));
+    const hourAgo = new Date(Date.now() - 60 * 60 * 1000);
+    await utimes(stale, hourAgo, hourAgo);
+
+    expect(await store.sweepStaleTempFiles()).toBe(1);
+    const files = await listFiles(dir);
+    expect(files).toContain(fresh);
+    expect(files).not.toContain(stale);
+    expect((await store.get('kept'))?.bytes.toString()).toBe('kept');
   });
 
   it('treats a flipped byte, a truncation, an empty file and garbage as a miss, and drops the file', async () => {

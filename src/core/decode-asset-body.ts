@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { CardArtError } from '../errors.ts';
-import type { AssetMedia, MediaKind } from './asset-media.ts';
-import { readPdfPageSize } from './rasterize-pdf.ts';
+import type { AssetMedia, MediaKind, PixelSize } from './asset-media.ts';
 import { DEFAULT_MAX_INPUT_PIXELS, readPngSize } from './rasterize-png.ts';
 import { readSvgSize } from './rasterize-svg.ts';
 import { sniffMediaKind } from './sniff-media.ts';
@@ -14,6 +13,11 @@ const MAX_MEDIA_ENTRIES = 32;
 export interface DecodeOptions {
   maxEntryBytes?: number;
   maxInputPixels?: number;
+  /**
+   * Reads a PDF's page 1 size in points; the service passes its rasterizer's (run in the PDF worker, so the main
+   * thread never loads pdf.js). Default: pdf.js on this thread, loaded on first use.
+   */
+  readPdfPageSize?: (bytes: Buffer) => Promise<PixelSize>;
 }
 
 const mediaContentSchema = z.object({
@@ -84,18 +88,20 @@ async function decodeEntry(entry: unknown, options: DecodeOptions): Promise<Asse
       `media entry (declared ${JSON.stringify(parsed.data.type ?? '')}) is not PNG, PDF or SVG`,
     );
   }
-  const size = await naturalSize(kind, bytes, options.maxInputPixels ?? DEFAULT_MAX_INPUT_PIXELS);
+  const size = await naturalSize(kind, bytes, options);
   return { kind, bytes, width: size.width, height: size.height };
 }
 
-async function naturalSize(kind: MediaKind, bytes: Buffer, maxInputPixels: number) {
+async function naturalSize(kind: MediaKind, bytes: Buffer, options: DecodeOptions) {
+  const maxInputPixels = options.maxInputPixels ?? DEFAULT_MAX_INPUT_PIXELS;
   switch (kind) {
     case 'png':
       return readPngSize(bytes, maxInputPixels);
     case 'svg':
       return readSvgSize(bytes);
     case 'pdf':
-      return readPdfPageSize(bytes, { maxImagePixels: maxInputPixels });
+      if (options.readPdfPageSize) return options.readPdfPageSize(bytes);
+      return (await import('./rasterize-pdf.ts')).readPdfPageSize(bytes, { maxImagePixels: maxInputPixels });
   }
 }
 

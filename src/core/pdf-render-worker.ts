@@ -1,7 +1,7 @@
-/** worker_threads entry of the PDF worker pool: renders one PDF page per message, pixels transferred back. */
+/** worker_threads entry of the PDF worker pool: per message, renders page 1 (pixels transferred back) or reads its size. */
 import { parentPort } from 'node:worker_threads';
 import { CardArtError } from '../errors.ts';
-import { rasterizePdf } from './rasterize-pdf.ts';
+import { rasterizePdf, readPdfPageSize } from './rasterize-pdf.ts';
 import type { PdfJob, PdfJobResult } from './pdf-worker-pool.ts';
 
 if (!parentPort) throw new Error('pdf-render-worker must run in a worker thread');
@@ -12,10 +12,16 @@ port.on('message', async (job: PdfJob) => {
   const transfer: ArrayBuffer[] = [];
   try {
     // The pool enforces the time limit (it terminates this thread), so no timer here.
-    const image = await rasterizePdf(Buffer.from(job.bytes), job.size, { timeoutMs: 0, maxImagePixels: job.maxImagePixels });
-    const pixels = ownedArrayBuffer(image.data);
-    transfer.push(pixels);
-    result = { id: job.id, ok: true, pixels, width: image.width, height: image.height };
+    const options = { timeoutMs: 0, maxImagePixels: job.maxImagePixels };
+    if (job.size) {
+      const image = await rasterizePdf(Buffer.from(job.bytes), job.size, options);
+      const pixels = ownedArrayBuffer(image.data);
+      transfer.push(pixels);
+      result = { id: job.id, ok: true, pixels, width: image.width, height: image.height };
+    } else {
+      const pageSize = await readPdfPageSize(Buffer.from(job.bytes), options);
+      result = { id: job.id, ok: true, width: pageSize.width, height: pageSize.height };
+    }
   } catch (error) {
     const known = error instanceof CardArtError;
     result = {

@@ -5,13 +5,10 @@ import { AnnotationMode, getDocument, VerbosityLevel } from 'pdfjs-dist/legacy/b
 import type { PDFDocumentLoadingTask, PDFPageProxy } from 'pdfjs-dist/legacy/build/pdf.mjs';
 import { CardArtError } from '../errors.ts';
 import type { PixelSize, RasterImage } from './asset-media.ts';
+import { DEFAULT_PDF_MAX_IMAGE_PIXELS, DEFAULT_PDF_RENDER_TIMEOUT_MS, MAX_PDF_PAGE_SIDE_PT } from './pdf-limits.ts';
 
-/** 14400 pt (200 in): the largest page side the PDF specification allows. */
-export const MAX_PDF_PAGE_SIDE_PT = 14_400;
-/** 10 s: a card logo renders in well under a second; longer is a hostile or broken document. */
-export const DEFAULT_PDF_RENDER_TIMEOUT_MS = 10_000;
-/** 40 MP per embedded image, the same bound as PNG input (kept here so the PDF worker never loads sharp). */
-export const DEFAULT_PDF_MAX_IMAGE_PIXELS = 40_000_000;
+export { DEFAULT_PDF_MAX_IMAGE_PIXELS, DEFAULT_PDF_RENDER_TIMEOUT_MS, MAX_PDF_PAGE_SIDE_PT };
+
 /** pdf.js falls back to US Letter when page 1 has no usable MediaBox. */
 const LETTER_VIEW = [0, 0, 612, 792];
 

@@ -54,6 +54,7 @@ export function createApp(deps: AppDeps): CardArtApp {
     cacheStats: () => deps.cache.stats(),
     upstreamStats: deps.upstreamStats,
     renderQueue,
+    layerCacheStats: () => deps.renderer.layerCacheStats(),
   });
   const images = createRenderedImageCache({
     cache: deps.cache,

@@ -81,11 +81,17 @@ export async function createServices(
   const loadMedia = createCachedMediaLoader({
     cache,
     fetchAsset: (assetId, signal) => source.getAsset(assetId, signal),
-    decode: (body) => decodeBestMedia(body),
+    // Page sizes of PDFs are read in the PDF worker, so pdf.js never loads on the main thread.
+    decode: (body) => decodeBestMedia(body, { readPdfPageSize: (bytes) => rasterizer.readPdfPageSize(bytes) }),
   });
 
   const deps: AppDeps = {
-    renderer: createCardRenderer({ loadMedia, rasterizer, forgetMedia: (assetId) => cache.delete(assetCacheKey(assetId)) }),
+    renderer: createCardRenderer({
+      loadMedia,
+      rasterizer,
+      forgetMedia: (assetId) => cache.delete(assetCacheKey(assetId)),
+      layerCacheBytes: serviceConfig.layerCacheBytes,
+    }),
     logos: createRequestorLogos({ source, cache, rasterizer }),
     cache,
     tokenRequestors: createTokenRequestorDirectory({

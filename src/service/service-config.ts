@@ -1,10 +1,13 @@
 import { z } from 'zod';
+import { DEFAULT_LAYER_CACHE_BYTES } from '../core/card-renderer.ts';
 import { CardArtError } from '../errors.ts';
 import { DEFAULT_RENDER_CONCURRENCY, DEFAULT_RENDER_QUEUE_LIMIT } from './create-app.ts';
 import { DEFAULT_TOKEN_REQUESTORS_REFRESH_HOURS } from './token-requestor-directory.ts';
 
 /** 10 s: long enough to finish a queue of renders, short enough for an orchestrator's kill timeout. */
 export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 10_000;
+/** 32 MB of rasterized layers (about four cards): repeat renders of a card with new text skip decode and resize. */
+export const DEFAULT_LAYER_CACHE_MB = DEFAULT_LAYER_CACHE_BYTES / (1024 * 1024);
 
 /** Settings of the HTTP service itself (the shared ones live in src/config.ts). */
 export interface ServiceConfig {
@@ -12,6 +15,8 @@ export interface ServiceConfig {
   renderQueueLimit: number;
   tokenRequestorsRefreshMs: number;
   shutdownTimeoutMs: number;
+  /** Byte bound of the renderer's rasterized-layer cache (LAYER_CACHE_MB; 0 disables it). */
+  layerCacheBytes: number;
   logLevel: string;
 }
 
@@ -20,6 +25,7 @@ const serviceEnvSchema = z.object({
   RENDER_QUEUE_LIMIT: z.coerce.number().int().min(0).max(10_000).default(DEFAULT_RENDER_QUEUE_LIMIT),
   TOKEN_REQUESTORS_REFRESH_HOURS: z.coerce.number().positive().max(24 * 365).default(DEFAULT_TOKEN_REQUESTORS_REFRESH_HOURS),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).max(600_000).default(DEFAULT_SHUTDOWN_TIMEOUT_MS),
+  LAYER_CACHE_MB: z.coerce.number().int().min(0).max(4096).default(DEFAULT_LAYER_CACHE_MB),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -39,6 +45,7 @@ export function loadServiceConfig(env: NodeJS.ProcessEnv = process.env): Service
     renderQueueLimit: e.RENDER_QUEUE_LIMIT,
     tokenRequestorsRefreshMs: e.TOKEN_REQUESTORS_REFRESH_HOURS * 3_600_000,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    layerCacheBytes: e.LAYER_CACHE_MB * 1024 * 1024,
     logLevel: e.LOG_LEVEL,
   };
 }

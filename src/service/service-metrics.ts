@@ -1,5 +1,6 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { CacheStats } from '../cache/cache-types.ts';
+import type { LayerCacheStats } from '../core/card-renderer.ts';
 import type { UpstreamStats } from '../upstream/http-asset-source.ts';
 
 
@@ -7,6 +8,7 @@ export interface ServiceMetricsSources {
   cacheStats: () => CacheStats;
   upstreamStats?: () => UpstreamStats;
   renderQueue: { waiting(): number; running(): number };
+  layerCacheStats?: () => LayerCacheStats;
 }
 
 export interface ServiceMetrics {
@@ -33,6 +35,32 @@ export function createServiceMetrics(sources: ServiceMetricsSources): ServiceMet
     labelNames: ['kind'] as const,
     buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [registry],
+  });
+  const rendersTotal = new Counter({
+    name: 'card_art_renders_total',
+    help: 'Renders completed (one render serves every identical concurrent request)',
+    labelNames: ['kind'] as const,
+    registers: [registry],
+  });
+  new Gauge({
+    name: 'card_art_layer_cache_bytes',
+    help: "Bytes of rasterized layers held by the renderer's layer cache",
+    registers: [registry],
+    collect() {
+      this.set(sources.layerCacheStats?.().bytes ?? 0);
+    },
+  });
+  new Counter({
+    name: 'card_art_layer_cache_lookups_total',
+    help: 'Rasterized-layer lookups by result (a miss rasterizes)',
+    labelNames: ['result'] as const,
+    registers: [registry],
+    collect() {
+      const stats = sources.layerCacheStats?.();
+      this.reset();
+      this.inc({ result: 'hit' }, stats?.hits ?? 0);
+      this.inc({ result: 'miss' }, stats?.misses ?? 0);
+    },
   });
 
   new Counter({
@@ -153,6 +181,7 @@ export function createServiceMetrics(sources: ServiceMetricsSources): ServiceMet
     },
     observeRender(kind, seconds) {
       renderDuration.observe({ kind }, seconds);
+      rendersTotal.inc({ kind });
     },
   };
 }

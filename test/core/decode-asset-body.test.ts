@@ -48,6 +48,17 @@ describe('decodeAssetBody', () => {
     expect(mislabelled).toMatchObject({ kind: 'png', width: 5, height: 7 });
   });
 
+  it('reads PDF page sizes with the page-size reader it is given', async () => {
+    const pdf = await makeVectorPdf({ widthPt: 50, heightPt: 40 });
+    const asked: number[] = [];
+    const [media] = await decodeAssetBody(
+      { mediaContents: [entry('application/pdf', pdf)] },
+      { readPdfPageSize: async (bytes) => (asked.push(bytes.length), { width: 7, height: 3 }) },
+    );
+    expect(media).toMatchObject({ kind: 'pdf', width: 7, height: 3 });
+    expect(asked).toEqual([pdf.length]);
+  });
+
   it('accepts base64 with line breaks and whitespace', async () => {
     const wrapped = (await png(3, 3)).toString('base64').replace(/(.{16})/g, '$1\r\n ');
     const [media] = await decodeAssetBody({ mediaContents: [{ type: 'image/png', data: wrapped }] });

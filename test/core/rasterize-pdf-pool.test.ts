@@ -84,7 +84,46 @@ describe('PDF worker pool', () => {
   });
 });
 
+describe('PDF worker pool: page size and idle workers', () => {
+  it('reads page 1 size in a worker, with content errors coded as in process', async () => {
+    const pool = createPdfWorkerPool({ size: 1 });
+    try {
+      expect(await pool.pageSize(await makeVectorPdf({ widthPt: 150, heightPt: 90, shapes: [] }))).toEqual({ width: 150, height: 90 });
+      expect(await errorOf(pool.pageSize(Buffer.from('%PDF-1.4 not really')))).toMatchObject({ status: 502 });
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('retires a worker after its idle time and starts a new one on demand', async () => {
+    const pool = createPdfWorkerPool({ size: 1, idleTimeoutMs: 50 });
+    try {
+      const pdf = await colourPdf('#ff0000');
+      await pool.render(pdf, { width: 20, height: 10 });
+      expect(pool.stats().workers).toBe(1);
+      for (let waited = 0; pool.stats().workers > 0 && waited < 10_000; waited += 25) await new Promise((resolve) => setTimeout(resolve, 25));
+      expect(pool.stats()).toMatchObject({ workers: 0, retired: 1, replaced: 0 });
+      expect(pixel(await pool.render(pdf, { width: 20, height: 10 }), 10, 5)).toEqual([255, 0, 0, 255]);
+      expect(pool.stats()).toMatchObject({ workers: 1, retired: 1 });
+    } finally {
+      await pool.close();
+    }
+  });
+});
+
 describe('createRasterizer', () => {
+  it.each([
+    ['with PDF workers', 1],
+    ['in process', 0],
+  ])('reads a PDF page size %s', async (_name, pdfWorkers) => {
+    const rasterizer = createRasterizer({ pdfWorkers });
+    try {
+      expect(await rasterizer.readPdfPageSize(await colourPdf('#00ff00'))).toEqual({ width: 100, height: 50 });
+    } finally {
+      await rasterizer.close();
+    }
+  });
+
   it.each([
     ['with PDF workers', 1],
     ['in process', 0],

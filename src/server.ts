@@ -1,4 +1,4 @@
-import type { Server } from 'node:http';
+import type { Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
 import { loadConfig } from './config.ts';
@@ -31,9 +31,17 @@ async function main(): Promise<void> {
   );
 
   let shuttingDown = false;
+  const openResponses = new Set<ServerResponse>();
+  server.on('request', (_req, res: ServerResponse) => {
+    if (shuttingDown) res.setHeader('Connection', 'close');
+    openResponses.add(res);
+    res.once('close', () => openResponses.delete(res));
+  });
   const shutdown = (signal: string) => {
     if (shuttingDown) return;
     shuttingDown = true;
+    // In-flight answers tell keep-alive clients to go, so their sockets close with the last byte.
+    for (const res of openResponses) if (!res.headersSent) res.setHeader('Connection', 'close');
     log.info({ signal, deadlineMs: serviceConfig.shutdownTimeoutMs }, 'shutting down');
     const deadline = setTimeout(() => {
       log.error('shutdown deadline passed; exiting with work unfinished');
@@ -41,7 +49,11 @@ async function main(): Promise<void> {
     }, serviceConfig.shutdownTimeoutMs);
     deadline.unref();
     // Stop accepting, let in-flight requests finish, then release the stores, workers and simulator.
+    // Keep-alive sockets turn idle as their responses finish; close each one then, not after its keep-alive timeout.
+    const idleSweep = setInterval(() => server.closeIdleConnections(), 100);
+    idleSweep.unref();
     server.close(() => {
+      clearInterval(idleSweep);
       services
         .close()
         .then(() => {

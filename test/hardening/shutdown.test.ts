@@ -24,7 +24,7 @@ const IN_FLIGHT = 6;
  * (e.g. a first middleware `if (shuttingDown) res.setHeader('Connection', 'close')`), or call
  * server.closeIdleConnections() on an unref'd 100 ms interval until close completes.
  */
-const KNOWN_DEFECTS = { keepAliveHoldsShutdown: true };
+const KNOWN_DEFECTS = { keepAliveHoldsShutdown: false };
 
 describe('graceful shutdown on SIGTERM', () => {
   let dir: string;
@@ -101,9 +101,10 @@ describe('graceful shutdown on SIGTERM', () => {
     );
     expect(exitCode).toBe(0);
     expect(Date.now() - signalledAt).toBeLessThan(SHUTDOWN_TIMEOUT_MS + 2000);
-    const keptAlive = responses.filter((r) => r.headers.connection !== 'close').length;
-    if (!KNOWN_DEFECTS.keepAliveHoldsShutdown) expect(keptAlive).toBe(0);
-    else if (keptAlive === 0) console.warn('KNOWN_DEFECTS.keepAliveHoldsShutdown no longer seen: turn the flag off');
+    // Idle keep-alive sockets must not hold the process until their keep-alive timeout (5 s).
+    const exitedAfterLastAnswerMs = Date.now() - answeredAt;
+    if (!KNOWN_DEFECTS.keepAliveHoldsShutdown) expect(exitedAfterLastAnswerMs).toBeLessThan(2500);
+    else if (exitedAfterLastAnswerMs < 2500) console.warn('KNOWN_DEFECTS.keepAliveHoldsShutdown no longer seen: turn the flag off');
     agent.destroy();
   }, 40_000);
 });

@@ -37,7 +37,7 @@ const KNOWN_DEFECTS = {
   // media is served from disk forever. Fix: keep pending writes per key (Map<key, Promise<void>>) and in
   // delete() await the key's pending write before `callStore('delete', …)` (or make writeStore skip a key
   // deleted since the write was queued).
-  rasterFailureStaysCached: true,
+  rasterFailureStaysCached: false,
 };
 const RASTER_FAILURE_CODES = new Set(['PNG_INVALID', 'PDF_INVALID', 'SVG_INVALID', 'SVG_UNSAFE', 'SVG_TOO_LARGE', 'PDF_ENCRYPTED', 'PDF_PAGE_SIZE_INVALID', 'PNG_TOO_LARGE', 'RENDER_TIMEOUT', 'PDF_TOO_COMPLEX']);
 

@@ -1,5 +1,6 @@
 import { LRUCache } from 'lru-cache';
 import type { Logger } from 'pino';
+import type { CacheEntry } from '../cache/cache-types.ts';
 import type { AssetSource, TokenRequestor } from '../upstream/asset-source.ts';
 
 /** 14 days: Mastercard asks issuers to refresh the eligible requestor list about every two weeks. */
@@ -23,6 +24,13 @@ export interface TokenRequestorDirectoryOptions {
   refreshIntervalMs: number;
   log: Logger;
   now?: () => number;
+  /** Where lists outlive a restart (the shared cache), so an upstream outage after a restart still has one. */
+  persist?: { get(key: string): Promise<CacheEntry | undefined>; set(key: string, entry: CacheEntry): Promise<void> };
+}
+
+/** Key of a persisted list; the ranges are validated digits, so the key needs no escaping. */
+export function requestorListCacheKey(rangesKey: string): string {
+  return `token-requestors:${rangesKey}`;
 }
 
 interface Slot {
@@ -38,15 +46,37 @@ export function createTokenRequestorDirectory(options: TokenRequestorDirectoryOp
   function refresh(key: string, slot: Slot, ranges: string[]): Promise<RequestorList> {
     slot.refreshing ??= source
       .getEligibleTokenRequestors(ranges)
-      .then((response) => {
+      .then(async (response) => {
         const list = { tokenRequestors: response.tokenRequestors ?? [], fetchedAt: now() };
         slot.list = list;
+        await persistList(key, list);
         return list;
       })
       .finally(() => {
         slot.refreshing = undefined;
       });
     return slot.refreshing;
+  }
+
+  async function persistList(key: string, list: RequestorList): Promise<void> {
+    const entry = { bytes: Buffer.from(JSON.stringify(list.tokenRequestors)), meta: { fetchedAt: String(list.fetchedAt) } };
+    await options.persist?.set(requestorListCacheKey(key), entry).catch((error: unknown) => {
+      log.warn({ err: error }, 'could not persist the token requestor list');
+    });
+  }
+
+  /** A list persisted by an earlier run; unreadable entries count as absent. */
+  async function restoreList(key: string): Promise<RequestorList | undefined> {
+    try {
+      const entry = await options.persist?.get(requestorListCacheKey(key));
+      if (!entry) return undefined;
+      const tokenRequestors = JSON.parse(entry.bytes.toString('utf8')) as unknown;
+      const fetchedAt = Number(entry.meta.fetchedAt);
+      if (!Array.isArray(tokenRequestors) || !Number.isFinite(fetchedAt)) return undefined;
+      return { tokenRequestors: tokenRequestors as TokenRequestor[], fetchedAt };
+    } catch {
+      return undefined;
+    }
   }
 
   return {
@@ -58,6 +88,7 @@ export function createTokenRequestorDirectory(options: TokenRequestorDirectoryOp
         slot = {};
         slots.set(key, slot);
       }
+      slot.list ??= await restoreList(key);
       if (!slot.list) return refresh(key, slot, ranges);
       if (now() - slot.list.fetchedAt >= refreshIntervalMs && !slot.refreshing) {
         refresh(key, slot, ranges).catch((error: unknown) => {

@@ -1,4 +1,9 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { pino } from 'pino';
+import { createDiskStore } from '../../src/cache/disk-store.ts';
+import { createTieredCache } from '../../src/cache/tiered-cache.ts';
 import { describe, expect, test } from 'vitest';
 import { createTokenRequestorDirectory } from '../../src/service/token-requestor-directory.ts';
 import type { EligibleTokenRequestorsResponse } from '../../src/upstream/asset-source.ts';
@@ -59,5 +64,26 @@ describe('createTokenRequestorDirectory', () => {
     await expect(directory.get(['999999999'])).rejects.toThrow('upstream down');
     source.fail(false);
     expect((await directory.get(['999999999'])).tokenRequestors).toHaveLength(1);
+  });
+
+  test('a list persisted by an earlier run is served after a restart while the upstream is down', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'card-art-requestors-'));
+    try {
+      const source = scriptedSource();
+      const firstCache = createTieredCache({ memoryBytes: 1 << 20, store: createDiskStore(dir) });
+      const first = createTokenRequestorDirectory({ source, refreshIntervalMs: HOUR, log: pino({ level: 'silent' }), persist: firstCache });
+      await first.get(['522222000']);
+      await firstCache.close();
+
+      source.fail(true);
+      const secondCache = createTieredCache({ memoryBytes: 1 << 20, store: createDiskStore(dir) });
+      const second = createTokenRequestorDirectory({ source, refreshIntervalMs: HOUR, log: pino({ level: 'silent' }), persist: secondCache });
+      const restored = await second.get(['522222000']);
+      expect(restored.tokenRequestors[0]?.name).toBe('list-1');
+      expect(source.calls).toHaveLength(1);
+      await secondCache.close();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

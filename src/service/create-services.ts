@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import sharp from 'sharp';
 import type { Logger } from 'pino';
 import { assetCacheKey, createCachedMediaLoader } from '../cache/cached-media-loader.ts';
 import type { CacheStore } from '../cache/cache-types.ts';
@@ -39,6 +40,9 @@ export async function createServices(
   log: Logger,
   overrides: ServiceOverrides = {},
 ): Promise<Services> {
+  // libvips' operation cache (up to 50 MB) only pins old input and output buffers here: sharp's inputs are fresh
+  // buffers every render, and finished layers are kept by the renderer's own byte-bounded layer cache.
+  sharp.cache(false);
   const upstream = config.upstream;
   let simulator: RunningSimulator | undefined;
   let baseUrl = upstream.baseUrl;

@@ -8,6 +8,14 @@ import { freePort, startNodeChild, type NodeChild } from './child-process.ts';
 const SERVER_SCRIPT = fileURLToPath(new URL('../../src/server.ts', import.meta.url));
 const BARE_SERVER_SCRIPT = fileURLToPath(new URL('./bare-http-server.ts', import.meta.url));
 
+/**
+ * The environment the service runs with in production (package.json `start`, Dockerfile): two glibc malloc
+ * arenas instead of 8 per core, which keeps libvips' worker threads from fragmenting native memory.
+ */
+export const PRODUCTION_SERVICE_ENV = { MALLOC_ARENA_MAX: '2' } as const;
+/** Node flags of the production start: a 4 MB young-generation semi-space (V8 grows it to 32 MB under load, all resident). */
+export const PRODUCTION_NODE_FLAGS = ['--max-semi-space-size=4'] as const;
+
 export interface ServiceChildOptions {
   /** Names the child's cache folder and log file. */
   name: string;
@@ -15,15 +23,16 @@ export interface ServiceChildOptions {
   env?: Record<string, string>;
 }
 
-/** `node src/server.ts` against the embedded simulator serving the bench assets, with a fresh CACHE_DIR. */
+/** `node src/server.ts` with PRODUCTION_SERVICE_ENV against the embedded simulator serving the bench assets, with a fresh CACHE_DIR. */
 export async function startServiceChild(ctx: BenchContext, options: ServiceChildOptions): Promise<NodeChild> {
   const cacheDir = path.join(ctx.workDir, `cache-${options.name}`);
   await mkdir(cacheDir, { recursive: true });
   const port = await freePort();
   return startNodeChild({
     script: SERVER_SCRIPT,
-    execArgv: ctx.serviceExecArgv,
+    execArgv: [...PRODUCTION_NODE_FLAGS, ...ctx.serviceExecArgv],
     env: {
+      ...PRODUCTION_SERVICE_ENV,
       PORT: String(port),
       CACHE_DIR: cacheDir,
       SIMULATOR_ASSET_DIR: ctx.assets.dir,

@@ -8,7 +8,7 @@ import { get, measureLatencies } from '../load-generator.ts';
 import { startServiceChild } from '../service-child.ts';
 
 const WARM_CONNECTIONS = 4;
-/** Two cold renders in flight: the service's default render concurrency on 2 cores. */
+/** Two cold renders in flight (the service runs DEFAULT_RENDER_CONCURRENCY of them at once, the rest wait in its queue). */
 const COLD_STREAMS = 2;
 const MS_PER_RUN = 4000;
 

@@ -1,16 +1,20 @@
 /**
  * Row 6: RSS of the service child under mixed load (90 % warm hits, 10 % distinct cold renders: a new `text`
- * each) for BENCH_SOAK_SECONDS, with the memory LRU capped at SOAK_MEMORY_CACHE_MB.
- * Goals: peak RSS <= 256 MB + cap, and no growth across the second half (least-squares trend of the samples).
+ * each) for BENCH_SOAK_SECONDS, with the memory LRU capped at SOAK_MEMORY_CACHE_MB and the renderer's layer cache at
+ * SOAK_LAYER_CACHE_MB (its default). Goals: peak RSS <= 256 MB + both caps, and no growth across the second half
+ * (least-squares trend of the samples).
  */
 import { cardArtPath, mixedCard } from '../bench-assets.ts';
 import type { BenchContext } from '../bench-context.ts';
 import { makeRow, type BenchRow } from '../bench-report.ts';
 import { measureThroughput } from '../load-generator.ts';
+import { DEFAULT_LAYER_CACHE_MB } from '../../../src/service/service-config.ts';
 import { startServiceChild } from '../service-child.ts';
 
 /** Small on purpose, so the LRU reaches its cap early in the run and eviction is exercised. */
 export const SOAK_MEMORY_CACHE_MB = 16;
+/** The service's default LAYER_CACHE_MB, set explicitly so the goal below names it. */
+export const SOAK_LAYER_CACHE_MB = DEFAULT_LAYER_CACHE_MB;
 const RSS_BASE_MB = 256;
 const CONNECTIONS = 16;
 const COLD_SHARE = 0.1;
@@ -21,7 +25,11 @@ const GROWTH_TOLERANCE = 0.05;
 const MB = 1024 * 1024;
 
 export async function measureMemorySoak(ctx: BenchContext): Promise<BenchRow[]> {
-  const service = await startServiceChild(ctx, { name: 'soak', memoryCacheMb: SOAK_MEMORY_CACHE_MB });
+  const service = await startServiceChild(ctx, {
+    name: 'soak',
+    memoryCacheMb: SOAK_MEMORY_CACHE_MB,
+    env: { LAYER_CACHE_MB: String(SOAK_LAYER_CACHE_MB) },
+  });
   try {
     const warmPath = cardArtPath(mixedCard(), { format: 'png' });
     const warmUp = await fetch(`${service.baseUrl}${warmPath}`);
@@ -60,8 +68,22 @@ export async function measureMemorySoak(ctx: BenchContext): Promise<BenchRow[]> 
     const endMb = samples.at(-1)!.rssMb;
     const metrics = await fetch(`${service.baseUrl}/metrics`).then((response) => response.text()).catch(() => '');
     const lruBytes = Number(/^card_art_memory_cache_bytes\s+(\S+)/m.exec(metrics)?.[1] ?? NaN);
+    const layerBytes = Number(/^card_art_layer_cache_bytes\s+(\S+)/m.exec(metrics)?.[1] ?? NaN);
+    const gaugeMb = (name: string) => Number(new RegExp(`^${name}\\s+(\\S+)`, 'm').exec(metrics)?.[1] ?? NaN) / MB;
+    // Where the RSS goes at the end: the JS heap and V8-tracked external memory; the rest is native (libvips, canvas, allocator).
+    const breakdownMb = {
+      heapTotal: gaugeMb('nodejs_heap_size_total_bytes'),
+      heapUsed: gaugeMb('nodejs_heap_size_used_bytes'),
+      external: gaugeMb('nodejs_external_memory_bytes'),
+      heapSpaces: Object.fromEntries(
+        [...metrics.matchAll(/^nodejs_heap_space_size_total_bytes\{space="([^"]+)"\}\s+(\S+)/gm)].map((match) => [match[1], Number(match[2]) / MB]),
+      ),
+    };
     const details = {
+      breakdownMbAtEnd: breakdownMb,
       capMb: SOAK_MEMORY_CACHE_MB,
+      layerCacheCapMb: SOAK_LAYER_CACHE_MB,
+      layerCacheMbAtEnd: layerBytes / MB,
       soakSeconds: ctx.soakSeconds,
       coldRequestsSent: coldCounter,
       requestsPerSecond: load.requestsPerSecond,
@@ -70,11 +92,11 @@ export async function measureMemorySoak(ctx: BenchContext): Promise<BenchRow[]> 
       lruMbAtEnd: lruBytes / MB,
       samples: samples.map((sample) => [Number(sample.seconds.toFixed(1)), Number(sample.rssMb.toFixed(1))]),
     };
-    ctx.log(`  ${load.requestsPerSecond.toFixed(0)} req/s, ${coldCounter} cold renders, non-2xx ${load.non2xx}, peak ${peakMb.toFixed(0)} MB, end ${endMb.toFixed(0)} MB, LRU ${(lruBytes / MB).toFixed(1)} MB`);
-    const limitMb = RSS_BASE_MB + SOAK_MEMORY_CACHE_MB;
+    ctx.log(`  ${load.requestsPerSecond.toFixed(0)} req/s, ${coldCounter} cold renders, non-2xx ${load.non2xx}, peak ${peakMb.toFixed(0)} MB, end ${endMb.toFixed(0)} MB, LRU ${(lruBytes / MB).toFixed(1)} MB, layers ${(layerBytes / MB).toFixed(1)} MB, JS heap ${breakdownMb.heapTotal.toFixed(0)} MB, external ${breakdownMb.external.toFixed(0)} MB`);
+    const limitMb = RSS_BASE_MB + SOAK_MEMORY_CACHE_MB + SOAK_LAYER_CACHE_MB;
     return [
       makeRow({
-        measure: `6 peak RSS, ${ctx.soakSeconds} s mixed load, LRU cap ${SOAK_MEMORY_CACHE_MB} MB`,
+        measure: `6 peak RSS, ${ctx.soakSeconds} s mixed, caps ${SOAK_MEMORY_CACHE_MB}+${SOAK_LAYER_CACHE_MB} MB`,
         figure: peakMb,
         unit: 'MB',
         goal: { kind: 'at-most', value: limitMb, label: `<= ${limitMb} MB` },

@@ -320,6 +320,9 @@ describe('operations', () => {
       'card_art_cache_coalesced_waits_total',
       'card_art_upstream_calls_total{operation="asset"}',
       'card_art_render_duration_seconds_count{kind="card"}',
+      'card_art_renders_total{kind="card"}',
+      'card_art_layer_cache_bytes',
+      'card_art_layer_cache_lookups_total{result="miss"}',
       'card_art_render_queue_length 0',
       'process_cpu_user_seconds_total',
     ]) {

@@ -3,13 +3,16 @@
  * total time vs one single cold request. The service runs as a child process (client and server on separate
  * cores, as in production); the counts come from its /metrics.
  */
+import { writeFile } from 'node:fs/promises';
 import { Agent } from 'node:http';
+import path from 'node:path';
 import { cardArtPath, createColdCopies } from '../bench-assets.ts';
 import type { BenchContext } from '../bench-context.ts';
 import { makeRow, type BenchRow } from '../bench-report.ts';
 import { median, timeMs } from '../bench-stats.ts';
 import { get } from '../load-generator.ts';
-import { startServiceChild } from '../service-child.ts';
+import type { NodeChild } from '../child-process.ts';
+import { startBareServer, startServiceChild } from '../service-child.ts';
 
 const CONCURRENT_REQUESTS = 100;
 
@@ -21,6 +24,8 @@ interface ServiceCounts {
 export async function measureColdCoalescing(ctx: BenchContext): Promise<BenchRow[]> {
   const service = await startServiceChild(ctx, { name: 'coalescing' });
   const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENT_REQUESTS });
+  const bareAgent = new Agent({ keepAlive: true, maxSockets: CONCURRENT_REQUESTS });
+  let bare: NodeChild | undefined;
   const counts = () => readCounts(service.baseUrl);
   try {
     const singleMs: number[] = [];
@@ -33,6 +38,14 @@ export async function measureColdCoalescing(ctx: BenchContext): Promise<BenchRow
     // handshakes the single request (on a reused socket) does not.
     const warmupCard = await createColdCopies(ctx.assets.dir, 'coalesce-warmup');
     await Promise.all(Array.from({ length: CONCURRENT_REQUESTS }, () => coldRequest(agent, service.baseUrl, warmupCard)));
+    // The delivery floor: bare node:http answering the same card's bytes to the same 100 concurrent requests.
+    const cardFile = path.join(ctx.workDir, 'coalescing-card.png');
+    const cardResponse = await fetch(`${service.baseUrl}${cardArtPath(warmupCard, { format: 'png' })}`);
+    await writeFile(cardFile, Buffer.from(await cardResponse.arrayBuffer()));
+    bare = await startBareServer(ctx, cardFile, 'image/png');
+    const bareBurst = () => Promise.all(Array.from({ length: CONCURRENT_REQUESTS }, () => get(bareAgent, bare!.baseUrl, '/')));
+    await bareBurst();
+    const bareBurstMs: number[] = [];
     for (let round = 0; round < ctx.rounds; round++) {
       const singleCard = await createColdCopies(ctx.assets.dir, `single-${round}`);
       singleMs.push(await timeMs(() => coldRequest(agent, service.baseUrl, singleCard)));
@@ -50,12 +63,13 @@ export async function measureColdCoalescing(ctx: BenchContext): Promise<BenchRow
       warmBurstMs.push(
         await timeMs(() => Promise.all(Array.from({ length: CONCURRENT_REQUESTS }, () => coldRequest(agent, service.baseUrl, burstCard)))),
       );
+      bareBurstMs.push(await timeMs(bareBurst));
       ctx.log(
         `  round ${round + 1}: single ${singleMs.at(-1)!.toFixed(0)} ms, ${CONCURRENT_REQUESTS} at once ${burstMs.at(-1)!.toFixed(0)} ms, ` +
-          `upstream calls/asset ${upstreamCallsPerAsset.at(-1)}, renders ${rendersPerBurst.at(-1)}, same ${CONCURRENT_REQUESTS} once cached ${warmBurstMs.at(-1)!.toFixed(0)} ms`,
+          `upstream calls/asset ${upstreamCallsPerAsset.at(-1)}, renders ${rendersPerBurst.at(-1)}, same ${CONCURRENT_REQUESTS} once cached ${warmBurstMs.at(-1)!.toFixed(0)} ms, bare node:http ${bareBurstMs.at(-1)!.toFixed(0)} ms`,
       );
     }
-    const details = { singleMs, burstMs, warmBurstMs, upstreamCallsPerAsset, rendersPerBurst, concurrentRequests: CONCURRENT_REQUESTS };
+    const details = { singleMs, burstMs, warmBurstMs, bareBurstMs, upstreamCallsPerAsset, rendersPerBurst, concurrentRequests: CONCURRENT_REQUESTS };
     return [
       makeRow({
         measure: `5 ${CONCURRENT_REQUESTS} identical cold: upstream calls/asset`,
@@ -76,11 +90,13 @@ export async function measureColdCoalescing(ctx: BenchContext): Promise<BenchRow
         floor: median(singleMs),
         unit: 'ms',
         goal: { kind: 'at-most', value: 1.5 },
-        details: { warmBurstMedianMs: median(warmBurstMs) },
+        details: { warmBurstMedianMs: median(warmBurstMs), bareBurstMedianMs: median(bareBurstMs) },
       }),
     ];
   } finally {
     agent.destroy();
+    bareAgent.destroy();
+    await bare?.stop();
     await service.stop();
   }
 }

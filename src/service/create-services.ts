@@ -102,6 +102,7 @@ export async function createServices(
       source,
       refreshIntervalMs: serviceConfig.tokenRequestorsRefreshMs,
       log,
+      persist: cache,
     }),
     prewarmer: createAssetPrewarmer({
       isCached: async (assetId) => (await cache.get(assetCacheKey(assetId))) !== undefined,
@@ -117,6 +118,8 @@ export async function createServices(
     log,
     renderConcurrency: serviceConfig.renderConcurrency,
     renderQueueLimit: serviceConfig.renderQueueLimit,
+    rateLimitPerMinute: serviceConfig.rateLimitPerMinute,
+    ...(serviceConfig.trustProxy === undefined ? {} : { trustProxy: serviceConfig.trustProxy }),
   };
 
   return {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { DEFAULT_LAYER_CACHE_BYTES } from '../core/card-renderer.ts';
 import { CardArtError } from '../errors.ts';
+import { readRateLimitPerMinute } from './rate-limit.ts';
 import { DEFAULT_RENDER_CONCURRENCY, DEFAULT_RENDER_QUEUE_LIMIT } from './create-app.ts';
 import { DEFAULT_TOKEN_REQUESTORS_REFRESH_HOURS } from './token-requestor-directory.ts';
 
@@ -17,6 +18,10 @@ export interface ServiceConfig {
   shutdownTimeoutMs: number;
   /** Byte bound of the renderer's rasterized-layer cache (LAYER_CACHE_MB; 0 disables it). */
   layerCacheBytes: number;
+  /** Image requests per client IP and minute (RATE_LIMIT_PER_MINUTE; 0 = off). */
+  rateLimitPerMinute: number;
+  /** express 'trust proxy' (TRUST_PROXY): which proxies may tell the client IP; undefined = none. */
+  trustProxy: boolean | number | string | undefined;
   logLevel: string;
 }
 
@@ -26,8 +31,16 @@ const serviceEnvSchema = z.object({
   TOKEN_REQUESTORS_REFRESH_HOURS: z.coerce.number().positive().max(24 * 365).default(DEFAULT_TOKEN_REQUESTORS_REFRESH_HOURS),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).max(600_000).default(DEFAULT_SHUTDOWN_TIMEOUT_MS),
   LAYER_CACHE_MB: z.coerce.number().int().min(0).max(4096).default(DEFAULT_LAYER_CACHE_MB),
+  TRUST_PROXY: z.string().max(500).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
+
+/** "true"/"false", a hop count, or express's address list form ("loopback, 10.0.0.0/8"). */
+function parseTrustProxy(value: string | undefined): boolean | number | string | undefined {
+  if (value === undefined) return undefined;
+  if (value === 'true' || value === 'false') return value === 'true';
+  return /^\d+$/.test(value) ? Number(value) : value;
+}
 
 /** Reads the service's own environment variables once at start; a bad value fails naming the variable. */
 export function loadServiceConfig(env: NodeJS.ProcessEnv = process.env): ServiceConfig {
@@ -46,6 +59,8 @@ export function loadServiceConfig(env: NodeJS.ProcessEnv = process.env): Service
     tokenRequestorsRefreshMs: e.TOKEN_REQUESTORS_REFRESH_HOURS * 3_600_000,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     layerCacheBytes: e.LAYER_CACHE_MB * 1024 * 1024,
+    rateLimitPerMinute: readRateLimitPerMinute(env),
+    trustProxy: parseTrustProxy(e.TRUST_PROXY),
     logLevel: e.LOG_LEVEL,
   };
 }

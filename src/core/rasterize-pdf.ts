@@ -91,6 +91,10 @@ async function withOpenPage<T>(
     let page: PDFPageProxy;
     try {
       const document = await loadingTask.promise;
+      // Card art never needs scripts; pdf.js would not run them, but a PDF that carries them is not art.
+      if (await document.getJSActions().catch(() => null)) {
+        throw new CardArtError(502, 'PDF_UNSAFE', 'PDF carries JavaScript actions; card art must not');
+      }
       page = await document.getPage(1);
     } catch (error) {
       throw asPdfError(error, 'PDF could not be opened');

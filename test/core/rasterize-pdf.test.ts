@@ -3,6 +3,7 @@ import { rasterizePdf, readPdfPageSize } from '../../src/core/rasterize-pdf.ts';
 import type { RasterImage } from '../../src/core/asset-media.ts';
 import {
   makeEncryptedLookingPdf,
+  makeJavaScriptPdf,
   makePdfWithMediaBox,
   makePdfWithText,
   makeVectorPdf,
@@ -47,6 +48,7 @@ describe('readPdfPageSize', () => {
     expect(await codeOf(readPdfPageSize(Buffer.from('%PDF-1.7\nnot really a pdf')))).toBe('PDF_INVALID');
     expect(await codeOf(readPdfPageSize(truncatePdf(valid, 0.5)))).toBe('PDF_INVALID');
     expect(await codeOf(readPdfPageSize(makeEncryptedLookingPdf()))).toBe('PDF_ENCRYPTED');
+    expect(await codeOf(readPdfPageSize(makeJavaScriptPdf()))).toBe('PDF_UNSAFE');
     const error = await readPdfPageSize(makeEncryptedLookingPdf()).catch((caught: unknown) => caught);
     expect(error).toMatchObject({ status: 502 });
   });

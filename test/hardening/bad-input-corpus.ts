@@ -7,7 +7,9 @@ import path from 'node:path';
 import { deflateSync, crc32 } from 'node:zlib';
 import sharp from 'sharp';
 import {
+  handWrittenPdf,
   makeEncryptedLookingPdf,
+  makeJavaScriptPdf,
   makePdfWithMediaBox,
   makeVectorPdf,
   truncatePdf,
@@ -112,35 +114,6 @@ async function makeNestedOperatorPdf(depth: number): Promise<Buffer> {
     '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 126] /Contents 4 0 R >>',
     `<< /Length ${content.length} >>\nstream\n${content}\nendstream`,
   ]);
-}
-
-/** A drawable PDF that also carries an /OpenAction JavaScript action (a renderer must never run it). */
-function makeJavaScriptPdf(): Buffer {
-  const content = '0 0 1 rg 0 0 200 126 re f';
-  return handWrittenPdf(
-    [
-      '<< /Type /Catalog /Pages 2 0 R /OpenAction 5 0 R /Names << /JavaScript << /Names [(x) 5 0 R] >> >> >>',
-      '<< /Type /Pages /Kids [3 0 R] /Count 1 >>',
-      '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 126] /Contents 4 0 R /AA << /O 5 0 R >> >>',
-      `<< /Length ${content.length} >>\nstream\n${content}\nendstream`,
-      "<< /Type /Action /S /JavaScript /JS (app.alert\\('pwned'\\); this.submitForm\\('http://127.0.0.1:9/x'\\);) >>",
-    ],
-  );
-}
-
-/** Objects numbered from 1, a correct xref table and trailer. */
-function handWrittenPdf(objects: string[]): Buffer {
-  let body = '%PDF-1.4\n%\xe2\xe3\xcf\xd3\n';
-  const offsets: number[] = [];
-  objects.forEach((object, index) => {
-    offsets.push(Buffer.byteLength(body, 'latin1'));
-    body += `${index + 1} 0 obj\n${object}\nendobj\n`;
-  });
-  const xrefAt = Buffer.byteLength(body, 'latin1');
-  body += `xref\n0 ${objects.length + 1}\n0000000000 65535 f \n`;
-  for (const offset of offsets) body += `${String(offset).padStart(10, '0')} 00000 n \n`;
-  body += `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R >>\nstartxref\n${xrefAt}\n%%EOF\n`;
-  return Buffer.from(body, 'latin1');
 }
 
 const GOOD_SVG = '<svg xmlns="http://www.w3.org/2000/svg" width="200" height="126" viewBox="0 0 200 126"><rect width="200" height="126" fill="#3060c0"/><circle cx="100" cy="63" r="40" fill="#ffcc00"/></svg>';
@@ -395,7 +368,7 @@ export async function buildBadInputCorpus(seed: number, fuzzCount = 140): Promis
   assetCase('pdf', 'pdf-page-1e30', { extension: 'pdf', content: await makePdfWithMediaBox('0 0 1e30 1e30') }, 'reject-or-render');
   assetCase('pdf', 'pdf-nested-q-5000', { extension: 'pdf', content: await makeNestedOperatorPdf(5_000) }, 'reject-or-render');
   assetCase('pdf', 'pdf-nested-q-100000', { extension: 'pdf', content: await makeNestedOperatorPdf(100_000) }, 'reject-or-render');
-  assetCase('pdf', 'pdf-javascript', { extension: 'pdf', content: makeJavaScriptPdf() }, 'reject-or-render');
+  assetCase('pdf', 'pdf-javascript', { extension: 'pdf', content: makeJavaScriptPdf() });
   assetCase('pdf', 'pdf-no-pages', {
     extension: 'pdf',
     content: handWrittenPdf(['<< /Type /Catalog /Pages 2 0 R >>', '<< /Type /Pages /Kids [] /Count 0 >>']),

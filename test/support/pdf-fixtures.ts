@@ -126,3 +126,32 @@ function rebuildXref(pdf: string): string {
   const trailer = pdf.slice(trailerAt).replace(/startxref\s+\d+/, `startxref\n${xrefAt}`);
   return head + table + trailer;
 }
+
+/** A drawable PDF that also carries an /OpenAction JavaScript action (a renderer must never run it). */
+export function makeJavaScriptPdf(): Buffer {
+  const content = '0 0 1 rg 0 0 200 126 re f';
+  return handWrittenPdf(
+    [
+      '<< /Type /Catalog /Pages 2 0 R /OpenAction 5 0 R /Names << /JavaScript << /Names [(x) 5 0 R] >> >> >>',
+      '<< /Type /Pages /Kids [3 0 R] /Count 1 >>',
+      '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 126] /Contents 4 0 R /AA << /O 5 0 R >> >>',
+      `<< /Length ${content.length} >>\nstream\n${content}\nendstream`,
+      "<< /Type /Action /S /JavaScript /JS (app.alert\\('pwned'\\); this.submitForm\\('http://127.0.0.1:9/x'\\);) >>",
+    ],
+  );
+}
+
+/** Objects numbered from 1, a correct xref table and trailer. */
+export function handWrittenPdf(objects: string[]): Buffer {
+  let body = '%PDF-1.4\n%\xe2\xe3\xcf\xd3\n';
+  const offsets: number[] = [];
+  objects.forEach((object, index) => {
+    offsets.push(Buffer.byteLength(body, 'latin1'));
+    body += `${index + 1} 0 obj\n${object}\nendobj\n`;
+  });
+  const xrefAt = Buffer.byteLength(body, 'latin1');
+  body += `xref\n0 ${objects.length + 1}\n0000000000 65535 f \n`;
+  for (const offset of offsets) body += `${String(offset).padStart(10, '0')} 00000 n \n`;
+  body += `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R >>\nstartxref\n${xrefAt}\n%%EOF\n`;
+  return Buffer.from(body, 'latin1');
+}

@@ -84,15 +84,15 @@ export function planCard(productConfig: ProductConfig, text: string | undefined)
 }
 
 /** SHA-256 (hex) of RENDER_VERSION + the normalized plan + width + format; equal keys mean identical pixels. */
-export function renderCacheKey(request: CardArtRequest): string {
+export function renderCacheKey(request: CardArtRequest, renderVersion = RENDER_VERSION): string {
   const plan = planCard(parseProductConfig(request.productConfig), parseCardText(request.text));
   const ordered = Object.keys(plan).sort().map((key) => [key, plan[key as keyof CardPlan]]);
-  return sha256(JSON.stringify([RENDER_VERSION, 'card', ordered, request.width, request.format]));
+  return sha256(JSON.stringify([renderVersion, 'card', ordered, request.width, request.format]));
 }
 
 /** Key of one asset rendered by renderAsset (width undefined = natural). */
-export function assetRenderCacheKey(assetId: string, width: number | undefined, format: OutputFormat): string {
-  return sha256(JSON.stringify([RENDER_VERSION, 'asset', assetId, width ?? null, format]));
+export function assetRenderCacheKey(assetId: string, width: number | undefined, format: OutputFormat, renderVersion = RENDER_VERSION): string {
+  return sha256(JSON.stringify([renderVersion, 'asset', assetId, width ?? null, format]));
 }
 
 export interface CardRendererDeps {

@@ -1,7 +1,8 @@
 import sharp from 'sharp';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { AssetMedia, ProductConfig } from '../../src/core/asset-media.ts';
-import { createCardRenderer, planCard, renderCacheKey } from '../../src/core/card-renderer.ts';
+import { assetCacheKey } from '../../src/cache/cached-media-loader.ts';
+import { assetRenderCacheKey, createCardRenderer, planCard, RENDER_VERSION, renderCacheKey } from '../../src/core/card-renderer.ts';
 import type { CardArtRequest } from '../../src/core/card-render-types.ts';
 import { parseProductConfig } from '../../src/core/product-config.ts';
 import { createRasterizer } from '../../src/core/rasterizer.ts';
@@ -46,6 +47,16 @@ describe('planCard', () => {
 
   it('uses the combined image alone when present, and black text by default', () => {
     expect(planCard({ ...base, cardBackgroundCombinedAssetId: 'comb' }, '•••• 1')).toEqual({ combinedId: 'comb', text: '•••• 1', color: '000000' });
+  });
+});
+
+describe('RENDER_VERSION', () => {
+  it('is part of every rendered-image key, and of no asset key', () => {
+    const req = request({ cardBackgroundAssetId: 'bg' });
+    expect(renderCacheKey(req, RENDER_VERSION)).toBe(renderCacheKey(req));
+    expect(renderCacheKey(req, `${RENDER_VERSION}+1`)).not.toBe(renderCacheKey(req));
+    expect(assetRenderCacheKey('bg', 128, 'png', `${RENDER_VERSION}+1`)).not.toBe(assetRenderCacheKey('bg', 128, 'png'));
+    expect(assetCacheKey('bg')).toBe('asset:bg');
   });
 });
 

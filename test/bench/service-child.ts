@@ -3,18 +3,14 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BenchContext } from './bench-context.ts';
+import { PRODUCTION_NODE_FLAGS, PRODUCTION_SERVICE_ENV } from '../support/production-settings.ts';
 import { freePort, startNodeChild, type NodeChild } from './child-process.ts';
+
+export { PRODUCTION_NODE_FLAGS, PRODUCTION_SERVICE_ENV };
 
 const SERVER_SCRIPT = fileURLToPath(new URL('../../src/server.ts', import.meta.url));
 const BARE_SERVER_SCRIPT = fileURLToPath(new URL('./bare-http-server.ts', import.meta.url));
 
-/**
- * The environment the service runs with in production (package.json `start`, Dockerfile): two glibc malloc
- * arenas instead of 8 per core, which keeps libvips' worker threads from fragmenting native memory.
- */
-export const PRODUCTION_SERVICE_ENV = { MALLOC_ARENA_MAX: '2' } as const;
-/** Node flags of the production start: a 4 MB young-generation semi-space (V8 grows it to 32 MB under load, all resident). */
-export const PRODUCTION_NODE_FLAGS = ['--max-semi-space-size=4'] as const;
 
 export interface ServiceChildOptions {
   /** Names the child's cache folder and log file. */

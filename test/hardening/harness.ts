@@ -13,6 +13,7 @@ import { loadConfig } from '../../src/config.ts';
 import { createApp, type CardArtApp } from '../../src/service/create-app.ts';
 import { createServices, type Services } from '../../src/service/create-services.ts';
 import { loadServiceConfig } from '../../src/service/service-config.ts';
+import { PRODUCTION_NODE_FLAGS, PRODUCTION_SERVICE_ENV } from '../support/production-settings.ts';
 
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -203,9 +204,9 @@ export interface SpawnedServer {
 /** Spawns `src/server.ts` (the real entry point) on a free port and waits until /healthz answers. */
 export async function spawnServer(env: Record<string, string>): Promise<SpawnedServer> {
   const port = await freePort();
-  const child = spawn(process.execPath, [path.join(REPO_ROOT, 'src/server.ts')], {
+  const child = spawn(process.execPath, [...PRODUCTION_NODE_FLAGS, path.join(REPO_ROOT, 'src/server.ts')], {
     cwd: REPO_ROOT,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', LOG_LEVEL: 'warn', ...env, PORT: String(port) },
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', LOG_LEVEL: 'warn', ...PRODUCTION_SERVICE_ENV, ...env, PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

@@ -1,7 +1,7 @@
 /**
  * A bounded loopback load on a spawned server: cold card renders at the render-queue limit (no errors), then
  * well above it (503 RENDER_QUEUE_FULL + Retry-After, nothing else, latency bounded), RSS sampled throughout.
- * HARDENING_LOAD_SECONDS (default 20) sets the total length; figures are printed for the coordinator.
+ * HARDENING_LOAD_SECONDS (default 60, as issue #7 asks: 30 s at the limit, 30 s above it) sets the total length; figures are printed for the coordinator.
  */
 import { Agent } from 'node:http';
 import path from 'node:path';
@@ -10,7 +10,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { errorCode, makeTempDir, rawRequest, removeDir, rssMb, spawnServer, type SpawnedServer } from './harness.ts';
 
-const TOTAL_SECONDS = Math.min(600, Math.max(4, Number(process.env.HARDENING_LOAD_SECONDS ?? 20)));
+const TOTAL_SECONDS = Math.min(600, Math.max(4, Number(process.env.HARDENING_LOAD_SECONDS ?? 60)));
 const PHASE_MS = (TOTAL_SECONDS * 1000) / 2;
 const RENDER_CONCURRENCY = 2;
 const RENDER_QUEUE_LIMIT = 8;

@@ -2,7 +2,7 @@
 import { createHash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import { CardArtError } from '../errors.ts';
-import { ASSET_ID_PATTERN } from '../simulator/asset-folder.ts';
+import { assertAssetId } from './asset-id.ts';
 import type { AssetMedia, OutputFormat, ProductConfig, Rasterizer, RasterImage } from './asset-media.ts';
 import {
   ALLOWED_WIDTHS,
@@ -212,7 +212,7 @@ export function createCardRenderer(deps: CardRendererDeps): CardRenderer {
     },
 
     async renderAsset(assetId, width, format, signal) {
-      if (!ASSET_ID_PATTERN.test(assetId)) throw new CardArtError(400, 'INVALID_ASSET_ID', `asset ID must match ${ASSET_ID_PATTERN.source}`);
+      assertAssetId(assetId);
       if (width !== undefined && !(Number.isInteger(width) && width >= 1 && width <= MAX_ASSET_WIDTH)) {
         throw new CardArtError(400, 'INVALID_WIDTH', `width must be an integer from 1 to ${MAX_ASSET_WIDTH}`);
       }

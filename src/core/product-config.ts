@@ -1,7 +1,7 @@
 /** Validation of productConfig and card text at the edge (HTTP and CLI share it); nothing unchecked reaches sharp. */
 import { z } from 'zod';
 import { CardArtError } from '../errors.ts';
-import { ASSET_ID_PATTERN } from '../simulator/asset-folder.ts';
+import { ASSET_ID_PATTERN } from './asset-id.ts';
 import type { ProductConfig } from './asset-media.ts';
 import { charactersMissingFromFont } from './font-coverage.ts';
 

@@ -1,8 +1,9 @@
+import { ASSET_ID_PATTERN } from '../core/asset-id.ts';
 import { ALLOWED_WIDTHS } from '../core/card-render-types.ts';
 import { DEFAULT_REQUESTOR_LOGO_SIZE, REQUESTOR_LOGO_SIZES } from './requestor-logos.ts';
 import { MAX_PRODUCT_CONFIGS } from './routes/product-config-routes.ts';
 
-const ASSET_ID = { type: 'string', pattern: '^[A-Za-z0-9_-]{1,64}$' };
+const ASSET_ID = { type: 'string', pattern: ASSET_ID_PATTERN.source };
 const errorRef = { $ref: '#/components/responses/Error' };
 const imageHeaders = {
   ETag: { schema: { type: 'string' }, description: 'Strong tag; the image behind it never changes' },

@@ -1,9 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { ASSET_ID_PATTERN } from '../core/asset-id.ts';
 import type { GetAssetBody } from '../core/asset-media.ts';
 
-/** Asset IDs as MDES issues them (UUIDs in practice); anything else never reaches the file system. */
-export const ASSET_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+export { ASSET_ID_PATTERN };
 
 const SINGLE_FILE_TYPES: ReadonlyArray<[extension: string, mime: string]> = [
   ['.png', 'image/png'],

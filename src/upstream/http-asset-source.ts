@@ -5,7 +5,8 @@ import { readBoundedBody } from './bounded-body.ts';
 import type { RequestSigner } from './oauth-signer.ts';
 import { backoffDelayMs, parseRetryAfterSeconds, sleep } from './retry-policy.ts';
 import { failureForStatus, type AttemptFailure } from './upstream-errors.ts';
-import { assertAccountRanges, assertAssetId } from './validate-input.ts';
+import { assertAssetId } from '../core/asset-id.ts';
+import { assertAccountRanges } from './validate-input.ts';
 
 /** 20 MB: a PDF background plus several PNG sizes, base64-encoded, stays far below this. */
 export const DEFAULT_MAX_RESPONSE_BYTES = 20 * 1024 * 1024;

@@ -1,17 +1,8 @@
 import { CardArtError } from '../errors.ts';
-import { ASSET_ID_PATTERN } from '../simulator/asset-folder.ts';
 
 /** Token Connect accepts at most 25 account ranges per getEligibleTokenRequestors call. */
 export const MAX_ACCOUNT_RANGES = 25;
 const ACCOUNT_RANGE_PATTERN = /^[0-9]{9,19}$/;
-
-/** Returns the asset ID when it matches ^[A-Za-z0-9_-]{1,64}$; anything else is a 400 before any I/O. */
-export function assertAssetId(id: unknown): string {
-  if (typeof id !== 'string' || !ASSET_ID_PATTERN.test(id)) {
-    throw new CardArtError(400, 'INVALID_ASSET_ID', 'asset ID must be 1-64 characters of A-Z, a-z, 0-9, "_" or "-"');
-  }
-  return id;
-}
 
 /** Returns 1..25 account ranges, each a numeric string of 9..19 digits. */
 export function assertAccountRanges(ranges: unknown): string[] {

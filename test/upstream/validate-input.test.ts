@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { assertAccountRanges, assertAssetId } from '../../src/upstream/validate-input.ts';
+import { assertAssetId } from '../../src/core/asset-id.ts';
+import { assertAccountRanges } from '../../src/upstream/validate-input.ts';
 
 describe('assertAssetId', () => {
   it('accepts UUIDs and 1..64 characters of A-Za-z0-9_-', () => {

@@ -5,7 +5,7 @@ import type { CardArtRequest } from '../../core/card-render-types.ts';
 import { CARD_WIDTH } from '../../core/card-render-types.ts';
 import { parseCardText, parseProductConfig } from '../../core/product-config.ts';
 import { CardArtError } from '../../errors.ts';
-import { assertAssetId } from '../../upstream/validate-input.ts';
+import { assertAssetId } from '../../core/asset-id.ts';
 import { etagForKey } from '../etag.ts';
 import { chooseFormat, parseWidth, singleQueryValue, type ChosenFormat } from '../image-params.ts';
 import { answeredFromTag, sendImage } from '../image-response.ts';

@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import { CardArtError } from '../../errors.ts';
-import { assertAccountRanges, assertAssetId } from '../../upstream/validate-input.ts';
+import { assertAssetId } from '../../core/asset-id.ts';
+import { assertAccountRanges } from '../../upstream/validate-input.ts';
 import { etagForKey } from '../etag.ts';
 import { answeredFromTag, sendImage } from '../image-response.ts';
 import type { RenderedImageCache } from '../rendered-image-cache.ts';

@@ -38,10 +38,12 @@ export function loadSigningKey(path: string, password?: string): string {
 export function createOAuthSigner(opts: { consumerKey: string; signingKeyPem: string }): RequestSigner {
   const { consumerKey, signingKeyPem } = opts;
   if (!consumerKey) throw new CardArtError(500, 'CONFIG_INVALID', 'MDES_CONSUMER_KEY is empty');
-  assertRsaPrivateKey(signingKeyPem, 'the given PEM');
+  // Parsed once: handed a PEM string, the library would parse the key again for every request it signs.
+  const signingKey = assertRsaPrivateKey(signingKeyPem, 'the given PEM');
   return {
     authorizationHeader(url, method, body) {
-      return OAuth.getAuthorizationHeader(url, method, body ?? null, consumerKey, signingKeyPem);
+      // The library passes the key straight to crypto's Sign#sign, which takes a KeyObject; its typings say string.
+      return OAuth.getAuthorizationHeader(url, method, body ?? null, consumerKey, signingKey as unknown as string);
     },
   };
 }
@@ -94,7 +96,7 @@ function pkcs12KeyToPkcs8(bytes: Buffer, password: string | undefined, path: str
   throw new CardArtError(500, 'CONFIG_INVALID', `MDES_SIGNING_KEY: the PKCS#12 file at ${path} holds no private key`);
 }
 
-function assertRsaPrivateKey(pem: string, where: string): void {
+function assertRsaPrivateKey(pem: string, where: string): KeyObject {
   let key: KeyObject;
   try {
     key = createPrivateKey(pem);
@@ -104,4 +106,5 @@ function assertRsaPrivateKey(pem: string, where: string): void {
   if (key.asymmetricKeyType !== 'rsa') {
     throw new CardArtError(500, 'CONFIG_INVALID', `MDES_SIGNING_KEY: ${where} is not an RSA key (OAuth1 RSA-SHA256 needs one)`);
   }
+  return key;
 }

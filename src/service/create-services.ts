@@ -82,11 +82,12 @@ export async function createServices(
   const store = overrides.store ?? createPersistentStore({ cacheDir: config.cacheDir, cacheUrl: config.cacheUrl });
   const cache = createTieredCache({ memoryBytes: config.memoryCacheBytes, store, log });
   const rasterizer = createRasterizer();
+  // Page sizes of PDFs are read in the PDF worker, so pdf.js never loads on the main thread.
+  const decode = (body: unknown) => decodeBestMedia(body, { readPdfPageSize: (bytes) => rasterizer.readPdfPageSize(bytes) });
   const loadMedia = createCachedMediaLoader({
     cache,
     fetchAsset: (assetId, signal) => source.getAsset(assetId, signal),
-    // Page sizes of PDFs are read in the PDF worker, so pdf.js never loads on the main thread.
-    decode: (body) => decodeBestMedia(body, { readPdfPageSize: (bytes) => rasterizer.readPdfPageSize(bytes) }),
+    decode,
   });
 
   const deps: AppDeps = {
@@ -96,7 +97,7 @@ export async function createServices(
       forgetMedia: (assetId) => cache.delete(assetCacheKey(assetId)),
       layerCacheBytes: serviceConfig.layerCacheBytes,
     }),
-    logos: createRequestorLogos({ source, cache, rasterizer }),
+    logos: createRequestorLogos({ source, cache, rasterizer, decode }),
     cache,
     tokenRequestors: createTokenRequestorDirectory({
       source,

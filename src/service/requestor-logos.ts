@@ -1,7 +1,6 @@
 import type { TieredCache } from '../cache/cache-types.ts';
-import type { GetAssetBody, Rasterizer } from '../core/asset-media.ts';
+import type { AssetMedia, GetAssetBody, Rasterizer } from '../core/asset-media.ts';
 import type { EncodedImage } from '../core/card-render-types.ts';
-import { decodeBestMedia } from '../core/decode-asset-body.ts';
 import { encodeImage } from '../core/encode-image.ts';
 import { fitInside } from '../core/layout.ts';
 import { sniffMediaKind } from '../core/sniff-media.ts';
@@ -24,13 +23,15 @@ export interface RequestorLogosOptions {
   source: Pick<AssetSource, 'getTokenRequestorAsset'>;
   cache: TieredCache;
   rasterizer: Rasterizer;
+  /** Picks and validates one entry of a Get Asset body (the same decoder card assets use). */
+  decode: (body: unknown) => Promise<AssetMedia>;
 }
 
 export const requestorBodyKey = (assetId: string) => `requestor-asset:${assetId}`;
 export const requestorSvgKey = (assetId: string) => `requestor-svg:${assetId}`;
 
 export function createRequestorLogos(options: RequestorLogosOptions): RequestorLogos {
-  const { source, cache, rasterizer } = options;
+  const { source, cache, rasterizer, decode } = options;
 
   /** The upstream body, cached forever like every asset (IDs never change content). */
   async function loadBody(assetId: string, signal?: AbortSignal): Promise<unknown> {
@@ -64,7 +65,7 @@ export function createRequestorLogos(options: RequestorLogosOptions): RequestorL
       return entry.bytes;
     },
     async renderPng(assetId, size) {
-      const media = await decodeBestMedia(await loadBody(assetId));
+      const media = await decode(await loadBody(assetId));
       const fitted = fitInside({ width: media.width, height: media.height }, { width: size, height: size });
       const raster = await rasterizer.rasterize(media, fitted);
       return encodeImage(raster, 'png');

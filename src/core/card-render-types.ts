@@ -12,7 +12,7 @@ export const CONTENT_TYPES: Record<OutputFormat, string> = {
   avif: 'image/avif',
 };
 
-/** A validated card request: asset IDs already checked against ASSET_ID_PATTERN, colour normalized to 6 lowercase hex digits. */
+/** A card request validated at the edge (parseProductConfig, parseCardText): the renderer and its cache key trust it as is. */
 export interface CardArtRequest {
   productConfig: ProductConfig;
   text?: string;

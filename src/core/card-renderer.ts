@@ -16,7 +16,6 @@ import {
 import { type CardLayer, composeCard, extractRegion } from './compose-card.ts';
 import { encodeImage } from './encode-image.ts';
 import { computeCardLayout, coverRect, fitInside, type Rect, type Size } from './layout.ts';
-import { parseCardText, parseProductConfig } from './product-config.ts';
 import { renderTextOverlay } from './text-overlay.ts';
 
 /** Part of every render cache key: bump when the pixels of a rendered card change (layout, font, encoder settings). */
@@ -85,7 +84,7 @@ export function planCard(productConfig: ProductConfig, text: string | undefined)
 
 /** SHA-256 (hex) of RENDER_VERSION + the normalized plan + width + format; equal keys mean identical pixels. */
 export function renderCacheKey(request: CardArtRequest, renderVersion = RENDER_VERSION): string {
-  const plan = planCard(parseProductConfig(request.productConfig), parseCardText(request.text));
+  const plan = planCard(request.productConfig, request.text);
   const ordered = Object.keys(plan).sort().map((key) => [key, plan[key as keyof CardPlan]]);
   return sha256(JSON.stringify([renderVersion, 'card', ordered, request.width, request.format]));
 }
@@ -180,7 +179,7 @@ export function createCardRenderer(deps: CardRendererDeps): CardRenderer {
     async renderCard(request, signal) {
       const width = validateCardWidth(request.width);
       const format = validateFormat(request.format);
-      const plan = planCard(parseProductConfig(request.productConfig), parseCardText(request.text));
+      const plan = planCard(request.productConfig, request.text);
       signal?.throwIfAborted();
 
       const [background, issuer, coBrand, brand] = await Promise.all([

@@ -44,7 +44,8 @@ function rawOf(image: RasterImage): { width: number; height: number; channels: 4
   return { width: image.width, height: image.height, channels: 4 };
 }
 
-async function toRaster(pipeline: Sharp): Promise<RasterImage> {
+/** Runs a pipeline to straight RGBA pixels. */
+export async function toRaster(pipeline: Sharp): Promise<RasterImage> {
   const { data, info } = await pipeline.ensureAlpha().raw().toBuffer({ resolveWithObject: true });
   return { data, width: info.width, height: info.height };
 }

@@ -3,6 +3,7 @@ import sharp from 'sharp';
 import type { Sharp } from 'sharp';
 import type { OutputFormat, RasterImage } from './asset-media.ts';
 import { CONTENT_TYPES, type EncodedImage } from './card-render-types.ts';
+import { toRaster } from './compose-card.ts';
 
 /** 6 without adaptive filtering: within a few % of level 9's size at a fraction of the time. */
 export const PNG_OPTIONS = { compressionLevel: 6, adaptiveFiltering: false } as const;
@@ -22,7 +23,7 @@ export async function encodeImage(image: RasterImage | Sharp, format: OutputForm
     const { data, info } = await withEncoder(image.ensureAlpha(), format).toBuffer({ resolveWithObject: true });
     return { bytes: data, contentType: CONTENT_TYPES[format], width: info.width, height: info.height };
   }
-  const raster = isRaster(image) ? image : await materialize(image);
+  const raster = isRaster(image) ? image : await toRaster(image);
   let pipeline = sharp(raster.data, { raw: { width: raster.width, height: raster.height, channels: 4 } });
   let outWidth = raster.width;
   let outHeight = raster.height;
@@ -48,9 +49,4 @@ function withEncoder(pipeline: Sharp, format: OutputFormat): Sharp {
 
 function isRaster(image: RasterImage | Sharp): image is RasterImage {
   return Buffer.isBuffer((image as RasterImage).data) && typeof (image as RasterImage).width === 'number';
-}
-
-async function materialize(pipeline: Sharp): Promise<RasterImage> {
-  const { data, info } = await pipeline.ensureAlpha().raw().toBuffer({ resolveWithObject: true });
-  return { data, width: info.width, height: info.height };
 }

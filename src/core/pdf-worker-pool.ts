@@ -128,14 +128,8 @@ export function createPdfWorkerPool(options: PdfWorkerPoolOptions = {}): PdfWork
     if (idleTimeoutMs <= 0 || closed) return;
     clearTimeout(slot.idleTimer);
     slot.idleTimer = setTimeout(() => {
-      if (slot.current || closed) return;
-      const index = slots.indexOf(slot);
-      if (index < 0) return;
-      slots.splice(index, 1);
+      if (slot.current || closed || !discard(slot)) return;
       retired++;
-      slot.worker.removeAllListeners();
-      slot.worker.on('error', () => {});
-      void slot.worker.terminate();
     }, idleTimeoutMs);
     slot.idleTimer.unref();
   }
@@ -163,16 +157,24 @@ export function createPdfWorkerPool(options: PdfWorkerPoolOptions = {}): PdfWork
 
   /** Fails the slot's render (if any), terminates its worker and lets a fresh one take its place. */
   function replace(slot: Slot, error: CardArtError): void {
-    const index = slots.indexOf(slot);
-    if (index < 0) return;
-    slots.splice(index, 1);
+    const pending = slot.current;
+    if (!discard(slot)) return;
     replaced++;
+    pending?.reject(error);
+    dispatch();
+  }
+
+  /** Takes the slot out of the pool and terminates its worker; false when it was already gone. */
+  function discard(slot: Slot): boolean {
+    const index = slots.indexOf(slot);
+    if (index < 0) return false;
+    slots.splice(index, 1);
     clearTimeout(slot.idleTimer);
-    settle(slot)?.reject(error);
+    settle(slot);
     slot.worker.removeAllListeners();
     slot.worker.on('error', () => {});
     void slot.worker.terminate();
-    dispatch();
+    return true;
   }
 
   function submit(bytes: Buffer, size: PixelSize | undefined, jobTimeoutMs: number): Promise<Extract<PdfJobResult, { ok: true }>> {

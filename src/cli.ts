@@ -12,7 +12,7 @@ import type { CardRenderer } from './core/card-renderer.ts';
 import { ALLOWED_WIDTHS, CARD_WIDTH, CONTENT_TYPES, type EncodedImage } from './core/card-render-types.ts';
 import { parseCardText, parseProductConfig } from './core/product-config.ts';
 import { CardArtError, isCardArtError } from './errors.ts';
-import { readAssetFromFolder } from './simulator/asset-folder.ts';
+import { createFolderMediaLoader, MIME_BY_EXTENSION, singleEntryBody } from './simulator/asset-folder.ts';
 
 const USAGE = `usage:
   card-art compose --product-config PC.json --assets DIR --out CARD.png [--text "•••• 1234"] [--width N] [--format png|webp|avif]
@@ -29,7 +29,6 @@ const EXIT_USAGE = 2;
 
 class UsageError extends Error {}
 
-const MIME_BY_EXTENSION: Record<string, string> = { '.png': 'image/png', '.pdf': 'application/pdf', '.svg': 'image/svg+xml' };
 /** Single asset files above this are refused before reading (MDES assets are a few hundred kB). */
 const MAX_ASSET_FILE_BYTES = 20 * 1024 * 1024;
 const MAX_PRODUCT_CONFIG_BYTES = 1024 * 1024;
@@ -80,7 +79,7 @@ async function compose(args: string[]): Promise<void> {
   const productConfig = parseProductConfig(wrapped ? document.productConfig : document);
   const text = parseCardText(values.text ?? (wrapped ? document.text : undefined));
 
-  await withRenderer(folderLoader(assetDir), async (renderer) => {
+  await withRenderer(createFolderMediaLoader(assetDir, decodeBody), async (renderer) => {
     const image = await renderer.renderCard({ productConfig, text, width, format });
     await writeImage(out, image);
   });
@@ -104,7 +103,7 @@ async function rasterize(args: string[]): Promise<void> {
   let assetId = target;
   let loadMedia: (assetId: string) => Promise<AssetMedia>;
   if (values.assets !== undefined) {
-    loadMedia = folderLoader(values.assets);
+    loadMedia = createFolderMediaLoader(values.assets, decodeBody);
   } else if (await isFile(target)) {
     // A file stands for itself under a fixed ID, so any file name works.
     assetId = 'file';
@@ -130,19 +129,6 @@ async function withRenderer(loadMedia: (assetId: string) => Promise<AssetMedia>,
   }
 }
 
-function folderLoader(dir: string): (assetId: string) => Promise<AssetMedia> {
-  return async (assetId) => {
-    let body: unknown;
-    try {
-      body = await readAssetFromFolder(dir, assetId);
-    } catch (error) {
-      throw new CardArtError(502, 'ASSET_BODY_INVALID', `cannot read asset ${assetId} from ${dir}: ${(error as Error).message}`, { cause: error });
-    }
-    if (body === undefined) throw new CardArtError(404, 'ASSET_NOT_FOUND', `no asset ${assetId} (.png, .pdf, .svg or .json) in ${dir}`);
-    return decodeBody(body);
-  };
-}
-
 async function decodeBody(body: unknown): Promise<AssetMedia> {
   const { decodeBestMedia } = await import('./core/decode-asset-body.ts');
   return decodeBestMedia(body);
@@ -153,7 +139,7 @@ async function assetFileBody(file: string): Promise<unknown> {
   const bytes = await readBounded(file, MAX_ASSET_FILE_BYTES);
   const extension = path.extname(file).toLowerCase();
   if (extension === '.json') return parseJson(bytes, file);
-  return { mediaContents: [{ type: MIME_BY_EXTENSION[extension] ?? 'application/octet-stream', data: bytes.toString('base64') }] };
+  return singleEntryBody(MIME_BY_EXTENSION[extension] ?? 'application/octet-stream', bytes);
 }
 
 async function writeImage(out: string, image: EncodedImage): Promise<void> {

@@ -1,15 +1,17 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ASSET_ID_PATTERN } from '../core/asset-id.ts';
-import type { GetAssetBody } from '../core/asset-media.ts';
+import type { AssetMedia, GetAssetBody } from '../core/asset-media.ts';
+import { CardArtError } from '../errors.ts';
 
 export { ASSET_ID_PATTERN };
 
-const SINGLE_FILE_TYPES: ReadonlyArray<[extension: string, mime: string]> = [
-  ['.png', 'image/png'],
-  ['.pdf', 'application/pdf'],
-  ['.svg', 'image/svg+xml'],
-];
+/** The single-file asset formats of the folder, by file extension. */
+export const MIME_BY_EXTENSION: Readonly<Record<string, string>> = {
+  '.png': 'image/png',
+  '.pdf': 'application/pdf',
+  '.svg': 'image/svg+xml',
+};
 
 /**
  * Reads one asset from a folder in the simulator format (DESIGN §4): `<id>.json` is the Get Asset body
@@ -20,11 +22,7 @@ export async function readAssetFromFolder(dir: string, assetId: string): Promise
   if (!ASSET_ID_PATTERN.test(assetId)) return undefined;
   const json = await readIfExists(path.join(dir, `${assetId}.json`));
   if (json) return JSON.parse(json.toString('utf8')) as unknown;
-  for (const [extension, mime] of SINGLE_FILE_TYPES) {
-    const bytes = await readIfExists(path.join(dir, `${assetId}${extension}`));
-    if (bytes) return singleEntryBody(mime, bytes);
-  }
-  return undefined;
+  return readSingleFileBody(dir, assetId);
 }
 
 /** Reads `<id>.json` raw (so callers can serve malformed bodies verbatim), else a single-file body. */
@@ -32,11 +30,37 @@ export async function readAssetBodyText(dir: string, assetId: string): Promise<s
   if (!ASSET_ID_PATTERN.test(assetId)) return undefined;
   const json = await readIfExists(path.join(dir, `${assetId}.json`));
   if (json) return json.toString('utf8');
-  const body = await readAssetFromFolder(dir, assetId);
+  const body = await readSingleFileBody(dir, assetId);
   return body === undefined ? undefined : JSON.stringify(body);
 }
 
-function singleEntryBody(mime: string, bytes: Buffer): GetAssetBody {
+/**
+ * Loads assets by ID from a folder in this format (the CLI and the golden tests render from one): a missing
+ * asset is 404 ASSET_NOT_FOUND, an unreadable one 502 ASSET_BODY_INVALID; `decode` picks the entry.
+ */
+export function createFolderMediaLoader(dir: string, decode: (body: unknown) => Promise<AssetMedia>): (assetId: string) => Promise<AssetMedia> {
+  return async (assetId) => {
+    let body: unknown;
+    try {
+      body = await readAssetFromFolder(dir, assetId);
+    } catch (error) {
+      throw new CardArtError(502, 'ASSET_BODY_INVALID', `cannot read asset ${assetId} from ${dir}: ${(error as Error).message}`, { cause: error });
+    }
+    if (body === undefined) throw new CardArtError(404, 'ASSET_NOT_FOUND', `no asset ${assetId} (.png, .pdf, .svg or .json) in ${dir}`);
+    return decode(body);
+  };
+}
+
+async function readSingleFileBody(dir: string, assetId: string): Promise<GetAssetBody | undefined> {
+  for (const [extension, mime] of Object.entries(MIME_BY_EXTENSION)) {
+    const bytes = await readIfExists(path.join(dir, `${assetId}${extension}`));
+    if (bytes) return singleEntryBody(mime, bytes);
+  }
+  return undefined;
+}
+
+/** A Get Asset body with one entry for one file's bytes (what the simulator serves for `<id>.png|pdf|svg`). */
+export function singleEntryBody(mime: string, bytes: Buffer): GetAssetBody {
   const size = naturalSizeHint(mime, bytes);
   return {
     mediaContents: [

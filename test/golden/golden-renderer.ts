@@ -6,19 +6,14 @@ import { CARD_WIDTH } from '../../src/core/card-render-types.ts';
 import { decodeBestMedia } from '../../src/core/decode-asset-body.ts';
 import { parseCardText, parseProductConfig } from '../../src/core/product-config.ts';
 import { createRasterizer } from '../../src/core/rasterizer.ts';
-import { CardArtError } from '../../src/errors.ts';
-import { readAssetFromFolder } from '../../src/simulator/asset-folder.ts';
+import { createFolderMediaLoader } from '../../src/simulator/asset-folder.ts';
 import type { GoldenCase } from './golden-cases.ts';
 import { GOLDEN_ASSET_DIR } from './make-golden-fixtures.ts';
 
 export const GOLDEN_DIR = fileURLToPath(new URL('../../golden/', import.meta.url));
 
 export function folderMediaLoader(dir: string): (assetId: string) => Promise<AssetMedia> {
-  return async (assetId) => {
-    const body = await readAssetFromFolder(dir, assetId);
-    if (body === undefined) throw new CardArtError(404, 'ASSET_NOT_FOUND', `no asset ${assetId} in ${dir}`);
-    return decodeBestMedia(body);
-  };
+  return createFolderMediaLoader(dir, (body) => decodeBestMedia(body));
 }
 
 export function createGoldenRenderer(): { renderer: CardRenderer; close(): Promise<void> } {

@@ -69,15 +69,20 @@ export interface AppConfig {
   memoryCacheBytes: number;
 }
 
-/** Reads and validates the environment once at start; a bad value fails here, naming the variable. */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
-  const parsed = envSchema.safeParse(env);
+/** Parses environment variables with `schema`; the first bad one fails as CONFIG_INVALID, naming it. */
+export function parseEnv<T extends z.ZodType>(schema: T, env: unknown): z.output<T> {
+  const parsed = schema.safeParse(env);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const variable = issue?.path.join('.') ?? 'environment';
     throw new CardArtError(500, 'CONFIG_INVALID', `${variable}: ${issue?.message ?? 'invalid value'}`);
   }
-  const e = parsed.data;
+  return parsed.data;
+}
+
+/** Reads and validates the environment once at start; a bad value fails here, naming the variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  const e = parseEnv(envSchema, env);
   let credentials: MdesCredentials | undefined;
   if (e.MDES_BASE_URL) {
     if (!e.MDES_CONSUMER_KEY) {

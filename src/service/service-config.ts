@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { DEFAULT_LAYER_CACHE_BYTES } from '../core/card-renderer.ts';
-import { CardArtError } from '../errors.ts';
+import { parseEnv } from '../config.ts';
 import { readRateLimitPerMinute } from './rate-limit.ts';
 import { DEFAULT_RENDER_CONCURRENCY, DEFAULT_RENDER_QUEUE_LIMIT } from './create-app.ts';
 import { DEFAULT_TOKEN_REQUESTORS_REFRESH_HOURS } from './token-requestor-directory.ts';
@@ -47,12 +47,7 @@ export function loadServiceConfig(env: NodeJS.ProcessEnv = process.env): Service
   const cleaned = Object.fromEntries(
     Object.keys(serviceEnvSchema.shape).map((name) => [name, env[name]?.trim() === '' ? undefined : env[name]?.trim()]),
   );
-  const parsed = serviceEnvSchema.safeParse(cleaned);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new CardArtError(500, 'CONFIG_INVALID', `${issue?.path.join('.') ?? 'environment'}: ${issue?.message ?? 'invalid value'}`);
-  }
-  const e = parsed.data;
+  const e = parseEnv(serviceEnvSchema, cleaned);
   return {
     renderConcurrency: e.RENDER_CONCURRENCY,
     renderQueueLimit: e.RENDER_QUEUE_LIMIT,

@@ -1,18 +1,13 @@
 import type { CacheEntry, TieredCache } from '../cache/cache-types.ts';
 import type { EncodedImage } from '../core/card-render-types.ts';
-import { etagForKey } from './etag.ts';
 import type { RenderQueue } from './render-queue.ts';
-
-export interface CachedImage extends EncodedImage {
-  etag: string;
-}
 
 export interface RenderedImageCache {
   /**
    * The cached image for `key`, else one render (through the render queue) shared by every concurrent caller.
    * The render is cancelled only when every caller waiting for it has gone.
    */
-  getOrRender(key: string, render: (signal: AbortSignal) => Promise<EncodedImage>, options?: RenderOptions): Promise<CachedImage>;
+  getOrRender(key: string, render: (signal: AbortSignal) => Promise<EncodedImage>, options?: RenderOptions): Promise<EncodedImage>;
 }
 
 export type RenderKind = 'card' | 'asset' | 'requestor-logo';
@@ -82,7 +77,6 @@ export function createRenderedImageCache(options: RenderedImageCacheOptions): Re
           bytes: image.bytes,
           meta: {
             contentType: image.contentType,
-            etag: etagForKey(key),
             width: String(image.width),
             height: String(image.height),
           },
@@ -105,16 +99,15 @@ export function createRenderedImageCache(options: RenderedImageCacheOptions): Re
         if (!isAbort(error) || signal?.aborted) throw error;
         entry = await attempt(key, render, signal, kind);
       }
-      return toCachedImage(key, entry);
+      return toEncodedImage(entry);
     },
   };
 }
 
-function toCachedImage(key: string, entry: CacheEntry): CachedImage {
+function toEncodedImage(entry: CacheEntry): EncodedImage {
   return {
     bytes: entry.bytes,
     contentType: entry.meta.contentType ?? 'application/octet-stream',
-    etag: entry.meta.etag ?? etagForKey(key),
     width: Number(entry.meta.width),
     height: Number(entry.meta.height),
   };

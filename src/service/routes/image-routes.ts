@@ -32,12 +32,13 @@ export function imageRoutes(deps: ImageRouteDeps): Router {
 
   async function sendCard(req: Request, res: Response, request: CardArtRequest, chosen: ChosenFormat): Promise<void> {
     const key = renderCacheKey(request);
-    if (answeredFromTag(req, res, etagForKey(key), chosen.negotiated)) return;
+    const etag = etagForKey(key);
+    if (answeredFromTag(req, res, etag, chosen.negotiated)) return;
     const image = await images.getOrRender(key, (signal) => renderer.renderCard(request, signal), {
       signal: clientGoneSignal(res),
       kind: 'card',
     });
-    sendImage(req, res, image, chosen.negotiated);
+    sendImage(req, res, { ...image, etag }, chosen.negotiated);
   }
 
   router.get('/v1/card-art', async (req, res) => {
@@ -74,13 +75,14 @@ export function imageRoutes(deps: ImageRouteDeps): Router {
     const width = parseWidth(singleQueryValue(query.width, 'width'), undefined);
     const chosen = chooseFormat(singleQueryValue(query.format, 'format'), req.get('accept'));
     const key = assetRenderCacheKey(assetId, width, chosen.format);
-    if (answeredFromTag(req, res, etagForKey(key), chosen.negotiated)) return;
+    const etag = etagForKey(key);
+    if (answeredFromTag(req, res, etag, chosen.negotiated)) return;
     const image = await images.getOrRender(
       key,
       (signal) => renderer.renderAsset(assetId, width, chosen.format, signal),
       { signal: clientGoneSignal(res), kind: 'asset' },
     );
-    sendImage(req, res, image, chosen.negotiated);
+    sendImage(req, res, { ...image, etag }, chosen.negotiated);
   });
 
   return router;

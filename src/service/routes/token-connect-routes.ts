@@ -9,12 +9,12 @@ import { clientGoneSignal } from '../request-signal.ts';
 import {
   DEFAULT_REQUESTOR_LOGO_SIZE,
   REQUESTOR_LOGO_SIZES,
+  requestorPngKey,
   requestorSvgKey,
   type RequestorLogos,
 } from '../requestor-logos.ts';
 import type { TokenRequestorDirectory } from '../token-requestor-directory.ts';
 import { singleQueryValue } from '../image-params.ts';
-import { RENDER_VERSION } from '../../core/card-renderer.ts';
 
 /** Browsers may reuse the list for an hour; the server refreshes it from upstream on its own schedule. */
 const REQUESTOR_LIST_CACHE_CONTROL = 'public, max-age=3600';
@@ -59,13 +59,14 @@ export function tokenConnectRoutes(deps: TokenConnectRouteDeps): Router {
       return;
     }
     const size = parseLogoSize(singleQueryValue(req.query.size, 'size'));
-    const key = `requestor-logo:${RENDER_VERSION}:${assetId}:${size}:png`;
-    if (answeredFromTag(req, res, etagForKey(key), false)) return;
+    const key = requestorPngKey(assetId, size);
+    const etag = etagForKey(key);
+    if (answeredFromTag(req, res, etag, false)) return;
     const image = await images.getOrRender(key, (signal) => logos.renderPng(assetId, size, signal), {
       signal: clientGoneSignal(res),
       kind: 'requestor-logo',
     });
-    sendImage(req, res, image, false);
+    sendImage(req, res, { ...image, etag }, false);
   });
 
   return router;

@@ -13,6 +13,7 @@ import { createRasterizer } from '../core/rasterizer.ts';
 import { startSimulator, type RunningSimulator } from '../simulator/simulator-server.ts';
 import { createHttpAssetSource } from '../upstream/http-asset-source.ts';
 import { createEphemeralSimulatorSigner, createOAuthSigner, loadSigningKey, type RequestSigner } from '../upstream/oauth-signer.ts';
+import { ACCOUNT_RANGE_PATTERN, MAX_ACCOUNT_RANGES } from '../upstream/validate-input.ts';
 import { createAssetPrewarmer } from './asset-prewarmer.ts';
 import type { AppDeps } from './create-app.ts';
 import { createRequestorLogos } from './requestor-logos.ts';
@@ -150,11 +151,11 @@ export async function loadDemoData(dir: string): Promise<DemoData> {
   const ranges = new Set<string>();
   for (const requestor of requestors?.tokenRequestors ?? []) {
     for (const range of Array.isArray(requestor.enabledAccountRanges) ? requestor.enabledAccountRanges : []) {
-      if (typeof range === 'string' && /^\d{9,19}$/.test(range)) ranges.add(range);
+      if (typeof range === 'string' && ACCOUNT_RANGE_PATTERN.test(range)) ranges.add(range);
     }
   }
   if (ranges.size === 0) ranges.add(DEMO_FALLBACK_ACCOUNT_RANGE);
-  return { cards: Array.isArray(cards) ? cards : [], accountRanges: [...ranges].slice(0, 25) };
+  return { cards: Array.isArray(cards) ? cards : [], accountRanges: [...ranges].slice(0, MAX_ACCOUNT_RANGES) };
 }
 
 async function readJsonIfPresent(file: string): Promise<unknown> {

@@ -3,6 +3,8 @@ import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
+import { DEFAULT_MDES_ASSET_PATH, DEFAULT_MDES_REQUESTOR_ASSET_PATH, DEFAULT_MDES_TOKEN_CONNECT_PATH } from '../config.ts';
+import { ACCOUNT_RANGE_PATTERN, MAX_ACCOUNT_RANGES } from '../upstream/validate-input.ts';
 import { ASSET_ID_PATTERN, readAssetBodyText } from './asset-folder.ts';
 import { createFaultInjector, TOKEN_REQUESTORS_TARGET, type Fault, type FaultInjector } from './fault-injector.ts';
 import { gatewayErrorBody, mdesErrorBody } from './mdes-error-bodies.ts';
@@ -12,14 +14,14 @@ export type { Fault, FaultInjector } from './fault-injector.ts';
 
 /** The simulator's base path, so a base URL looks like the real `https://…/mdes`. */
 export const SIMULATOR_BASE_PATH = '/mdes';
+/** The upstream paths, as the client uses them by default (the MDES sandbox's). */
 export const SIMULATOR_PATHS = {
-  assetPath: '/assets/static/1/0/asset',
-  tokenConnectPath: '/connect/1/0',
-  requestorAssetPath: '/issuer-assets/1/0/asset/tokenrequestor',
+  assetPath: DEFAULT_MDES_ASSET_PATH,
+  tokenConnectPath: DEFAULT_MDES_TOKEN_CONNECT_PATH,
+  requestorAssetPath: DEFAULT_MDES_REQUESTOR_ASSET_PATH,
 } as const;
 /** getEligibleTokenRequestors bodies are tiny (25 ranges at most). */
 const MAX_REQUEST_BODY_BYTES = 64 * 1024;
-const MAX_ACCOUNT_RANGES = 25;
 
 export interface RunningSimulator {
   /** e.g. `http://127.0.0.1:PORT/mdes` */
@@ -181,7 +183,7 @@ async function tokenRequestorsAnswer(assetDir: string, requestBody: string): Pro
     !Array.isArray(ranges) ||
     ranges.length < 1 ||
     ranges.length > MAX_ACCOUNT_RANGES ||
-    !ranges.every((range) => typeof range === 'string' && /^[0-9]{9,19}$/.test(range))
+    !ranges.every((range) => typeof range === 'string' && ACCOUNT_RANGE_PATTERN.test(range))
   ) {
     return { status: 400, body: mdesErrorBody('INVALID_FIELD_VALUE', 'accountRanges must hold 1-25 numeric strings of 9-19 digits') };
   }

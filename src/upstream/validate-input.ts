@@ -2,7 +2,8 @@ import { CardArtError } from '../errors.ts';
 
 /** Token Connect accepts at most 25 account ranges per getEligibleTokenRequestors call. */
 export const MAX_ACCOUNT_RANGES = 25;
-const ACCOUNT_RANGE_PATTERN = /^[0-9]{9,19}$/;
+/** One account range: a numeric string of 9 to 19 digits. */
+export const ACCOUNT_RANGE_PATTERN = /^[0-9]{9,19}$/;
 
 /** Returns 1..25 account ranges, each a numeric string of 9..19 digits. */
 export function assertAccountRanges(ranges: unknown): string[] {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PDFDocument, rgb } from 'pdf-lib';
 import sharp from 'sharp';
-import { startSimulator, type RunningSimulator } from '../../src/simulator/simulator-server.ts';
+import { SIMULATOR_PATHS, startSimulator, type RunningSimulator } from '../../src/simulator/simulator-server.ts';
 import { createHttpAssetSource } from '../../src/upstream/http-asset-source.ts';
 import type { RequestSigner } from '../../src/upstream/oauth-signer.ts';
 
@@ -44,11 +44,7 @@ export async function makeAssetFolder(): Promise<{ dir: string; remove(): void }
   return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-export const TEST_PATHS = {
-  assetPath: '/assets/static/1/0/asset',
-  tokenConnectPath: '/connect/1/0',
-  requestorAssetPath: '/issuer-assets/1/0/asset/tokenrequestor',
-};
+export const TEST_PATHS = SIMULATOR_PATHS;
 
 /** A client against the simulator with test-sized timeouts and quick backoff. */
 export function clientFor(simulator: RunningSimulator, signer: RequestSigner, extra: { timeoutMs?: number; maxResponseBytes?: number; maxAttempts?: number } = {}) {

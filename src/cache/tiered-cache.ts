@@ -7,6 +7,7 @@ import { CardArtError, isCardArtError } from '../errors.ts';
 import type { CacheEntry, CacheStats, CacheStore, GetOrLoadOptions, TierCounters, TieredCache } from './cache-types.ts';
 import { createCircuitBreaker } from './circuit-breaker.ts';
 import { createMemoryTier } from './memory-tier.ts';
+import { untilAborted } from '../until-aborted.ts';
 
 export interface CacheLog {
   warn(obj: object, msg: string): void;
@@ -221,23 +222,4 @@ export function createTieredCache(opts: TieredCacheOptions): TieredCache {
       await store?.close();
     },
   };
-}
-
-/** Waits for `promise` unless `signal` aborts first (the promise itself keeps running). */
-function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error);
-      },
-    );
-  });
 }

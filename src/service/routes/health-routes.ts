@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import type { Registry } from 'prom-client';
 import { isCardArtError } from '../../errors.ts';
+import { untilAborted } from '../../until-aborted.ts';
 
 /** A readiness probe must answer quickly even when a dependency hangs. */
 export const READINESS_CHECK_TIMEOUT_MS = 2000;
@@ -48,15 +49,10 @@ interface CheckResult {
 async function check(run: (signal: AbortSignal) => Promise<void>): Promise<CheckResult> {
   const signal = AbortSignal.timeout(READINESS_CHECK_TIMEOUT_MS);
   try {
-    await Promise.race([
-      run(signal),
-      new Promise<never>((_resolve, reject) => {
-        signal.addEventListener('abort', () => reject(new Error('timed out')), { once: true });
-      }),
-    ]);
+    await untilAborted(run(signal), signal);
     return { ok: true };
   } catch (error) {
     // Codes only: messages from a driver could carry hosts or credentials.
-    return { ok: false, error: isCardArtError(error) ? error.code : error instanceof Error && error.message === 'timed out' ? 'TIMEOUT' : 'UNREACHABLE' };
+    return { ok: false, error: isCardArtError(error) ? error.code : signal.aborted ? 'TIMEOUT' : 'UNREACHABLE' };
   }
 }

@@ -51,7 +51,6 @@ export function errorHandler(log: Logger) {
 export function sendError(res: Response, error: CardArtError): void {
   if (error.retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(Math.ceil(error.retryAfterSeconds)));
   res.removeHeader('ETag');
-  res.removeHeader('Cache-Control');
   res.setHeader('Cache-Control', 'no-store');
   res.status(error.status).json({ error: { code: error.code, message: error.message } });
 }

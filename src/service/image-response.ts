@@ -30,7 +30,6 @@ export function sendImage(req: Request, res: Response, image: ImageToSend, varyA
   setImageValidators(res, image.etag, varyAccept);
   res.setHeader('Content-Type', image.contentType);
   res.setHeader('Content-Length', String(image.bytes.length));
-  res.setHeader('X-Content-Type-Options', 'nosniff');
   if (req.method === 'HEAD') {
     res.status(200).end();
     return;

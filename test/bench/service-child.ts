@@ -4,7 +4,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BenchContext } from './bench-context.ts';
 import { PRODUCTION_NODE_FLAGS, PRODUCTION_SERVICE_ENV } from '../support/production-settings.ts';
-import { freePort, startNodeChild, type NodeChild } from './child-process.ts';
+import { freePort } from '../support/free-port.ts';
+import { startNodeChild, type NodeChild } from './child-process.ts';
 
 export { PRODUCTION_NODE_FLAGS, PRODUCTION_SERVICE_ENV };
 

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRedisStore } from '../../src/cache/redis-store.ts';
 import { createTieredCache } from '../../src/cache/tiered-cache.ts';
 import { ALL_BYTE_VALUES, runCacheStoreContract } from './cache-store-contract.ts';
-import { startRedisServer, type RedisServerProcess } from './redis-server-process.ts';
+import { startRedisServer, type RedisServerProcess } from '../support/redis-server-process.ts';
 
 const REDIS_URL = 'redis://127.0.0.1:6379';
 const prefix = `card-art-test:${randomUUID()}:`;

@@ -3,7 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { request as httpRequest, Agent, type Server } from 'node:http';
-import { connect, createServer, type AddressInfo } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,6 +14,7 @@ import { createApp, type CardArtApp } from '../../src/service/create-app.ts';
 import { createServices, type Services } from '../../src/service/create-services.ts';
 import { loadServiceConfig } from '../../src/service/service-config.ts';
 import { PRODUCTION_NODE_FLAGS, PRODUCTION_SERVICE_ENV } from '../support/production-settings.ts';
+import { freePort } from '../support/free-port.ts';
 
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -166,14 +167,6 @@ export async function mapConcurrent<T, R>(items: readonly T[], concurrency: numb
   return results;
 }
 
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
@@ -238,49 +231,6 @@ export async function writeSigningKey(dir: string): Promise<{ keyPath: string; p
   const keyPath = path.join(dir, 'signing-key.pem');
   await writeFile(keyPath, privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
   return { keyPath, publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString() };
-}
-
-export interface SpawnedRedis {
-  url: string;
-  port: number;
-  child: ChildProcess;
-  /** SIGKILL and wait for the exit. */
-  kill(): Promise<void>;
-}
-
-/** A private redis-server on a free (or the given) port, no persistence (never the shared one on 6379). */
-export async function startRedis(dir: string, fixedPort?: number): Promise<SpawnedRedis> {
-  const port = fixedPort ?? (await freePort());
-  const child = spawn(
-    'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--loglevel', 'warning'],
-    { stdio: 'ignore' },
-  );
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  await waitFor('redis-server to accept connections', async () => {
-    if (child.exitCode !== null) throw new Error('redis-server exited');
-    return await canConnect(port);
-  });
-  return {
-    url: `redis://127.0.0.1:${port}`,
-    port,
-    child,
-    async kill() {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-      await exited;
-    },
-  };
-}
-
-function canConnect(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ host: '127.0.0.1', port });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
 }
 
 /** Resident set size of a process in MB, from /proc (Linux). */

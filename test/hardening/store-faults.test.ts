@@ -8,6 +8,7 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { decodeEntryFrame } from '../../src/cache/entry-frame.ts';
+import { startRedisServer, type RedisServerProcess } from '../support/redis-server-process.ts';
 import {
   errorBodyProblems,
   makeTempDir,
@@ -16,12 +17,10 @@ import {
   removeDir,
   sleep,
   spawnServer,
-  startRedis,
   startService,
   waitFor,
   type RawResponse,
   type RunningService,
-  type SpawnedRedis,
   type SpawnedServer,
 } from './harness.ts';
 
@@ -82,7 +81,7 @@ async function upstreamAssetCalls(baseUrl: string): Promise<number> {
 
 describe('Redis stopped under load', () => {
   let dir: string;
-  let redis: SpawnedRedis | undefined;
+  let redis: RedisServerProcess | undefined;
   let service: RunningService | undefined;
   const ids = Array.from({ length: 8 }, (_, i) => `warm-${i}`);
   const warmPaths = [
@@ -94,13 +93,13 @@ describe('Redis stopped under load', () => {
     dir = await makeTempDir('redis-outage');
     await Promise.all(ids.map((id, i) => writeAsset(dir, id, i)));
     await writeAsset(dir, 'cold-during-outage', 40);
-    redis = await startRedis(dir);
+    redis = await startRedisServer();
     service = await startService({ SIMULATOR_ASSET_DIR: dir, CACHE_DIR: path.join(dir, 'unused-cache-dir'), CACHE_URL: redis.url });
   });
 
   afterAll(async () => {
     await service?.close();
-    await redis?.kill();
+    await redis?.stop();
     await removeDir(dir);
   });
 
@@ -117,7 +116,7 @@ describe('Redis stopped under load', () => {
       }
     });
     await sleep(400);
-    await redis!.kill();
+    await redis!.stop();
     await sleep(1500);
     stop = true;
     await Promise.all(load);
@@ -132,7 +131,7 @@ describe('Redis stopped under load', () => {
     expect(errorBodyProblems({ ...ready, headers: { 'content-type': 'application/json' } }).filter((p) => p.includes('leaks'))).toEqual([]);
 
     // The store comes back on the same port: the service notices by itself.
-    redis = await startRedis(dir, redis!.port);
+    await redis!.start();
     await waitFor('/readyz to recover', async () => (await rawRequest(service!.baseUrl, { path: '/readyz' })).status === 200, 20_000);
   }, 40_000);
 });

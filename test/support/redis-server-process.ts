@@ -1,7 +1,7 @@
 /** A throwaway redis-server on a free local port, for outage tests that must stop a real server. */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { createServer } from 'node:net';
+import { freePort } from './free-port.ts';
 
 export interface RedisServerProcess {
   url: string;
@@ -12,16 +12,6 @@ export interface RedisServerProcess {
   /** Freezes the process (SIGSTOP): connections stay open but nothing is answered, like a hung server. */
   pause(): void;
   resume(): void;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as { port: number };
-  server.close();
-  await once(server, 'close');
-  return port;
 }
 
 export async function startRedisServer(): Promise<RedisServerProcess> {

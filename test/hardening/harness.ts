@@ -1,7 +1,7 @@
 /** Shared plumbing of the hardening suites: the real service over loopback HTTP, spawned processes, raw requests. */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { request as httpRequest, Agent, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -235,7 +235,6 @@ export async function writeSigningKey(dir: string): Promise<{ keyPath: string; p
 
 /** Resident set size of a process in MB, from /proc (Linux). */
 export async function rssMb(pid: number): Promise<number> {
-  const { readFile } = await import('node:fs/promises');
   const status = await readFile(`/proc/${pid}/status`, 'utf8');
   const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? NaN);
   return Math.round(kb / 1024);

@@ -1,5 +1,5 @@
 /** PDF fixtures built in the test run (pdf-lib or by hand); no downloaded or brand artwork. */
-import { PDFDocument, StandardFonts, rgb } from 'pdf-lib';
+import { degrees, PDFDocument, StandardFonts, rgb } from 'pdf-lib';
 
 export interface PdfShape {
   /** PDF user-space points, origin bottom-left (as PDF draws). */
@@ -57,7 +57,6 @@ export async function makeVectorPdf(spec: VectorPdfSpec): Promise<Buffer> {
     });
   }
   if (spec.rotate) {
-    const { degrees } = await import('pdf-lib');
     page.setRotation(degrees(spec.rotate));
   }
   return save(doc);
@@ -98,18 +97,7 @@ export function makeEncryptedLookingPdf(): Buffer {
     '<< /Length 8 >>\nstream\n0 0 m S \nendstream',
     `<< /Filter /Standard /V 1 /R 2 /O <${hex32('ab')}> /U <${hex32('cd')}> /P -44 >>`,
   ];
-  return Buffer.from(
-    rebuildXref(assemblePdf(objects, '/Root 1 0 R /Encrypt 5 0 R /ID [<0123456789abcdef0123456789abcdef> <0123456789abcdef0123456789abcdef>]')),
-    'latin1',
-  );
-}
-
-function assemblePdf(objects: string[], trailerEntries: string): string {
-  let body = '%PDF-1.4\n';
-  objects.forEach((object, index) => {
-    body += `${index + 1} 0 obj\n${object}\nendobj\n`;
-  });
-  return `${body}xref\n0 ${objects.length + 1}\n0000000000 65535 f \ntrailer\n<< /Size ${objects.length + 1} ${trailerEntries} >>\nstartxref\n0\n%%EOF\n`;
+  return handWrittenPdf(objects, '/Root 1 0 R /Encrypt 5 0 R /ID [<0123456789abcdef0123456789abcdef> <0123456789abcdef0123456789abcdef>]');
 }
 
 /** Rewrites the xref table and startxref offsets after a textual edit (single xref section, no object streams). */
@@ -141,8 +129,8 @@ export function makeJavaScriptPdf(): Buffer {
   );
 }
 
-/** Objects numbered from 1, a correct xref table and trailer. */
-export function handWrittenPdf(objects: string[]): Buffer {
+/** Objects numbered from 1, a correct xref table and a trailer with `trailerEntries` besides /Size. */
+export function handWrittenPdf(objects: string[], trailerEntries = '/Root 1 0 R'): Buffer {
   let body = '%PDF-1.4\n%\xe2\xe3\xcf\xd3\n';
   const offsets: number[] = [];
   objects.forEach((object, index) => {
@@ -152,6 +140,6 @@ export function handWrittenPdf(objects: string[]): Buffer {
   const xrefAt = Buffer.byteLength(body, 'latin1');
   body += `xref\n0 ${objects.length + 1}\n0000000000 65535 f \n`;
   for (const offset of offsets) body += `${String(offset).padStart(10, '0')} 00000 n \n`;
-  body += `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R >>\nstartxref\n${xrefAt}\n%%EOF\n`;
+  body += `trailer\n<< /Size ${objects.length + 1} ${trailerEntries} >>\nstartxref\n${xrefAt}\n%%EOF\n`;
   return Buffer.from(body, 'latin1');
 }

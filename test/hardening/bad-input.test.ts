@@ -13,10 +13,9 @@ import {
   mapConcurrent,
   rawRequest,
   removeDir,
-  startService,
   type RawResponse,
-  type RunningService,
 } from './harness.ts';
+import { startService, type RunningService } from '../support/start-service.ts';
 
 const SEED = Number(process.env.HARDENING_SEED ?? 20261124);
 const CONCURRENCY = 4;

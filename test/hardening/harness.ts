@@ -2,17 +2,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { request as httpRequest, Agent, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { request as httpRequest, Agent } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { pino } from 'pino';
-import type { CacheStore } from '../../src/cache/cache-types.ts';
-import { loadConfig } from '../../src/config.ts';
-import { createApp, type CardArtApp } from '../../src/service/create-app.ts';
-import { createServices, type Services } from '../../src/service/create-services.ts';
-import { loadServiceConfig } from '../../src/service/service-config.ts';
 import { PRODUCTION_NODE_FLAGS, PRODUCTION_SERVICE_ENV } from '../support/production-settings.ts';
 import { freePort } from '../support/free-port.ts';
 
@@ -24,42 +17,6 @@ export async function makeTempDir(label: string): Promise<string> {
 
 export async function removeDir(dir: string | undefined): Promise<void> {
   if (dir) await rm(dir, { recursive: true, force: true });
-}
-
-export interface RunningService {
-  baseUrl: string;
-  services: Services;
-  app: CardArtApp;
-  server: Server;
-  close(): Promise<void>;
-}
-
-/** The real composition root and express app in this process, on an ephemeral loopback port. */
-export async function startService(env: Record<string, string>, overrides: { store?: CacheStore } = {}): Promise<RunningService> {
-  const fullEnv = { LOG_LEVEL: 'silent', ...env };
-  const config = loadConfig(fullEnv);
-  const serviceConfig = loadServiceConfig(fullEnv);
-  const services = await createServices(config, serviceConfig, pino({ level: 'silent' }), overrides);
-  const app = createApp(services.deps);
-  const server = app.listen(0, '127.0.0.1');
-  await new Promise<void>((resolve, reject) => {
-    server.once('listening', resolve);
-    server.once('error', reject);
-  });
-  const { port } = server.address() as AddressInfo;
-  return {
-    baseUrl: `http://127.0.0.1:${port}`,
-    services,
-    app,
-    server,
-    async close() {
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
-      await services.close();
-    },
-  };
 }
 
 export interface RawResponse {

@@ -17,12 +17,11 @@ import {
   removeDir,
   sleep,
   spawnServer,
-  startService,
   waitFor,
   type RawResponse,
-  type RunningService,
   type SpawnedServer,
 } from './harness.ts';
+import { startService, type RunningService } from '../support/start-service.ts';
 
 /** Distinct, recognisable colours per asset, so a served image can be checked against its source. */
 function colourOf(index: number): { r: number; g: number; b: number } {

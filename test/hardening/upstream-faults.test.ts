@@ -9,7 +9,8 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Fault } from '../../src/simulator/simulator-server.ts';
 import { DEFAULT_BACKOFF_BASE_MS, DEFAULT_MAX_ATTEMPTS } from '../../src/upstream/http-asset-source.ts';
-import { errorBodyProblems, errorCode, makeTempDir, mapConcurrent, rawRequest, removeDir, startService, type RawResponse, type RunningService } from './harness.ts';
+import { errorBodyProblems, errorCode, makeTempDir, mapConcurrent, rawRequest, removeDir, type RawResponse } from './harness.ts';
+import { startService, type RunningService } from '../support/start-service.ts';
 
 const UPSTREAM_TIMEOUT_MS = 600;
 /** Backoff before retries 1..n-1: base·2^(k-1) plus up to base of jitter (retry-policy.ts), capped at 2 s. */

@@ -1,22 +1,13 @@
-/** Starts the real app on an ephemeral port: embedded simulator, memory + disk cache in a temp dir, real renderer. */
+/** The real app on an ephemeral port with the embedded simulator and a memory + disk cache in its own temp dir. */
 import { mkdtemp, rm } from 'node:fs/promises';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pino, type Logger } from 'pino';
-import { loadConfig } from '../../src/config.ts';
-import { createApp, type CardArtApp } from '../../src/service/create-app.ts';
-import { createServices, type Services } from '../../src/service/create-services.ts';
-import { loadServiceConfig } from '../../src/service/service-config.ts';
 import type { RunningSimulator } from '../../src/simulator/simulator-server.ts';
+import { startService, type RunningService } from '../support/start-service.ts';
 
-export interface TestService {
-  baseUrl: string;
-  app: CardArtApp;
-  services: Services;
+export interface TestService extends RunningService {
   simulator: RunningSimulator;
-  close(): Promise<void>;
 }
 
 export async function startTestService(
@@ -25,24 +16,12 @@ export async function startTestService(
   log: Logger = pino({ level: 'silent' }),
 ): Promise<TestService> {
   const cacheDir = await mkdtemp(path.join(tmpdir(), 'card-art-service-cache-'));
-  const fullEnv = { SIMULATOR_ASSET_DIR: assetDir, CACHE_DIR: cacheDir, UPSTREAM_TIMEOUT_MS: '2000', ...env };
-  const services = await createServices(loadConfig(fullEnv), loadServiceConfig(fullEnv), log);
-  const app = createApp(services.deps);
-  const server: Server = await new Promise((resolve) => {
-    const listening = app.listen(0, '127.0.0.1', () => resolve(listening));
-  });
-  const { port } = server.address() as AddressInfo;
+  const running = await startService({ SIMULATOR_ASSET_DIR: assetDir, CACHE_DIR: cacheDir, UPSTREAM_TIMEOUT_MS: '2000', ...env }, log);
   return {
-    baseUrl: `http://127.0.0.1:${port}`,
-    app,
-    services,
-    simulator: services.simulator as RunningSimulator,
+    ...running,
+    simulator: running.services.simulator as RunningSimulator,
     async close() {
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
-      await services.close();
+      await running.close();
       await rm(cacheDir, { recursive: true, force: true });
     },
   };

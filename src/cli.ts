@@ -9,7 +9,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { AssetMedia, OutputFormat } from './core/asset-media.ts';
 import type { CardRenderer } from './core/card-renderer.ts';
-import { ALLOWED_WIDTHS, CARD_WIDTH, CONTENT_TYPES, type EncodedImage } from './core/card-render-types.ts';
+import { assertAllowedWidth, CARD_WIDTH, CONTENT_TYPES, type EncodedImage } from './core/card-render-types.ts';
 import { parseCardText, parseProductConfig } from './core/product-config.ts';
 import { CardArtError, isCardArtError } from './errors.ts';
 import { createFolderMediaLoader, MIME_BY_EXTENSION, singleEntryBody } from './simulator/asset-folder.ts';
@@ -70,9 +70,7 @@ async function compose(args: string[]): Promise<void> {
   const out = required(values.out, '--out');
   const format = outputFormat(values.format, out);
   const width = values.width === undefined ? CARD_WIDTH : integer(values.width, '--width');
-  if (!(ALLOWED_WIDTHS as readonly number[]).includes(width)) {
-    throw new CardArtError(400, 'INVALID_WIDTH', `--width must be one of ${ALLOWED_WIDTHS.join(', ')}`);
-  }
+  assertAllowedWidth(width);
 
   const document = await readJsonFile(configFile);
   const wrapped = isObject(document) && 'productConfig' in document;

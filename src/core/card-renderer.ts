@@ -5,7 +5,7 @@ import { CardArtError } from '../errors.ts';
 import { assertAssetId } from './asset-id.ts';
 import type { AssetMedia, OutputFormat, ProductConfig, Rasterizer, RasterImage } from './asset-media.ts';
 import {
-  ALLOWED_WIDTHS,
+  assertAllowedWidth,
   CARD_HEIGHT,
   CARD_WIDTH,
   CONTENT_TYPES,
@@ -177,7 +177,7 @@ export function createCardRenderer(deps: CardRendererDeps): CardRenderer {
 
   return {
     async renderCard(request, signal) {
-      const width = validateCardWidth(request.width);
+      const width = assertAllowedWidth(request.width);
       const format = validateFormat(request.format);
       const plan = planCard(request.productConfig, request.text);
       signal?.throwIfAborted();
@@ -229,13 +229,6 @@ export function createCardRenderer(deps: CardRendererDeps): CardRenderer {
       return { bytes: layers?.calculatedSize ?? 0, entries: layers?.size ?? 0, hits: layerHits, misses: layerMisses };
     },
   };
-}
-
-function validateCardWidth(width: number): number {
-  if (!(ALLOWED_WIDTHS as readonly number[]).includes(width)) {
-    throw new CardArtError(400, 'INVALID_WIDTH', `width must be one of ${ALLOWED_WIDTHS.join(', ')}`);
-  }
-  return width;
 }
 
 function validateFormat(format: OutputFormat): OutputFormat {

@@ -1,5 +1,5 @@
 import type { OutputFormat } from '../core/asset-media.ts';
-import { ALLOWED_WIDTHS } from '../core/card-render-types.ts';
+import { assertAllowedWidth } from '../core/card-render-types.ts';
 import { CardArtError } from '../errors.ts';
 
 export const OUTPUT_FORMATS: readonly OutputFormat[] = ['png', 'webp', 'avif'];
@@ -21,10 +21,7 @@ export function singleQueryValue(value: unknown, name: string): string | undefin
 export function parseWidth(raw: unknown, fallback: number | undefined): number | undefined {
   if (raw === undefined || raw === '') return fallback;
   const value = typeof raw === 'number' ? raw : typeof raw === 'string' && /^\d{1,5}$/.test(raw) ? Number(raw) : NaN;
-  if (!(ALLOWED_WIDTHS as readonly number[]).includes(value)) {
-    throw new CardArtError(400, 'INVALID_WIDTH', `width must be one of ${ALLOWED_WIDTHS.join(', ')}`);
-  }
-  return value;
+  return assertAllowedWidth(value);
 }
 
 /** An explicit `format` wins; otherwise the best of avif > webp > png the Accept header lists; default png. */

@@ -63,42 +63,25 @@ export function createServiceMetrics(sources: ServiceMetricsSources): ServiceMet
     },
   });
 
-  new Counter({
-    name: 'card_art_cache_hits_total',
-    help: 'Cache hits per tier',
-    labelNames: ['tier'] as const,
-    registers: [registry],
-    collect() {
-      const stats = sources.cacheStats();
-      this.reset();
-      this.inc({ tier: 'memory' }, stats.memory.hits);
-      this.inc({ tier: 'persistent' }, stats.persistent.hits);
-    },
-  });
-  new Counter({
-    name: 'card_art_cache_misses_total',
-    help: 'Cache misses per tier',
-    labelNames: ['tier'] as const,
-    registers: [registry],
-    collect() {
-      const stats = sources.cacheStats();
-      this.reset();
-      this.inc({ tier: 'memory' }, stats.memory.misses);
-      this.inc({ tier: 'persistent' }, stats.persistent.misses);
-    },
-  });
-  new Counter({
-    name: 'card_art_cache_errors_total',
-    help: 'Cache tier errors (each one degraded to the next tier)',
-    labelNames: ['tier'] as const,
-    registers: [registry],
-    collect() {
-      const stats = sources.cacheStats();
-      this.reset();
-      this.inc({ tier: 'memory' }, stats.memory.errors);
-      this.inc({ tier: 'persistent' }, stats.persistent.errors);
-    },
-  });
+  const perTier = [
+    ['hits', 'Cache hits per tier'],
+    ['misses', 'Cache misses per tier'],
+    ['errors', 'Cache tier errors (each one degraded to the next tier)'],
+  ] as const;
+  for (const [counter, help] of perTier) {
+    new Counter({
+      name: `card_art_cache_${counter}_total`,
+      help,
+      labelNames: ['tier'] as const,
+      registers: [registry],
+      collect() {
+        const stats = sources.cacheStats();
+        this.reset();
+        this.inc({ tier: 'memory' }, stats.memory[counter]);
+        this.inc({ tier: 'persistent' }, stats.persistent[counter]);
+      },
+    });
+  }
   new Counter({
     name: 'card_art_cache_loads_total',
     help: 'Cache misses that ran their loader (upstream fetch or render), by outcome',

@@ -13,13 +13,15 @@ port.on('message', async (job: PdfJob) => {
   try {
     // The pool enforces the time limit (it terminates this thread), so no timer here.
     const options = { timeoutMs: 0, maxImagePixels: job.maxImagePixels };
+    // A view, not a copy: the bytes were transferred to this thread and rasterize-pdf copies what pdf.js takes.
+    const bytes = Buffer.from(job.bytes.buffer, job.bytes.byteOffset, job.bytes.byteLength);
     if (job.size) {
-      const image = await rasterizePdf(Buffer.from(job.bytes), job.size, options);
+      const image = await rasterizePdf(bytes, job.size, options);
       const pixels = ownedArrayBuffer(image.data);
       transfer.push(pixels);
       result = { id: job.id, ok: true, pixels, width: image.width, height: image.height };
     } else {
-      const pageSize = await readPdfPageSize(Buffer.from(job.bytes), options);
+      const pageSize = await readPdfPageSize(bytes, options);
       result = { id: job.id, ok: true, width: pageSize.width, height: pageSize.height };
     }
   } catch (error) {

@@ -48,10 +48,12 @@ async function main(): Promise<void> {
       process.exit(1);
     }, serviceConfig.shutdownTimeoutMs);
     deadline.unref();
-    // Stop accepting, let in-flight requests finish, then release the stores, workers and simulator. close()
-    // ends the sockets idle now; one that turns idle later (its answer was already streaming) ends at once too.
-    server.keepAliveTimeout = 1;
+    // Stop accepting, let in-flight requests finish, then release the stores, workers and simulator.
+    // Keep-alive sockets turn idle as their responses finish; close each one then, not after its keep-alive timeout.
+    const idleSweep = setInterval(() => server.closeIdleConnections(), 100);
+    idleSweep.unref();
     server.close(() => {
+      clearInterval(idleSweep);
       services
         .close()
         .then(() => {
@@ -63,6 +65,7 @@ async function main(): Promise<void> {
           process.exit(1);
         });
     });
+    server.closeIdleConnections();
   };
   process.once('SIGTERM', () => shutdown('SIGTERM'));
   process.once('SIGINT', () => shutdown('SIGINT'));

@@ -4,16 +4,21 @@ import { pino } from 'pino';
 import { loadConfig } from './config.ts';
 import { createApp } from './service/create-app.ts';
 import { createServices } from './service/create-services.ts';
+import { createLogDestination } from './service/log-destination.ts';
 import { loadServiceConfig } from './service/service-config.ts';
 
 /** Starts card-art: config → services → HTTP server; SIGTERM/SIGINT shut it down gracefully. */
 async function main(): Promise<void> {
   const config = loadConfig();
   const serviceConfig = loadServiceConfig();
-  const log = pino({
-    level: serviceConfig.logLevel,
-    redact: { paths: ['req.headers.authorization', 'headers.authorization'], remove: true },
-  });
+  const logDestination = createLogDestination();
+  const log = pino(
+    {
+      level: serviceConfig.logLevel,
+      redact: { paths: ['req.headers.authorization', 'headers.authorization'], remove: true },
+    },
+    logDestination.stream,
+  );
   const services = await createServices(config, serviceConfig, log);
   const app = createApp(services.deps);
   const server: Server = app.listen(config.port);
@@ -29,11 +34,12 @@ async function main(): Promise<void> {
     { port, upstream: services.simulator ? 'embedded simulator' : 'MDES', simulator: services.simulator?.baseUrl },
     `card-art listening: open http://localhost:${port}/`,
   );
+  logDestination.flush();
 
   let shuttingDown = false;
   const openResponses = new Set<ServerResponse>();
   server.on('request', (_req, res: ServerResponse) => {
-    if (shuttingDown) res.setHeader('Connection', 'close');
+    if (shuttingDown && !res.headersSent) res.setHeader('Connection', 'close');
     openResponses.add(res);
     res.once('close', () => openResponses.delete(res));
   });

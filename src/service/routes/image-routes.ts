@@ -12,11 +12,14 @@ import { answeredFromTag, sendImage } from '../image-response.ts';
 import type { RenderedImageCache } from '../rendered-image-cache.ts';
 import { clientGoneSignal } from '../request-signal.ts';
 import type { ServiceMetrics } from '../service-metrics.ts';
+import type { MemoryHitFastPath } from '../memory-hit-fast-path.ts';
 
 export interface ImageRouteDeps {
   renderer: CardRenderer;
   images: RenderedImageCache;
   metrics: ServiceMetrics;
+  /** Remembers validated GET URLs so their memory hits skip express next time. */
+  fastPath?: MemoryHitFastPath;
 }
 
 const postCardArtBody = z.object({
@@ -27,8 +30,12 @@ const postCardArtBody = z.object({
 });
 
 export function imageRoutes(deps: ImageRouteDeps): Router {
-  const { renderer, images } = deps;
+  const { renderer, images, fastPath } = deps;
   const router = Router();
+
+  function rememberForFastPath(req: Request, key: string, etag: string, varyAccept: boolean, route: string): void {
+    if (fastPath && (req.method === 'GET' || req.method === 'HEAD')) fastPath.remember(req.originalUrl, req.headers.accept, { key, etag, varyAccept, route });
+  }
 
   async function sendCard(req: Request, res: Response, request: CardArtRequest, chosen: ChosenFormat): Promise<void> {
     const key = renderCacheKey(request);
@@ -39,6 +46,7 @@ export function imageRoutes(deps: ImageRouteDeps): Router {
       kind: 'card',
     });
     sendImage(req, res, { ...image, etag }, chosen.negotiated);
+    rememberForFastPath(req, key, etag, chosen.negotiated, '/v1/card-art');
   }
 
   router.get('/v1/card-art', async (req, res) => {
@@ -83,6 +91,7 @@ export function imageRoutes(deps: ImageRouteDeps): Router {
       { signal: clientGoneSignal(res), kind: 'asset' },
     );
     sendImage(req, res, { ...image, etag }, chosen.negotiated);
+    rememberForFastPath(req, key, etag, chosen.negotiated, '/v1/assets/:assetId');
   });
 
   return router;

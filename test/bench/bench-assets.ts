@@ -13,15 +13,19 @@ export const ASSET_IDS = {
   issuer: 'bench-issuer-logo',
   brandPng: 'bench-brand-logo-png',
   brandPdf: 'bench-brand-logo-pdf',
+  issuerPdf: 'bench-issuer-logo-pdf',
+  backgroundSvg: 'bench-background-svg',
 } as const;
 
 type AssetRole = keyof typeof ASSET_IDS;
 
-const FILE_EXTENSION: Record<AssetRole, 'png' | 'pdf'> = {
+const FILE_EXTENSION: Record<AssetRole, 'png' | 'pdf' | 'svg'> = {
   background: 'png',
   issuer: 'png',
   brandPng: 'png',
   brandPdf: 'pdf',
+  issuerPdf: 'pdf',
+  backgroundSvg: 'svg',
 };
 
 export interface BenchAssets {
@@ -76,6 +80,18 @@ async function brandPdf(): Promise<Buffer> {
   return Buffer.from(await doc.save({ useObjectStreams: false }));
 }
 
+/** A wide vector issuer logo (page 900×300 pt, transparent): text-free shapes, a gradient-like stack and opacity. */
+async function issuerPdf(): Promise<Buffer> {
+  const doc = await PDFDocument.create();
+  const page = doc.addPage([900, 300]);
+  page.drawRectangle({ x: 10, y: 40, width: 220, height: 220, color: rgb(0.96, 0.77, 0.26) });
+  page.drawEllipse({ x: 120, y: 150, xScale: 70, yScale: 70, color: rgb(0.04, 0.24, 0.43), opacity: 0.85 });
+  page.drawRectangle({ x: 270, y: 164, width: 600, height: 56, color: rgb(1, 1, 1) });
+  page.drawRectangle({ x: 270, y: 90, width: 420, height: 40, color: rgb(1, 1, 1), opacity: 0.7 });
+  page.drawSvgPath('M 260 20 Q 580 100 890 30', { borderColor: rgb(0.96, 0.77, 0.26), borderWidth: 14, borderOpacity: 0.5 });
+  return Buffer.from(await doc.save({ useObjectStreams: false }));
+}
+
 async function pngMedia(svg: string): Promise<AssetMedia> {
   const bytes = await sharp(Buffer.from(svg)).png().toBuffer();
   const { width = 0, height = 0 } = await sharp(bytes).metadata();
@@ -91,6 +107,8 @@ export async function createBenchAssets(dir: string): Promise<BenchAssets> {
     issuer: await pngMedia(issuerSvg()),
     brandPng: await pngMedia(brandSvg()),
     brandPdf: { kind: 'pdf', bytes: pdfBytes, width: 300, height: 186 },
+    issuerPdf: { kind: 'pdf', bytes: await issuerPdf(), width: 900, height: 300 },
+    backgroundSvg: { kind: 'svg', bytes: Buffer.from(backgroundSvg()), width: 1600, height: 1010 },
   };
   for (const role of Object.keys(ASSET_IDS) as AssetRole[]) {
     await writeFile(assetFile(dir, ASSET_IDS[role], role), media[role].bytes);
@@ -117,6 +135,16 @@ export function mixedCard(idSuffix = ''): ProductConfig {
     cardBackgroundAssetId: ASSET_IDS.background + idSuffix,
     issuerLogoAssetId: ASSET_IDS.issuer + idSuffix,
     brandLogoAssetId: ASSET_IDS.brandPdf + idSuffix,
+    foregroundColor: 'ffffff',
+  };
+}
+
+/** An SVG background with a PDF issuer logo and a PDF brand logo: the slowest common mix, every layer a vector. */
+export function vectorCard(): ProductConfig {
+  return {
+    cardBackgroundAssetId: ASSET_IDS.backgroundSvg,
+    issuerLogoAssetId: ASSET_IDS.issuerPdf,
+    brandLogoAssetId: ASSET_IDS.brandPdf,
     foregroundColor: 'ffffff',
   };
 }

@@ -13,6 +13,8 @@ import type { BenchContext } from './bench-context.ts';
 import { formatTable, writeResults, type BenchRow, type BenchResults } from './bench-report.ts';
 import { measureColdCoalescing } from './measures/cold-coalescing.ts';
 import { measureColdCompose } from './measures/cold-compose.ts';
+import { measureColdThroughput } from './measures/cold-throughput.ts';
+import { measureColdVectorCard } from './measures/cold-vector-card.ts';
 import { measureEncodeTimes } from './measures/encode-times.ts';
 import { measureLatencyUnderLoad } from './measures/latency-under-load.ts';
 import { measureMemorySoak } from './measures/memory-soak.ts';
@@ -31,11 +33,13 @@ interface Measure {
 const MEASURES: Measure[] = [
   { row: 1, name: 'warm hit throughput vs bare node:http and nginx (wrk)', run: measureWarmThroughput },
   { row: 2, name: 'cold compose vs bare sharp', run: measureColdCompose },
-  { row: 3, name: 'PDF rasterize vs pdf.js', run: measurePdfRasterize },
+  { row: 3, name: 'PDF rasterize (rasterizer path) vs pdf.js direct', run: measurePdfRasterize },
   { row: 4, name: 'warm p99 during cold renders vs alone', run: measureLatencyUnderLoad },
   { row: 5, name: '100 identical cold requests', run: measureColdCoalescing },
   { row: 6, name: 'RSS under mixed load', run: measureMemorySoak },
   { row: 7, name: 'encode times', run: measureEncodeTimes },
+  { row: 8, name: 'saturated distinct cold renders vs one sharp call', run: measureColdThroughput },
+  { row: 9, name: 'full cold render of an SVG + 2 PDF card vs the minimal pipeline', run: measureColdVectorCard },
 ];
 
 function positiveIntEnv(name: string, fallback: number): number {

@@ -21,6 +21,7 @@ import { measureMemorySoak } from './measures/memory-soak.ts';
 import { measurePdfRasterize } from './measures/pdf-rasterize.ts';
 import { measureWarmThroughput } from './measures/warm-throughput.ts';
 import { PRODUCTION_NODE_FLAGS, PRODUCTION_SERVICE_ENV } from './service-child.ts';
+import sharp from 'sharp';
 
 const RESULTS_FILE = fileURLToPath(new URL('./results.json', import.meta.url));
 
@@ -51,6 +52,8 @@ function positiveIntEnv(name: string, fallback: number): number {
 }
 
 async function main(): Promise<number> {
+  // As the service sets it (create-services): in-process measures and floors must not reuse libvips' operation cache.
+  sharp.cache(false);
   const started = performance.now();
   const startedAt = new Date().toISOString();
   const only = process.env.BENCH_ONLY?.split(',').map((part) => Number(part.trim()));

@@ -13,6 +13,8 @@ const NTU_SEND_TIMEOUT_MS = 10_000;
 
 export interface NtuSendResult {
   status: number;
+  /** The receiver's Retry-After, which MDES honours on a 503. */
+  retryAfter: string | null;
   /** The receiver's answer (the ack or MDES's error shape). */
   body: unknown;
   /** What was sent: requestId, responseHost and the encrypted payload (never the clear tokens). */
@@ -41,7 +43,7 @@ export function createNtuSender(opts: { certificatePem: string; oaepDigest: Oaep
         signal: AbortSignal.timeout(NTU_SEND_TIMEOUT_MS),
       });
       const body: unknown = await response.json().catch(() => undefined);
-      return { status: response.status, body, request };
+      return { status: response.status, retryAfter: response.headers.get('retry-after'), body, request };
     },
   };
 }

@@ -73,6 +73,16 @@ describe.each(stores)('token records on %s', (name, openStore) => {
     await second.close();
   });
 
+  it('are shared by two instances using the same store at once (CACHE_URL / a shared CACHE_DIR)', async () => {
+    const [storeA, storeB] = [openStore(), openStore()];
+    const ref = `DWSPMC0000SHARED${name}`;
+    await createTokenRecords({ store: storeA }).apply(update({ tokenUniqueReference: ref, accountPanSuffix: '7777' }));
+    expect((await createTokenRecords({ store: storeB }).get(ref))?.accountPanSuffix).toBe('7777');
+    await createHandledRequests({ store: storeB }).remember(`shared-${name}`, 'response-b');
+    expect(await createHandledRequests({ store: storeA }).find(`shared-${name}`)).toBe('response-b');
+    await Promise.all([storeA.close(), storeB.close()]);
+  });
+
   it('serializes concurrent updates of one token, so the newest wins whatever the arrival order', async () => {
     const store = openStore();
     const records = createTokenRecords({ store });

@@ -45,6 +45,12 @@ describe('bench rows', () => {
     expect(formatTable([bound]).split('\n')[2]).toMatch(/1000 req\/s\s+0\.56x\s+>= 0\.8x\s+MISS generator-bound$/);
   });
 
+  it('shows context rows without judging them', () => {
+    const info = makeRow({ measure: 'cpu', figure: 25, floor: 14, unit: 'µs', goal: { kind: 'none', value: 0 } });
+    expect(info.pass).toBe(true);
+    expect(formatTable([info]).split('\n')[2]).toMatch(/1\.79x\s+-\s+info$/);
+  });
+
   it('prints one aligned line per row under a header', () => {
     const rows = [
       makeRow({ measure: 'short', figure: 12.345, floor: 10, unit: 'ms', goal: { kind: 'at-most', value: 1.3 } }),

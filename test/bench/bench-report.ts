@@ -1,8 +1,8 @@
 /** The benchmark's result rows: a fixed-width table for the terminal and a JSON file with every round. */
 import { writeFile } from 'node:fs/promises';
 
-/** How a ratio is judged against its goal. */
-export type GoalKind = 'at-least' | 'at-most';
+/** How a ratio is judged against its goal; 'none' rows are shown for context (e.g. CPU per request) and not judged. */
+export type GoalKind = 'at-least' | 'at-most' | 'none';
 
 export interface BenchRow {
   /** Row number from the issue (1–7) plus a short name. */
@@ -40,9 +40,10 @@ export const GENERATOR_BOUND_SHARE = 0.8;
 /** Builds a row: ratio = figure / floor (or the figure alone without a floor), PASS when the ratio meets the goal. */
 export function makeRow(input: RowInput): BenchRow {
   const ratio = input.floor === undefined ? input.figure : input.figure / input.floor;
-  const pass = input.goal.kind === 'at-least' ? ratio >= input.goal.value : ratio <= input.goal.value;
+  const pass = input.goal.kind === 'none' || (input.goal.kind === 'at-least' ? ratio >= input.goal.value : ratio <= input.goal.value);
   const label =
-    input.goal.label ?? `${input.goal.kind === 'at-least' ? '>=' : '<='} ${input.goal.value}${input.floor === undefined ? '' : 'x'}`;
+    input.goal.label ??
+    (input.goal.kind === 'none' ? '-' : `${input.goal.kind === 'at-least' ? '>=' : '<='} ${input.goal.value}${input.floor === undefined ? '' : 'x'}`);
   return {
     measure: input.measure,
     figure: input.figure,
@@ -69,7 +70,7 @@ export function formatTable(rows: readonly BenchRow[]): string {
     row.ceiling === undefined ? '-' : `${formatNumber(row.ceiling)} ${row.unit}`,
     row.floor === undefined ? '-' : `${row.ratio.toFixed(2)}x`,
     row.goal.label,
-    `${row.pass ? 'PASS' : 'MISS'}${row.generatorBound ? ' generator-bound' : ''}`,
+    `${row.goal.kind === 'none' ? 'info' : row.pass ? 'PASS' : 'MISS'}${row.generatorBound ? ' generator-bound' : ''}`,
   ]);
   const widths = HEADERS.map((header, column) => Math.max(header.length, ...cells.map((line) => line[column]!.length)));
   const render = (line: readonly string[]) =>

@@ -9,7 +9,7 @@ import { errorHandler, notFoundHandler } from './error-handler.ts';
 import { buildOpenApiDocument } from './openapi.ts';
 import { createRenderQueue, type RenderQueue } from './render-queue.ts';
 import { createRenderedImageCache } from './rendered-image-cache.ts';
-import { createRateLimiter } from './rate-limit.ts';
+import { createRateLimiter, type RateLimitRedisClient } from './rate-limit.ts';
 import { observeRequests } from './request-observer.ts';
 import type { RequestorLogos } from './requestor-logos.ts';
 import { demoRoutes, type DemoData } from './routes/demo-routes.ts';
@@ -29,8 +29,8 @@ export const DEFAULT_RENDER_CONCURRENCY = Math.max(1, availableParallelism() - 1
 export const DEFAULT_RENDER_QUEUE_LIMIT = 64;
 /** A productConfig list or card request is a few KB; 64 KB leaves room without inviting abuse. */
 export const JSON_BODY_LIMIT = '64kb';
-/** The endpoints that render or send images: what a per-client rate limit protects. */
-const IMAGE_PATHS = ['/v1/card-art', '/v1/assets', '/v1/token-requestor-assets'];
+/** Every endpoint that can cause upstream or render work: what the per-client rate limit protects. */
+export const RATE_LIMITED_PATHS = ['/v1/card-art', '/v1/assets', '/v1/token-requestor-assets', '/v1/token-requestors', '/v1/product-configs'];
 
 export interface AppDeps {
   renderer: CardRenderer;
@@ -46,7 +46,9 @@ export interface AppDeps {
   renderQueueLimit?: number;
   /** Image requests per client IP and minute; 0 or absent = no limit. */
   rateLimitPerMinute?: number;
-  trustProxy?: boolean | number | string;
+  /** Shared rate-limit counters (CACHE_URL): a node-redis client. */
+  rateLimitRedis?: RateLimitRedisClient;
+  trustProxy?: string[];
 }
 
 export interface CardArtApp extends Express {
@@ -93,7 +95,10 @@ export function createApp(deps: AppDeps): CardArtApp {
     res.setHeader('Cache-Control', 'no-cache');
     res.json(openApi);
   });
-  app.use(IMAGE_PATHS, createRateLimiter({ perMinute: deps.rateLimitPerMinute ?? 0 }));
+  app.use(
+    RATE_LIMITED_PATHS,
+    createRateLimiter({ perMinute: deps.rateLimitPerMinute ?? 0, ...(deps.rateLimitRedis ? { redis: deps.rateLimitRedis } : {}) }),
+  );
   app.use(imageRoutes({ renderer: deps.renderer, images, metrics }));
   app.use(tokenConnectRoutes({ tokenRequestors: deps.tokenRequestors, logos: deps.logos, images }));
   app.use(productConfigRoutes({ prewarmer: deps.prewarmer }));

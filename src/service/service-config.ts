@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { DEFAULT_LAYER_CACHE_BYTES } from '../core/card-renderer.ts';
 import { parseEnv } from '../config.ts';
 import { readRateLimitPerMinute } from './rate-limit.ts';
+import { parseTrustProxy } from './trust-proxy.ts';
 import { DEFAULT_RENDER_CONCURRENCY, DEFAULT_RENDER_QUEUE_LIMIT } from './create-app.ts';
 import { DEFAULT_TOKEN_REQUESTORS_REFRESH_HOURS } from './token-requestor-directory.ts';
 
@@ -20,8 +21,8 @@ export interface ServiceConfig {
   layerCacheBytes: number;
   /** Image requests per client IP and minute (RATE_LIMIT_PER_MINUTE; 0 = off). */
   rateLimitPerMinute: number;
-  /** express 'trust proxy' (TRUST_PROXY): which proxies may tell the client IP; undefined = none. */
-  trustProxy: boolean | number | string | undefined;
+  /** express 'trust proxy' (TRUST_PROXY): addresses / CIDRs of proxies that may tell the client IP; undefined = none. */
+  trustProxy: string[] | undefined;
   logLevel: string;
 }
 
@@ -35,12 +36,6 @@ const serviceEnvSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
-/** "true"/"false", a hop count, or express's address list form ("loopback, 10.0.0.0/8"). */
-function parseTrustProxy(value: string | undefined): boolean | number | string | undefined {
-  if (value === undefined) return undefined;
-  if (value === 'true' || value === 'false') return value === 'true';
-  return /^\d+$/.test(value) ? Number(value) : value;
-}
 
 /** Reads the service's own environment variables once at start; a bad value fails naming the variable. */
 export function loadServiceConfig(env: NodeJS.ProcessEnv = process.env): ServiceConfig {

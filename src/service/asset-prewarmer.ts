@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import { CardArtError } from '../errors.ts';
+import type { PrewarmJournal } from './prewarm-journal.ts';
 
 /** Background fetches at once: enough to hide upstream latency without hammering MDES. */
 export const PREWARM_CONCURRENCY = 4;
@@ -18,6 +19,8 @@ export interface AssetPrewarmer {
   pending(): number;
   /** Resolves when every queued fetch has settled. */
   idle(): Promise<void>;
+  /** Queues what the journal still holds from an earlier run (at start); resolves how many were queued. */
+  resume(): Promise<number>;
 }
 
 export interface AssetPrewarmerOptions {
@@ -27,10 +30,12 @@ export interface AssetPrewarmerOptions {
   log: Logger;
   concurrency?: number;
   queueLimit?: number;
+  /** Keeps accepted IDs until fetched, across restarts (and, in Redis, across instances). */
+  journal?: PrewarmJournal;
 }
 
 export function createAssetPrewarmer(options: AssetPrewarmerOptions): AssetPrewarmer {
-  const { isCached, load, log } = options;
+  const { isCached, load, log, journal } = options;
   const concurrency = options.concurrency ?? PREWARM_CONCURRENCY;
   const queueLimit = options.queueLimit ?? PREWARM_QUEUE_LIMIT;
   const waiting: string[] = [];
@@ -44,6 +49,8 @@ export function createAssetPrewarmer(options: AssetPrewarmerOptions): AssetPrewa
       active += 1;
       load(assetId)
         .catch((error: unknown) => log.warn({ err: error, assetId }, 'pre-warm fetch failed'))
+        .then(() => journal?.done(assetId))
+        .catch((error: unknown) => log.warn({ err: error, assetId }, 'could not clear a pre-warm ID from the journal'))
         .finally(() => {
           active -= 1;
           known.delete(assetId);
@@ -75,14 +82,37 @@ export function createAssetPrewarmer(options: AssetPrewarmerOptions): AssetPrewa
           retryAfterSeconds: 5,
         });
       }
+      // Recorded before the 202 goes out; an ID another instance already holds is not queued here too.
+      let claimed = toAdd;
+      if (journal) {
+        try {
+          claimed = await journal.add(toAdd);
+        } catch (error) {
+          throw new CardArtError(503, 'PREWARM_UNAVAILABLE', 'The pre-warm queue cannot be recorded right now; retry later', {
+            retryAfterSeconds: 5,
+            cause: error,
+          });
+        }
+      }
+      const claimedSet = new Set(claimed);
       for (const id of fresh) {
         queued.push(id);
-        if (known.has(id)) continue;
+        if (known.has(id) || !claimedSet.has(id)) continue;
         known.add(id);
         waiting.push(id);
       }
       pump();
       return { queued, alreadyCached };
+    },
+    async resume() {
+      if (!journal) return 0;
+      const ids = (await journal.pending()).filter((id) => !known.has(id)).slice(0, Math.max(0, queueLimit - waiting.length));
+      for (const id of ids) {
+        known.add(id);
+        waiting.push(id);
+      }
+      pump();
+      return ids.length;
     },
     pending: () => waiting.length + active,
     idle() {

@@ -13,7 +13,10 @@ import { createRateLimiter, type RateLimitRedisClient } from './rate-limit.ts';
 import { observeRequests } from './request-observer.ts';
 import type { RequestorLogos } from './requestor-logos.ts';
 import { demoRoutes, type DemoData } from './routes/demo-routes.ts';
-import { healthRoutes, type ReadinessChecks } from './routes/health-routes.ts';
+import { healthRoutes } from './routes/health-routes.ts';
+import type { Readiness } from './readiness.ts';
+import { createClientRenderGate, DEFAULT_RENDER_MAX_PER_CLIENT, DEFAULT_RENDER_QUEUE_WAIT_MS } from './client-render-gate.ts';
+import { enforceRequestLimits } from './request-limits.ts';
 import { imageRoutes } from './routes/image-routes.ts';
 import { productConfigRoutes } from './routes/product-config-routes.ts';
 import { tokenConnectRoutes } from './routes/token-connect-routes.ts';
@@ -38,12 +41,16 @@ export interface AppDeps {
   cache: TieredCache;
   tokenRequestors: TokenRequestorDirectory;
   prewarmer: AssetPrewarmer;
-  readiness: ReadinessChecks;
+  readiness: Readiness;
   upstreamStats?: () => UpstreamStats;
   demo: DemoData;
   log: Logger;
   renderConcurrency?: number;
   renderQueueLimit?: number;
+  /** Cold renders queued or running per client address (0 = no per-client bound). */
+  renderMaxPerClient?: number;
+  /** Longest wait for a render slot. */
+  renderQueueWaitMs?: number;
   /** Image requests per client IP and minute; 0 or absent = no limit. */
   rateLimitPerMinute?: number;
   /** Shared rate-limit counters (CACHE_URL): a node-redis client. */
@@ -61,6 +68,7 @@ export function createApp(deps: AppDeps): CardArtApp {
   const renderQueue = createRenderQueue({
     concurrency: deps.renderConcurrency ?? DEFAULT_RENDER_CONCURRENCY,
     limit: deps.renderQueueLimit ?? DEFAULT_RENDER_QUEUE_LIMIT,
+    maxWaitMs: deps.renderQueueWaitMs ?? DEFAULT_RENDER_QUEUE_WAIT_MS,
   });
   const metrics = createServiceMetrics({
     cacheStats: () => deps.cache.stats(),
@@ -71,6 +79,7 @@ export function createApp(deps: AppDeps): CardArtApp {
   const images = createRenderedImageCache({
     cache: deps.cache,
     queue: renderQueue,
+    gate: createClientRenderGate({ maxPerClient: deps.renderMaxPerClient ?? DEFAULT_RENDER_MAX_PER_CLIENT }),
     onRendered: (kind, seconds) => metrics.observeRender(kind, seconds),
   });
   const openApi = buildOpenApiDocument();
@@ -84,13 +93,14 @@ export function createApp(deps: AppDeps): CardArtApp {
 
   if (deps.trustProxy !== undefined) app.set('trust proxy', deps.trustProxy);
   app.use(observeRequests(log, metrics));
+  app.use(enforceRequestLimits);
   app.use((_req, res, next) => {
     res.setHeader('X-Content-Type-Options', 'nosniff');
     next();
   });
   app.use(express.json({ limit: JSON_BODY_LIMIT, type: ['application/json', 'application/*+json'] }));
 
-  app.use(healthRoutes({ checks: deps.readiness, registry: metrics.registry }));
+  app.use(healthRoutes({ readiness: deps.readiness, registry: metrics.registry }));
   app.get('/openapi.json', (_req, res) => {
     res.setHeader('Cache-Control', 'no-cache');
     res.json(openApi);

@@ -15,6 +15,11 @@ import { createHttpAssetSource } from '../upstream/http-asset-source.ts';
 import { createEphemeralSimulatorSigner, createOAuthSigner, loadSigningKey, type RequestSigner } from '../upstream/oauth-signer.ts';
 import { ACCOUNT_RANGE_PATTERN, MAX_ACCOUNT_RANGES } from '../upstream/validate-input.ts';
 import { createAssetPrewarmer } from './asset-prewarmer.ts';
+import { createUpstreamBudget } from '../upstream/upstream-budget.ts';
+import { createSharedRedis, SHARED_REDIS_PREFIX } from './shared-redis.ts';
+import { createFileJournal, createRedisJournal } from './prewarm-journal.ts';
+import { createReadiness } from './readiness.ts';
+import { boundPersistentStore } from '../cache/bounded-store.ts';
 import type { AppDeps } from './create-app.ts';
 import { createRequestorLogos } from './requestor-logos.ts';
 import type { DemoCard, DemoData } from './routes/demo-routes.ts';
@@ -72,7 +77,11 @@ export async function createServices(
     });
   }
 
+  // Readiness learns MDES's state from real calls, so /readyz need not call it per request.
+  let recordUpstream: (answered: boolean) => void = () => {};
   const source = createHttpAssetSource({
+    budget: createUpstreamBudget({ maxRps: serviceConfig.upstreamMaxRps, maxWaitMs: serviceConfig.upstreamBudgetWaitMs }),
+    onAttempt: (answered) => recordUpstream(answered),
     baseUrl,
     assetPath: upstream.assetPath,
     tokenConnectPath: upstream.tokenConnectPath,
@@ -80,7 +89,11 @@ export async function createServices(
     timeoutMs: upstream.timeoutMs,
     signer,
   });
-  const store = overrides.store ?? createPersistentStore({ cacheDir: config.cacheDir, cacheUrl: config.cacheUrl });
+  const sharedRedis = config.cacheUrl ? createSharedRedis(config.cacheUrl) : undefined;
+  const store = boundPersistentStore(
+    overrides.store ?? createPersistentStore({ cacheDir: config.cacheDir, cacheUrl: config.cacheUrl }),
+    { cacheDir: config.cacheDir, maxBytes: serviceConfig.cacheMaxBytes, redis: sharedRedis?.client, log },
+  );
   const cache = createTieredCache({ memoryBytes: config.memoryCacheBytes, store, log });
   const rasterizer = createRasterizer();
   // Page sizes of PDFs are read in the PDF worker, so pdf.js never loads on the main thread.
@@ -90,6 +103,23 @@ export async function createServices(
     fetchAsset: (assetId, signal) => source.getAsset(assetId, signal),
     decode,
   });
+
+  const prewarmer = createAssetPrewarmer({
+    isCached: async (assetId) => (await cache.get(assetCacheKey(assetId))) !== undefined,
+    load: (assetId) => loadMedia(assetId),
+    log,
+    journal: sharedRedis
+      ? createRedisJournal(sharedRedis.client, { prefix: SHARED_REDIS_PREFIX })
+      : createFileJournal(config.cacheDir),
+  });
+  // Accepted pre-warm work of an earlier run (or another instance) continues in the background.
+  void prewarmer.resume().catch((error: unknown) => log.warn({ err: error }, 'could not resume the pre-warm queue'));
+  const readiness = createReadiness({
+    probeUpstream: (signal) => source.ping(signal),
+    pingCache: () => cache.ping(),
+    intervalMs: serviceConfig.readinessProbeIntervalMs,
+  });
+  recordUpstream = (answered) => readiness.recordUpstream(answered);
 
   const deps: AppDeps = {
     renderer: createCardRenderer({
@@ -106,21 +136,17 @@ export async function createServices(
       log,
       persist: cache,
     }),
-    prewarmer: createAssetPrewarmer({
-      isCached: async (assetId) => (await cache.get(assetCacheKey(assetId))) !== undefined,
-      load: (assetId) => loadMedia(assetId),
-      log,
-    }),
-    readiness: {
-      upstream: (signal) => (source.ping ? source.ping(signal) : Promise.resolve()),
-      cache: () => cache.ping(),
-    },
+    prewarmer,
+    readiness,
     upstreamStats: () => source.stats(),
     demo: await loadDemoData(simulator ? upstream.simulatorAssetDir : BUNDLED_SAMPLES_DIR),
     log,
     renderConcurrency: serviceConfig.renderConcurrency,
     renderQueueLimit: serviceConfig.renderQueueLimit,
     rateLimitPerMinute: serviceConfig.rateLimitPerMinute,
+    renderMaxPerClient: serviceConfig.renderMaxPerClient,
+    renderQueueWaitMs: serviceConfig.renderQueueWaitMs,
+    ...(sharedRedis ? { rateLimitRedis: sharedRedis.client } : {}),
     ...(serviceConfig.trustProxy === undefined ? {} : { trustProxy: serviceConfig.trustProxy }),
   };
 
@@ -129,6 +155,7 @@ export async function createServices(
     simulator,
     async close() {
       const results = await Promise.allSettled([cache.close(), rasterizer.close(), simulator?.close()]);
+      await sharedRedis?.close();
       for (const result of results) {
         if (result.status === 'rejected') log.warn({ err: result.reason }, 'error while closing');
       }

@@ -196,8 +196,11 @@ export function buildOpenApiDocument(): Record<string, unknown> {
       '/healthz': { get: { summary: 'Liveness', responses: { '200': { description: '{"status":"ok"}' } } } },
       '/readyz': {
         get: {
-          summary: 'Readiness: upstream and cache store reachable',
-          responses: { '200': { description: 'Ready' }, '503': { description: 'Not ready, with per-check details' } },
+          summary: 'Readiness: 200 while this instance can serve; MDES and the cache store reported as ok / degraded',
+          responses: {
+            '200': { description: 'Ready; checks.upstream, checks.cache, checks.renderer each {"status":"ok"|"degraded"}' },
+            '503': { description: 'Draining (shutting down) or the renderer is down' },
+          },
         },
       },
       '/metrics': {

@@ -4,6 +4,10 @@
  * short timeouts, background reconnects; callers fall back to local state while it is down.
  */
 import { createClient } from '@keyv/redis';
+import { DEFAULT_REDIS_PREFIX } from '../cache/redis-store.ts';
+
+/** Shared state sits next to the cache entries, under the same prefix. */
+export const SHARED_REDIS_PREFIX = DEFAULT_REDIS_PREFIX;
 
 /** 1 s, as the cache store's connect timeout. */
 const CONNECT_TIMEOUT_MS = 1000;

@@ -1,11 +1,13 @@
 import type { Logger } from 'pino';
-import { CardArtError } from '../errors.ts';
+import { CardArtError, isCardArtError } from '../errors.ts';
 import type { PrewarmJournal } from './prewarm-journal.ts';
 
 /** Background fetches at once: enough to hide upstream latency without hammering MDES. */
 export const PREWARM_CONCURRENCY = 4;
 /** Asset IDs allowed to wait for a background fetch. */
 export const PREWARM_QUEUE_LIMIT = 2000;
+/** An ID refused for lack of MDES budget is tried again after this long. */
+const BUSY_RETRY_MS = 1000;
 
 export interface PrewarmResult {
   queued: string[];
@@ -41,23 +43,38 @@ export function createAssetPrewarmer(options: AssetPrewarmerOptions): AssetPrewa
   const waiting: string[] = [];
   const known = new Set<string>();
   let active = 0;
+  let retrying = 0;
   let idleResolvers: Array<() => void> = [];
 
   function pump(): void {
     while (active < concurrency && waiting.length > 0) {
       const assetId = waiting.shift() as string;
       active += 1;
+      let retry = false;
       load(assetId)
-        .catch((error: unknown) => log.warn({ err: error, assetId }, 'pre-warm fetch failed'))
-        .then(() => journal?.done(assetId))
+        .catch((error: unknown) => {
+          // Out of MDES budget is this instance's state, not the asset's: try again later instead of dropping it.
+          if (isCardArtError(error) && error.code === 'UPSTREAM_BUSY') retry = true;
+          else log.warn({ err: error, assetId }, 'pre-warm fetch failed');
+        })
+        .then(() => (retry ? undefined : journal?.done(assetId)))
         .catch((error: unknown) => log.warn({ err: error, assetId }, 'could not clear a pre-warm ID from the journal'))
         .finally(() => {
           active -= 1;
-          known.delete(assetId);
+          if (retry) {
+            retrying += 1;
+            setTimeout(() => {
+              retrying -= 1;
+              waiting.push(assetId);
+              pump();
+            }, BUSY_RETRY_MS).unref();
+          } else {
+            known.delete(assetId);
+          }
           pump();
         });
     }
-    if (active === 0 && waiting.length === 0) {
+    if (active === 0 && waiting.length === 0 && retrying === 0) {
       const resolvers = idleResolvers;
       idleResolvers = [];
       for (const resolve of resolvers) resolve();
@@ -114,9 +131,9 @@ export function createAssetPrewarmer(options: AssetPrewarmerOptions): AssetPrewa
       pump();
       return ids.length;
     },
-    pending: () => waiting.length + active,
+    pending: () => waiting.length + active + retrying,
     idle() {
-      if (active === 0 && waiting.length === 0) return Promise.resolve();
+      if (active === 0 && waiting.length === 0 && retrying === 0) return Promise.resolve();
       return new Promise((resolve) => idleResolvers.push(resolve));
     },
   };

@@ -44,6 +44,8 @@ export interface SimulatorOptions {
   host?: string;
   /** Public key: verify the OAuth1 signature when given; otherwise only check the header is well-formed. */
   verifyKeyPem?: string;
+  /** Per-ID counters kept (default MAX_COUNTED_ASSET_IDS). */
+  maxCountedIds?: number;
   /** Route paths under the base URL; the MDES sandbox defaults otherwise. */
   paths?: Partial<Record<keyof typeof SIMULATOR_PATHS, string>>;
 }
@@ -56,7 +58,8 @@ export async function startSimulator(opts: SimulatorOptions): Promise<RunningSim
   const verifyAuth = createOAuthVerifier(opts.verifyKeyPem);
   const faults = createFaultInjector();
   let counts: Record<string, number> = {};
-  let perIdCounts = new LRUCache<string, number>({ max: MAX_COUNTED_ASSET_IDS });
+  const maxCountedIds = opts.maxCountedIds ?? MAX_COUNTED_ASSET_IDS;
+  let perIdCounts = new LRUCache<string, number>({ max: maxCountedIds });
   const count = (key: string) => {
     counts[key] = (counts[key] ?? 0) + 1;
   };
@@ -137,7 +140,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<RunningSim
     countedIds: () => perIdCounts.size,
     resetCounts: () => {
       counts = {};
-      perIdCounts = new LRUCache<string, number>({ max: MAX_COUNTED_ASSET_IDS });
+      perIdCounts = new LRUCache<string, number>({ max: maxCountedIds });
     },
     faults,
     close: () =>

@@ -145,7 +145,7 @@ describe('per-ID counters', () => {
     const bounded = await startSimulator({ assetDir: dir, maxCountedIds: 50 });
     try {
       for (let i = 0; i < 300; i++) {
-        const response = await fetch(`${bounded.baseUrl}${ASSET}/flood-${i}`, { headers: { Authorization: signer.authorizationHeader(`${bounded.baseUrl}${ASSET}/flood-${i}`, 'GET') } });
+        const response = await fetch(`${bounded.baseUrl}${ASSET}/flood-${i}`, { headers: { Authorization: signer.authorizationHeader(`${bounded.baseUrl}${ASSET}/flood-${i}`, 'GET', undefined) } });
         await response.arrayBuffer();
       }
       expect(bounded.countedIds()).toBe(50);

@@ -74,7 +74,8 @@ export function guardSockets(server: Server, timeouts: SocketTimeouts): SocketGu
     });
   });
 
-  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+  // Ahead of the app's own listener, so a header set here is set before any answer starts.
+  server.prependListener('request', (req: IncomingMessage, res: ServerResponse) => {
     const socket = req.socket;
     const state = sockets.get(socket);
     if (!state) return;
@@ -82,7 +83,7 @@ export function guardSockets(server: Server, timeouts: SocketTimeouts): SocketGu
     state.headerTimer = undefined;
     state.active += 1;
     state.responses.add(res);
-    if (draining) res.setHeader('Connection', 'close');
+    if (draining && !res.headersSent) res.setHeader('Connection', 'close');
     const bodyTimer = setTimeout(() => {
       if (!req.complete) socket.destroy();
     }, timeouts.requestTimeoutMs);

@@ -60,4 +60,18 @@ describe('RATE_LIMIT_PER_MINUTE on a running service', () => {
     }
     console.log(`rate limit 3/min per route and client:\n${outcome.join('\n')}`);
   });
+
+  test('random account ranges: getEligibleTokenRequestors calls stop at the limit', async () => {
+    // Before: every random range was one upstream call (and, then, one persisted list).
+    const before = service.simulator.counts().tokenRequestors ?? 0;
+    const statuses: number[] = [];
+    for (let i = 0; i < 20; i++) {
+      const range = String(510000000 + i * 104729).slice(0, 9);
+      statuses.push((await rawRequest(service.baseUrl, { path: `/v1/token-requestors?accountRanges=${range}`, localAddress: '127.0.0.40' })).status);
+    }
+    const calls = (service.simulator.counts().tokenRequestors ?? 0) - before;
+    console.log(`random account ranges: 20 requests → ${calls} getEligibleTokenRequestors calls (limit 3/min)`);
+    expect(statuses.filter((status) => status === 429)).toHaveLength(17);
+    expect(calls).toBeLessThanOrEqual(3);
+  });
 });

@@ -12,9 +12,20 @@ import type { CacheEntry, CacheStore } from './cache-types.ts';
 /** 2 GiB of rendered variants: tens of thousands of cards, a small share of a typical disk or Redis. */
 export const DEFAULT_CACHE_MAX_MB = 2048;
 
-/** Keys that are never counted nor evicted: upstream assets, fixed in number by MDES. */
+/** Prefixes of rendered variants besides the card / asset render keys (sha256 hex): requestor logos and lists. */
+const COUNTED_PREFIXES = ['requestor-logo:', 'requestor-svg:', 'token-requestors:'];
+
+/**
+ * What the bound counts and may evict: rendered variants only (cards and assets are keyed by a sha256 hex,
+ * requestor logos and per-range lists by their prefix). Anything else is kept: upstream assets (`asset:`,
+ * `requestor-asset:`), fixed in number by MDES, and data that is not a cache at all (token records).
+ */
+export function isCountedKey(key: string): boolean {
+  return /^[0-9a-f]{64}$/.test(key) || COUNTED_PREFIXES.some((prefix) => key.startsWith(prefix));
+}
+
 export function isKeptKey(key: string): boolean {
-  return key.startsWith('asset:') || key.startsWith('requestor-asset:');
+  return !isCountedKey(key);
 }
 
 /** The size of an entry as it is stored (bytes + a generous allowance for key, meta and frame). */
@@ -49,8 +60,8 @@ export function boundVariants(store: CacheStore, index: VariantIndex): CacheStor
       if (entry && !isKeptKey(key)) void index.touch(key).catch(() => {});
       return entry;
     },
-    async set(key, entry) {
-      await store.set(key, entry);
+    async set(key, entry, setOptions) {
+      await store.set(key, entry, setOptions);
       if (isKeptKey(key)) return;
       const evicted = await index.add(key, storedSize(key, entry));
       for (const old of evicted) {

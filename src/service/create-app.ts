@@ -20,6 +20,13 @@ import { enforceRequestLimits } from './request-limits.ts';
 import { imageRoutes } from './routes/image-routes.ts';
 import { productConfigRoutes } from './routes/product-config-routes.ts';
 import { tokenConnectRoutes } from './routes/token-connect-routes.ts';
+import { notifyTokenUpdatedRoutes } from './routes/notify-token-updated-routes.ts';
+import { tokenRoutes } from './routes/token-routes.ts';
+import { requireBearerToken } from './bearer-auth.ts';
+import { createCallerAllowList } from './caller-allow-list.ts';
+import { demoTokenRoutes, type DemoTokenRouteDeps } from './demo-tokens.ts';
+import type { NtuReceiver } from './ntu-receiver.ts';
+import type { TokenRecords } from './token-records.ts';
 import { createServiceMetrics, type ServiceMetrics } from './service-metrics.ts';
 import type { TokenRequestorDirectory } from './token-requestor-directory.ts';
 
@@ -33,7 +40,15 @@ export const DEFAULT_RENDER_QUEUE_LIMIT = 64;
 /** A productConfig list or card request is a few KB; 64 KB leaves room without inviting abuse. */
 export const JSON_BODY_LIMIT = '64kb';
 /** Every endpoint that can cause upstream or render work: what the per-client rate limit protects. */
-export const RATE_LIMITED_PATHS = ['/v1/card-art', '/v1/assets', '/v1/token-requestor-assets', '/v1/token-requestors', '/v1/product-configs'];
+export const RATE_LIMITED_PATHS = [
+  '/v1/card-art',
+  '/v1/assets',
+  '/v1/token-requestor-assets',
+  '/v1/token-requestors',
+  '/v1/product-configs',
+  // The demo's "new card art from the issuer" makes the simulator send a Notify Token Updated, which pre-warms.
+  '/demo/tokens',
+];
 
 export interface AppDeps {
   renderer: CardRenderer;
@@ -56,6 +71,19 @@ export interface AppDeps {
   /** Shared rate-limit counters (CACHE_URL): a node-redis client. */
   rateLimitRedis?: RateLimitRedisClient;
   trustProxy?: string[];
+  /** Token records, the Notify Token Updated receiver and the by-token endpoints (DESIGN §10); absent = not mounted. */
+  tokens?: TokenDeps;
+}
+
+export interface TokenDeps {
+  records: TokenRecords;
+  /** Undefined: the receiver answers 501 NOT_CONFIGURED. */
+  ntuReceiver: NtuReceiver | undefined;
+  ntuResponseHost: string;
+  ntuAllowedIps?: string[];
+  apiTokens?: string[];
+  /** The demo's seeded tokens and its "new card art from the issuer" action (embedded mode). */
+  demo?: DemoTokenRouteDeps;
 }
 
 export interface CardArtApp extends Express {
@@ -98,6 +126,17 @@ export function createApp(deps: AppDeps): CardArtApp {
     res.setHeader('X-Content-Type-Options', 'nosniff');
     next();
   });
+  // Before the app's JSON parser: the receiver checks its caller before reading a body, with its own size bound.
+  if (deps.tokens) {
+    app.use(
+      notifyTokenUpdatedRoutes({
+        receiver: deps.tokens.ntuReceiver,
+        responseHost: deps.tokens.ntuResponseHost,
+        isCallerAllowed: createCallerAllowList(deps.tokens.ntuAllowedIps),
+        log,
+      }),
+    );
+  }
   app.use(express.json({ limit: JSON_BODY_LIMIT, type: ['application/json', 'application/*+json'] }));
 
   app.use(healthRoutes({ readiness: deps.readiness, registry: metrics.registry }));
@@ -112,6 +151,8 @@ export function createApp(deps: AppDeps): CardArtApp {
   app.use(imageRoutes({ renderer: deps.renderer, images, metrics }));
   app.use(tokenConnectRoutes({ tokenRequestors: deps.tokenRequestors, logos: deps.logos, images }));
   app.use(productConfigRoutes({ prewarmer: deps.prewarmer }));
+  if (deps.tokens) app.use(tokenRoutes({ records: deps.tokens.records, auth: requireBearerToken(deps.tokens.apiTokens) }));
+  if (deps.tokens?.demo) app.use(demoTokenRoutes(deps.tokens.demo));
   app.use(demoRoutes(deps.demo));
 
   app.use(notFoundHandler);

@@ -20,6 +20,8 @@ import { createSharedRedis, SHARED_REDIS_PREFIX } from './shared-redis.ts';
 import { createFileJournal, createRedisJournal } from './prewarm-journal.ts';
 import { createReadiness } from './readiness.ts';
 import { boundPersistentStore } from '../cache/bounded-store.ts';
+import { createTokenServices } from './token-services.ts';
+import { generateEncryptionKeyPair } from '../upstream/field-level-encryption.ts';
 import type { AppDeps } from './create-app.ts';
 import { createRequestorLogos } from './requestor-logos.ts';
 import type { DemoCard, DemoData } from './routes/demo-routes.ts';
@@ -53,6 +55,10 @@ export async function createServices(
   let simulator: RunningSimulator | undefined;
   let baseUrl = upstream.baseUrl;
   let signer: RequestSigner;
+  // Embedded mode: the service makes the key pair Notify Token Updated payloads are encrypted for, and the
+  // simulator (playing MDES) gets its certificate, so the real decryption path runs.
+  const ntuKeyPair =
+    baseUrl === undefined && !config.provisioning.decryptionKeyPem ? generateEncryptionKeyPair('card-art notify token updated') : undefined;
   if (baseUrl === undefined) {
     const ephemeral = createEphemeralSimulatorSigner();
     simulator = await startSimulator({
@@ -65,6 +71,7 @@ export async function createServices(
         tokenConnectPath: upstream.tokenConnectPath,
         requestorAssetPath: upstream.requestorAssetPath,
       },
+      ...(ntuKeyPair ? { notifyTokenUpdated: { certificatePem: ntuKeyPair.certificatePem, oaepDigest: config.provisioning.oaepDigest } } : {}),
     });
     baseUrl = simulator.baseUrl;
     signer = ephemeral.signer;
@@ -90,10 +97,10 @@ export async function createServices(
     signer,
   });
   const sharedRedis = config.cacheUrl ? createSharedRedis(config.cacheUrl) : undefined;
-  const store = boundPersistentStore(
-    overrides.store ?? createPersistentStore({ cacheDir: config.cacheDir, cacheUrl: config.cacheUrl }),
-    { cacheDir: config.cacheDir, maxBytes: serviceConfig.cacheMaxBytes, redis: sharedRedis?.client, log },
-  );
+  const rawStore = overrides.store ?? createPersistentStore({ cacheDir: config.cacheDir, cacheUrl: config.cacheUrl });
+  // Cache entries go through the CACHE_MAX_MB bound; token records are data and use the store directly.
+  const store = boundPersistentStore(rawStore, {
+    cacheDir: config.cacheDir, maxBytes: serviceConfig.cacheMaxBytes, redis: sharedRedis?.client, log });
   const cache = createTieredCache({ memoryBytes: config.memoryCacheBytes, store, log });
   const rasterizer = createRasterizer();
   // Page sizes of PDFs are read in the PDF worker, so pdf.js never loads on the main thread.
@@ -120,6 +127,16 @@ export async function createServices(
     intervalMs: serviceConfig.readinessProbeIntervalMs,
   });
   recordUpstream = (answered) => readiness.recordUpstream(answered);
+  const demo = await loadDemoData(simulator ? upstream.simulatorAssetDir : BUNDLED_SAMPLES_DIR);
+  const tokens = await createTokenServices({
+    store: rawStore,
+    prewarmer,
+    provisioning: config.provisioning,
+    decryptionKeyPem: config.provisioning.decryptionKeyPem ?? ntuKeyPair?.privateKeyPem,
+    simulator,
+    demoCards: demo.cards,
+    log,
+  });
 
   const deps: AppDeps = {
     renderer: createCardRenderer({
@@ -139,7 +156,8 @@ export async function createServices(
     prewarmer,
     readiness,
     upstreamStats: () => source.stats(),
-    demo: await loadDemoData(simulator ? upstream.simulatorAssetDir : BUNDLED_SAMPLES_DIR),
+    demo,
+    tokens,
     log,
     renderConcurrency: serviceConfig.renderConcurrency,
     renderQueueLimit: serviceConfig.renderQueueLimit,

@@ -4,7 +4,7 @@
  * persisted a file, and with Redis at maxmemory + noeviction failing writes tripped the breaker reads use
  * (64 of 100 reads of entries still in Redis were re-rendered).
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -20,6 +20,8 @@ import type { SharedRedisClient } from '../../src/service/shared-redis.ts';
 import { startRedisServer, type RedisServerProcess } from '../support/redis-server-process.ts';
 
 const KB = 1024;
+/** A rendered-variant key, as the service makes them (sha256 hex of the render inputs). */
+const v = (n: number) => createHash('sha256').update(`variant-${n}`).digest('hex');
 const entry = (size: number, tag = 'x') => ({ bytes: Buffer.alloc(size, tag), meta: { contentType: 'image/png' } });
 
 async function folderBytes(dir: string): Promise<{ files: number; bytes: number }> {
@@ -35,12 +37,15 @@ async function folderBytes(dir: string): Promise<{ files: number; bytes: number 
 }
 
 describe('which keys count', () => {
-  test('assets are kept; rendered variants and per-range requestor lists are counted', () => {
+  test('assets and data are kept; rendered variants and per-range requestor lists are counted', () => {
     expect(isKeptKey('asset:bg-1')).toBe(true);
     expect(isKeptKey('requestor-asset:logo')).toBe(true);
     expect(isKeptKey('0f'.repeat(32))).toBe(false);
     expect(isKeptKey('token-requestors:522222000')).toBe(false);
     expect(isKeptKey('requestor-logo:1:logo:192:png')).toBe(false);
+    // Data that is not a cache (token records) and anything unknown is never evicted.
+    expect(isKeptKey('token:DWSPMC000000000132d72d4fcb2f4136a0532d3093ff1a45')).toBe(true);
+    expect(isKeptKey('ntu-request:123')).toBe(true);
   });
 });
 
@@ -56,19 +61,19 @@ describe('disk store with a 200 KB bound', () => {
   test('a flood of 100 × 10 KB variants leaves at most 200 KB of them, the most recently used, and every asset', async () => {
     const store = boundVariants(createDiskStore(dir, { fsync: false }), createMemoryVariantIndex(200 * KB));
     for (let i = 0; i < 5; i++) await store.set(`asset:a-${i}`, entry(10 * KB, 'a'));
-    await store.set('variant-0', entry(10 * KB));
+    await store.set(v(0), entry(10 * KB));
     for (let i = 1; i < 100; i++) {
-      await store.set(`variant-${i}`, entry(10 * KB));
-      if (i % 10 === 0) expect(await store.get('variant-0')).toBeDefined(); // used often: never the least recent
+      await store.set(v(i), entry(10 * KB));
+      if (i % 10 === 0) expect(await store.get(v(0))).toBeDefined(); // used often: never the least recent
     }
     const { files, bytes } = await folderBytes(dir);
     console.log(`disk flood: 100 variants × 10 KB + 5 assets → ${files} files, ${Math.round(bytes / KB)} KB on disk (bound 200 KB)`);
     expect(await store.variantBytes()).toBeLessThanOrEqual(200 * KB);
     expect(bytes).toBeLessThanOrEqual(200 * KB + 5 * 11 * KB);
     for (let i = 0; i < 5; i++) expect(await store.get(`asset:a-${i}`)).toBeDefined();
-    expect(await store.get('variant-99')).toBeDefined();
-    expect(await store.get('variant-0')).toBeDefined();
-    expect(await store.get('variant-1')).toBeUndefined();
+    expect(await store.get(v(99))).toBeDefined();
+    expect(await store.get(v(0))).toBeDefined();
+    expect(await store.get(v(1))).toBeUndefined();
     expect(store.variantStats().evictions).toBeGreaterThanOrEqual(80);
   });
 
@@ -101,13 +106,13 @@ describe('Redis store with a shared index', () => {
       boundVariants(createRedisStore('redis://127.0.0.1:6379', { prefix }), createRedisVariantIndex(client, { prefix, maxBytes: 200 * KB })),
     );
     for (let i = 0; i < 5; i++) await stores[0]!.set(`asset:r-${i}`, entry(10 * KB));
-    for (let i = 0; i < 100; i++) await stores[i % 2]!.set(`variant-${i}`, entry(10 * KB));
-    const variantKeys = (await client.keys(`${prefix}variant-*`)).length;
+    for (let i = 0; i < 100; i++) await stores[i % 2]!.set(v(i), entry(10 * KB));
+    const variantKeys = (await client.keys(`${prefix}*`)).filter((k) => /^[0-9a-f]{64}$/.test(k.slice(prefix.length))).length;
     console.log(`redis flood: 100 variants × 10 KB from 2 instances → ${variantKeys} variant keys, ${Math.round((await stores[0]!.variantBytes()) / KB)} KB counted (bound 200 KB)`);
     expect(await stores[1]!.variantBytes()).toBeLessThanOrEqual(200 * KB);
     expect(variantKeys).toBeLessThanOrEqual(20);
-    expect(await stores[1]!.get('variant-99')).toBeDefined();
-    expect(await stores[0]!.get('variant-0')).toBeUndefined();
+    expect(await stores[1]!.get(v(99))).toBeDefined();
+    expect(await stores[0]!.get(v(0))).toBeUndefined();
     for (let i = 0; i < 5; i++) expect(await stores[1]!.get(`asset:r-${i}`)).toBeDefined();
     for (const store of stores) await store.close();
   });

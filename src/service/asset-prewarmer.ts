@@ -23,6 +23,8 @@ export interface AssetPrewarmer {
   idle(): Promise<void>;
   /** Queues what the journal still holds from an earlier run (at start); resolves how many were queued. */
   resume(): Promise<number>;
+  /** Starts nothing more and stops touching the journal (what is pending stays there for the next run). */
+  close(): Promise<void>;
 }
 
 export interface AssetPrewarmerOptions {
@@ -46,8 +48,11 @@ export function createAssetPrewarmer(options: AssetPrewarmerOptions): AssetPrewa
   let retrying = 0;
   let idleResolvers: Array<() => void> = [];
 
+  let closed = false;
+  let journalWrites: Promise<unknown> = Promise.resolve();
+
   function pump(): void {
-    while (active < concurrency && waiting.length > 0) {
+    while (!closed && active < concurrency && waiting.length > 0) {
       const assetId = waiting.shift() as string;
       active += 1;
       let retry = false;
@@ -57,7 +62,12 @@ export function createAssetPrewarmer(options: AssetPrewarmerOptions): AssetPrewa
           if (isCardArtError(error) && error.code === 'UPSTREAM_BUSY') retry = true;
           else log.warn({ err: error, assetId }, 'pre-warm fetch failed');
         })
-        .then(() => (retry ? undefined : journal?.done(assetId)))
+        .then(() => {
+          if (retry || closed || !journal) return undefined;
+          const write = journal.done(assetId);
+          journalWrites = Promise.allSettled([journalWrites, write]);
+          return write;
+        })
         .catch((error: unknown) => log.warn({ err: error, assetId }, 'could not clear a pre-warm ID from the journal'))
         .finally(() => {
           active -= 1;
@@ -121,8 +131,12 @@ export function createAssetPrewarmer(options: AssetPrewarmerOptions): AssetPrewa
       pump();
       return { queued, alreadyCached };
     },
+    async close() {
+      closed = true;
+      await journalWrites;
+    },
     async resume() {
-      if (!journal) return 0;
+      if (!journal || closed) return 0;
       const ids = (await journal.pending()).filter((id) => !known.has(id)).slice(0, Math.max(0, queueLimit - waiting.length));
       for (const id of ids) {
         known.add(id);

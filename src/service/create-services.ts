@@ -172,6 +172,7 @@ export async function createServices(
     deps,
     simulator,
     async close() {
+      await prewarmer.close();
       const results = await Promise.allSettled([cache.close(), rasterizer.close(), simulator?.close()]);
       await sharedRedis?.close();
       for (const result of results) {

@@ -16,6 +16,8 @@ import { demoRoutes, type DemoData } from './routes/demo-routes.ts';
 import { healthRoutes, type ReadinessChecks } from './routes/health-routes.ts';
 import { imageRoutes } from './routes/image-routes.ts';
 import { productConfigRoutes } from './routes/product-config-routes.ts';
+import { pushProvisioningRoutes } from './routes/push-provisioning-routes.ts';
+import type { ProvisioningService } from './push-provisioning/provisioning-service.ts';
 import { tokenConnectRoutes } from './routes/token-connect-routes.ts';
 import { createServiceMetrics, type ServiceMetrics } from './service-metrics.ts';
 import type { TokenRequestorDirectory } from './token-requestor-directory.ts';
@@ -47,6 +49,10 @@ export interface AppDeps {
   /** Image requests per client IP and minute; 0 or absent = no limit. */
   rateLimitPerMinute?: number;
   trustProxy?: boolean | number | string;
+  /** Push and pull provisioning (§8–§9); absent = those routes are not mounted. */
+  provisioning?: ProvisioningService;
+  /** API_TOKENS for the provisioning routes; undefined = open (embedded simulator only). */
+  apiTokens?: readonly string[];
 }
 
 export interface CardArtApp extends Express {
@@ -97,6 +103,7 @@ export function createApp(deps: AppDeps): CardArtApp {
   app.use(imageRoutes({ renderer: deps.renderer, images, metrics }));
   app.use(tokenConnectRoutes({ tokenRequestors: deps.tokenRequestors, logos: deps.logos, images }));
   app.use(productConfigRoutes({ prewarmer: deps.prewarmer }));
+  if (deps.provisioning) app.use(pushProvisioningRoutes({ provisioning: deps.provisioning, apiTokens: deps.apiTokens }));
   app.use(demoRoutes(deps.demo));
 
   app.use(notFoundHandler);

@@ -20,6 +20,10 @@ import { createRequestorLogos } from './requestor-logos.ts';
 import type { DemoCard, DemoData } from './routes/demo-routes.ts';
 import type { ServiceConfig } from './service-config.ts';
 import { createTokenRequestorDirectory } from './token-requestor-directory.ts';
+import { createProvisioningService, createRequestorLookup } from './push-provisioning/provisioning-service.ts';
+import { createReceiptStore } from './push-provisioning/receipt-store.ts';
+import { createPayloadEncrypter } from '../upstream/field-level-encryption.ts';
+import { createPushAccountsClient } from '../upstream/push-multiple-accounts.ts';
 
 export interface Services {
   deps: AppDeps;
@@ -91,6 +95,28 @@ export async function createServices(
     decode,
   });
 
+  const tokenRequestors = createTokenRequestorDirectory({
+    source,
+    refreshIntervalMs: serviceConfig.tokenRequestorsRefreshMs,
+    log,
+    // The simulator's list names its own origin, whose port changes every start: never reuse an old run's copy.
+    ...(simulator ? {} : { persist: cache }),
+  });
+  const demo = await loadDemoData(simulator ? upstream.simulatorAssetDir : BUNDLED_SAMPLES_DIR);
+  // Embedded mode encrypts for the simulator's "Mastercard" key, so the real encryption path always runs.
+  const encryptionCertificatePem = simulator ? simulator.push.encryptionCertificatePem : config.provisioning.encryptionCertificatePem;
+  const provisioning = createProvisioningService({
+    pushClient: encryptionCertificatePem
+      ? createPushAccountsClient({
+          transport: source,
+          encrypter: createPayloadEncrypter({ certificatePem: encryptionCertificatePem, oaepDigest: config.provisioning.oaepDigest }),
+        })
+      : undefined,
+    findRequestor: createRequestorLookup(tokenRequestors, serviceConfig.issuerAccountRanges ?? (simulator ? demo.accountRanges : undefined)),
+    receipts: createReceiptStore({ cache }),
+    urlRules: { allowLoopbackHttp: simulator !== undefined },
+  });
+
   const deps: AppDeps = {
     renderer: createCardRenderer({
       loadMedia,
@@ -100,12 +126,7 @@ export async function createServices(
     }),
     logos: createRequestorLogos({ source, cache, rasterizer, decode }),
     cache,
-    tokenRequestors: createTokenRequestorDirectory({
-      source,
-      refreshIntervalMs: serviceConfig.tokenRequestorsRefreshMs,
-      log,
-      persist: cache,
-    }),
+    tokenRequestors,
     prewarmer: createAssetPrewarmer({
       isCached: async (assetId) => (await cache.get(assetCacheKey(assetId))) !== undefined,
       load: (assetId) => loadMedia(assetId),
@@ -116,7 +137,9 @@ export async function createServices(
       cache: () => cache.ping(),
     },
     upstreamStats: () => source.stats(),
-    demo: await loadDemoData(simulator ? upstream.simulatorAssetDir : BUNDLED_SAMPLES_DIR),
+    demo,
+    provisioning,
+    apiTokens: config.provisioning.apiTokens,
     log,
     renderConcurrency: serviceConfig.renderConcurrency,
     renderQueueLimit: serviceConfig.renderQueueLimit,

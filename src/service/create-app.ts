@@ -17,6 +17,7 @@ import { healthRoutes, type ReadinessChecks } from './routes/health-routes.ts';
 import { imageRoutes } from './routes/image-routes.ts';
 import { productConfigRoutes } from './routes/product-config-routes.ts';
 import { pushProvisioningRoutes } from './routes/push-provisioning-routes.ts';
+import { pushDemoRoutes, type PushDemoCard } from './routes/push-demo-routes.ts';
 import type { ProvisioningService } from './push-provisioning/provisioning-service.ts';
 import { tokenConnectRoutes } from './routes/token-connect-routes.ts';
 import { createServiceMetrics, type ServiceMetrics } from './service-metrics.ts';
@@ -53,6 +54,8 @@ export interface AppDeps {
   provisioning?: ProvisioningService;
   /** API_TOKENS for the provisioning routes; undefined = open (embedded simulator only). */
   apiTokens?: readonly string[];
+  /** Test cards for the demo's "Push to wallet" screen (push-cards.json). */
+  pushDemoCards?: PushDemoCard[];
 }
 
 export interface CardArtApp extends Express {
@@ -104,6 +107,7 @@ export function createApp(deps: AppDeps): CardArtApp {
   app.use(tokenConnectRoutes({ tokenRequestors: deps.tokenRequestors, logos: deps.logos, images }));
   app.use(productConfigRoutes({ prewarmer: deps.prewarmer }));
   if (deps.provisioning) app.use(pushProvisioningRoutes({ provisioning: deps.provisioning, apiTokens: deps.apiTokens }));
+  app.use(pushDemoRoutes(deps.pushDemoCards ?? []));
   app.use(demoRoutes(deps.demo));
 
   app.use(notFoundHandler);

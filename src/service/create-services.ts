@@ -22,6 +22,7 @@ import type { ServiceConfig } from './service-config.ts';
 import { createTokenRequestorDirectory } from './token-requestor-directory.ts';
 import { createProvisioningService, createRequestorLookup } from './push-provisioning/provisioning-service.ts';
 import { createReceiptStore } from './push-provisioning/receipt-store.ts';
+import { loadPushDemoCards } from './routes/push-demo-routes.ts';
 import { createPayloadEncrypter } from '../upstream/field-level-encryption.ts';
 import { createPushAccountsClient } from '../upstream/push-multiple-accounts.ts';
 
@@ -140,6 +141,7 @@ export async function createServices(
     demo,
     provisioning,
     apiTokens: config.provisioning.apiTokens,
+    pushDemoCards: await loadPushDemoCards(simulator ? upstream.simulatorAssetDir : BUNDLED_SAMPLES_DIR),
     log,
     renderConcurrency: serviceConfig.renderConcurrency,
     renderQueueLimit: serviceConfig.renderQueueLimit,

@@ -2,6 +2,7 @@ import { ASSET_ID_PATTERN } from '../core/asset-id.ts';
 import { ALLOWED_WIDTHS } from '../core/card-render-types.ts';
 import { DEFAULT_REQUESTOR_LOGO_SIZE, REQUESTOR_LOGO_SIZES } from './requestor-logos.ts';
 import { MAX_PRODUCT_CONFIGS } from './routes/product-config-routes.ts';
+import { PROVISIONING_SECURITY_SCHEMES, pushProvisioningOpenApiPaths } from './contracts/push-provisioning-openapi.ts';
 
 const ASSET_ID = { type: 'string', pattern: ASSET_ID_PATTERN.source };
 const errorRef = { $ref: '#/components/responses/Error' };
@@ -204,8 +205,10 @@ export function buildOpenApiDocument(): Record<string, unknown> {
         get: { summary: 'Prometheus metrics', responses: { '200': { description: 'text/plain exposition format' } } },
       },
       '/': { get: { summary: 'Demo page', responses: { '200': { description: 'HTML' } } } },
+      ...pushProvisioningOpenApiPaths(),
     },
     components: {
+      securitySchemes: PROVISIONING_SECURITY_SCHEMES,
       schemas: {
         ProductConfig: { type: 'object', properties: productConfigFields, additionalProperties: true },
         TokenRequestor: {

@@ -76,18 +76,31 @@ const fundingAccountsSchema = z
 /** The MDES side of push provisioning: its own keys, pushMultipleAccounts, receipts and the signed redirect data. */
 export function createPushAccountsSimulator(opts: { assetDir: string; origin: () => string; now?: () => number }): PushAccountsSimulator {
   const now = opts.now ?? Date.now;
-  const keyPair = generateEncryptionKeyPair('card-art simulator (Mastercard encryption key)');
-  const decrypter = createPayloadDecrypter({ privateKeyPem: keyPair.privateKeyPem });
-  const fingerprint = certificateFingerprint(keyPair.certificatePem);
-  const jwsKey = generateJwsKey(randomUUID());
+  // Keys are made on first use: RSA key generation costs tens of milliseconds, and most simulators never push.
+  const keys = once(() => {
+    const keyPair = generateEncryptionKeyPair('card-art simulator (Mastercard encryption key)');
+    return {
+      certificatePem: keyPair.certificatePem,
+      decrypter: createPayloadDecrypter({ privateKeyPem: keyPair.privateKeyPem }),
+      fingerprint: certificateFingerprint(keyPair.certificatePem),
+    };
+  });
+  const jwsKeyOnce = once(() => generateJwsKey(randomUUID()));
   const receipts = new LRUCache<string, IssuedReceipt>({ max: MAX_REMEMBERED_RECEIPTS });
   const invalid = (reasonCode: string, description: string) => ({ status: 400, body: mdesErrorBody(reasonCode, description) });
 
   return {
-    encryptionCertificatePem: keyPair.certificatePem,
-    jwsKey,
+    get encryptionCertificatePem() {
+      return keys().certificatePem;
+    },
+    get jwsKey() {
+      return jwsKeyOnce();
+    },
     receipts,
     jwkAssetBody(assetId) {
+      // No key made yet: no kid can name it (and serving ordinary assets should not make one).
+      if (!jwsKeyOnce.made()) return undefined;
+      const jwsKey = jwsKeyOnce();
       if (assetId !== jwsKey.kid) return undefined;
       const data = Buffer.from(JSON.stringify(jwsKey.publicJwk)).toString('base64');
       return JSON.stringify({ mediaContents: [{ type: 'application/jwk+json', data }] });
@@ -105,6 +118,7 @@ export function createPushAccountsSimulator(opts: { assetDir: string; origin: ()
       const requestor = await findSimulatedRequestor(opts.assetDir, opts.origin(), request.tokenRequestorId);
       if (!requestor) return invalid('INVALID_TOKEN_REQUESTOR_ID', 'Unknown tokenRequestorId');
       const payload = request.pushFundingAccounts.encryptedPayload;
+      const { decrypter, fingerprint } = keys();
       if (payload.publicKeyFingerprint?.toLowerCase() !== fingerprint) {
         return invalid('CRYPTOGRAPHY_ERROR', 'publicKeyFingerprint does not match a Mastercard key');
       }
@@ -162,7 +176,7 @@ export function createPushAccountsSimulator(opts: { assetDir: string; origin: ()
                 exp: Math.floor((now() + validityMs) / 1000),
                 jti: randomBytes(8).toString('hex'),
               },
-              jwsKey,
+              jwsKeyOnce(),
             )
           : undefined;
       return {
@@ -177,4 +191,9 @@ export function createPushAccountsSimulator(opts: { assetDir: string; origin: ()
       };
     },
   };
+}
+
+function once<T>(make: () => T): (() => T) & { made(): boolean } {
+  let value: T | undefined;
+  return Object.assign(() => (value ??= make()), { made: () => value !== undefined });
 }

@@ -2,7 +2,8 @@ import { ASSET_ID_PATTERN } from '../core/asset-id.ts';
 import { ALLOWED_WIDTHS } from '../core/card-render-types.ts';
 import { DEFAULT_REQUESTOR_LOGO_SIZE, REQUESTOR_LOGO_SIZES } from './requestor-logos.ts';
 import { MAX_PRODUCT_CONFIGS } from './routes/product-config-routes.ts';
-import { PROVISIONING_SECURITY_SCHEMES, pushProvisioningOpenApiPaths } from './contracts/push-provisioning-openapi.ts';
+import { pushProvisioningOpenApiPaths } from './contracts/push-provisioning-openapi.ts';
+import { tokenOpenApiPaths } from './openapi-tokens.ts';
 
 const ASSET_ID = { type: 'string', pattern: ASSET_ID_PATTERN.source };
 const errorRef = { $ref: '#/components/responses/Error' };
@@ -58,6 +59,7 @@ export function buildOpenApiDocument(): Record<string, unknown> {
       description: 'Turns Mastercard MDES productConfig asset IDs into finished 1536×969 card images.',
     },
     paths: {
+      ...tokenOpenApiPaths(),
       '/v1/card-art': {
         get: {
           summary: 'Render a card from productConfig fields',
@@ -208,7 +210,7 @@ export function buildOpenApiDocument(): Record<string, unknown> {
       ...pushProvisioningOpenApiPaths(),
     },
     components: {
-      securitySchemes: PROVISIONING_SECURITY_SCHEMES,
+      securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', description: 'API_TOKENS; open when unset (embedded simulator)' } },
       schemas: {
         ProductConfig: { type: 'object', properties: productConfigFields, additionalProperties: true },
         TokenRequestor: {

@@ -29,9 +29,6 @@ function queryParameters(schema: z.ZodObject): unknown[] {
   }));
 }
 
-/** `Authorization: Bearer <API_TOKENS entry>` (open against the embedded simulator when API_TOKENS is unset). */
-export const PROVISIONING_SECURITY_SCHEMES = { bearerAuth: { type: 'http', scheme: 'bearer' } };
-
 export function pushProvisioningOpenApiPaths(): Record<string, unknown> {
   return {
     '/v1/push-provisioning': {

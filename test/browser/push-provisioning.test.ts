@@ -114,6 +114,7 @@ test('pull: started from the wallet, the issuer shows that requestor only; Conti
   expect(await page.textContent('#pull h3')).toContain('Tailspin Pay');
   expect(await page.$eval('#pull img', (img) => (img as HTMLImageElement).complete && (img as HTMLImageElement).naturalWidth)).toBeGreaterThan(0);
   expect(await page.isHidden('#requestors')).toBe(true);
+  expect(await page.textContent('#requestors-status')).toBe('');
   const sessionId = new URL(page.url()).searchParams.get('sessionId')!;
   await page.screenshot({ path: 'test-artifacts/pull-issuer.png', fullPage: true });
 

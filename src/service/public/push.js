@@ -201,6 +201,7 @@
     });
     panel.replaceChildren(head, element('p', 'hint', 'Pick the cards below, then continue.'), go, cancel);
     $('requestors').hidden = true;
+    $('requestors-status').textContent = '';
   }
 
   async function start() {

@@ -1,4 +1,4 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID, type JsonWebKey } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { jwsKeyId, verifyCompactJws } from './compact-jws.ts';
 import type { PushAccountsSimulator } from './push-accounts-simulator.ts';
@@ -35,9 +35,10 @@ export function createRequestorPages(opts: { assetDir: string; origin: () => str
     const pushAccountData = query.get('pushAccountData');
     if (pushAccountData !== null) {
       if (!signatureSupport) return 'This token requestor expects pushAccountReceipts, not signed pushAccountData.';
-      const kid = jwsKeyId(pushAccountData);
-      if (kid !== opts.push.jwsKey.kid) return 'The signature names a key (kid) Mastercard does not publish.';
-      const payload = verifyCompactJws(pushAccountData, opts.push.jwsKey.publicJwk) as Record<string, unknown> | undefined;
+      // The key is looked up by its kid exactly as Get Asset publishes it (one application/jwk+json entry).
+      const jwk = publishedJwk(opts.push, jwsKeyId(pushAccountData));
+      if (!jwk) return 'The signature names a key (kid) Mastercard does not publish.';
+      const payload = verifyCompactJws(pushAccountData, jwk) as Record<string, unknown> | undefined;
       if (!payload) return 'The pushAccountData signature does not verify.';
       if (typeof payload.exp !== 'number' || payload.exp * 1000 < now()) return 'The signed push data has expired.';
       receiptIds = Array.isArray(payload.pushAccountReceipts) ? payload.pushAccountReceipts.map(String) : [];
@@ -157,6 +158,13 @@ export function createRequestorPages(opts: { assetDir: string; origin: () => str
       return sendHtml(res, 404, page(requestor, '<p>Not found.</p>'));
     },
   };
+}
+
+function publishedJwk(push: PushAccountsSimulator, kid: string | undefined): JsonWebKey | undefined {
+  const body = kid === undefined ? undefined : push.jwkAssetBody(kid);
+  if (body === undefined) return undefined;
+  const entry = (JSON.parse(body) as { mediaContents: Array<{ type: string; data: string }> }).mediaContents[0];
+  return entry?.type === 'application/jwk+json' ? (JSON.parse(Buffer.from(entry.data, 'base64').toString('utf8')) as JsonWebKey) : undefined;
 }
 
 /** `https:`/`http:` URLs or an app scheme; never `javascript:`, `data:`, `file:` or similar. */

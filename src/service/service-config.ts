@@ -43,6 +43,8 @@ export interface ServiceConfig {
   readinessProbeIntervalMs: number;
   /** The HTTP server's socket timeouts (HTTP_*_TIMEOUT_MS). */
   socketTimeouts: SocketTimeouts;
+  /** The issuer's account ranges (ISSUER_ACCOUNT_RANGES), for finding push / pull requestors by ID; undefined = the lists already fetched (embedded mode: the sample list's ranges). */
+  issuerAccountRanges: string[] | undefined;
 }
 
 const serviceEnvSchema = z.object({
@@ -53,6 +55,7 @@ const serviceEnvSchema = z.object({
   LAYER_CACHE_MB: z.coerce.number().int().min(0).max(4096).default(DEFAULT_LAYER_CACHE_MB),
   TRUST_PROXY: z.string().max(500).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  ISSUER_ACCOUNT_RANGES: z.string().max(25 * 20).regex(/^\d{9,19}(,\d{9,19}){0,24}$/, 'must list 1-25 account ranges of 9-19 digits, comma-separated').optional(),
   RENDER_MAX_PER_CLIENT: z.coerce.number().int().min(0).max(10_000).default(DEFAULT_RENDER_MAX_PER_CLIENT),
   RENDER_QUEUE_WAIT_MS: z.coerce.number().int().min(1).max(600_000).default(DEFAULT_RENDER_QUEUE_WAIT_MS),
   UPSTREAM_MAX_RPS: z.coerce.number().int().min(1).max(100_000).default(DEFAULT_UPSTREAM_MAX_RPS),
@@ -93,5 +96,6 @@ export function loadServiceConfig(env: NodeJS.ProcessEnv = process.env): Service
       socketIdleTimeoutMs: e.HTTP_SOCKET_IDLE_TIMEOUT_MS,
       keepAliveTimeoutMs: e.HTTP_KEEP_ALIVE_TIMEOUT_MS,
     },
+    issuerAccountRanges: e.ISSUER_ACCOUNT_RANGES?.split(','),
   };
 }

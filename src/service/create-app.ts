@@ -10,14 +10,20 @@ import { errorHandler, notFoundHandler } from './error-handler.ts';
 import { buildOpenApiDocument } from './openapi.ts';
 import { createRenderQueue, type RenderQueue } from './render-queue.ts';
 import { createRenderedImageCache } from './rendered-image-cache.ts';
-import { createRateLimiter } from './rate-limit.ts';
+import { createRateLimiter, type RateLimitRedisClient } from './rate-limit.ts';
 import { createMemoryHitFastPath, type MemoryHitFastPath } from './memory-hit-fast-path.ts';
 import { observeRequests, recordRequest } from './request-observer.ts';
 import type { RequestorLogos } from './requestor-logos.ts';
 import { demoRoutes, type DemoData } from './routes/demo-routes.ts';
-import { healthRoutes, type ReadinessChecks } from './routes/health-routes.ts';
+import { healthRoutes } from './routes/health-routes.ts';
+import type { Readiness } from './readiness.ts';
+import { createClientRenderGate, DEFAULT_RENDER_MAX_PER_CLIENT, DEFAULT_RENDER_QUEUE_WAIT_MS } from './client-render-gate.ts';
+import { enforceRequestLimits } from './request-limits.ts';
 import { imageRoutes } from './routes/image-routes.ts';
 import { productConfigRoutes } from './routes/product-config-routes.ts';
+import { pushProvisioningRoutes } from './routes/push-provisioning-routes.ts';
+import { pushDemoRoutes, type PushDemoCard } from './routes/push-demo-routes.ts';
+import type { ProvisioningService } from './push-provisioning/provisioning-service.ts';
 import { tokenConnectRoutes } from './routes/token-connect-routes.ts';
 import { notifyTokenUpdatedRoutes } from './routes/notify-token-updated-routes.ts';
 import { tokenRoutes } from './routes/token-routes.ts';
@@ -38,8 +44,18 @@ export const DEFAULT_RENDER_CONCURRENCY = Math.max(1, availableParallelism());
 export const DEFAULT_RENDER_QUEUE_LIMIT = 64;
 /** A productConfig list or card request is a few KB; 64 KB leaves room without inviting abuse. */
 export const JSON_BODY_LIMIT = '64kb';
-/** The endpoints that render or send images: what a per-client rate limit protects. */
-const IMAGE_PATHS = ['/v1/card-art', '/v1/assets', '/v1/token-requestor-assets'];
+/** Every endpoint that can cause upstream or render work: what the per-client rate limit protects. */
+export const RATE_LIMITED_PATHS = [
+  '/v1/card-art',
+  '/v1/assets',
+  '/v1/token-requestor-assets',
+  '/v1/token-requestors',
+  '/v1/product-configs',
+  '/v1/push-provisioning',
+  '/v1/pull-provisioning',
+  // The demo's "new card art from the issuer" makes the simulator send a Notify Token Updated, which pre-warms.
+  '/demo/tokens',
+];
 
 export interface AppDeps {
   renderer: CardRenderer;
@@ -47,15 +63,27 @@ export interface AppDeps {
   cache: TieredCache;
   tokenRequestors: TokenRequestorDirectory;
   prewarmer: AssetPrewarmer;
-  readiness: ReadinessChecks;
+  readiness: Readiness;
   upstreamStats?: () => UpstreamStats;
   demo: DemoData;
   log: Logger;
   renderConcurrency?: number;
   renderQueueLimit?: number;
+  /** Cold renders queued or running per client address (0 = no per-client bound). */
+  renderMaxPerClient?: number;
+  /** Longest wait for a render slot. */
+  renderQueueWaitMs?: number;
   /** Image requests per client IP and minute; 0 or absent = no limit. */
   rateLimitPerMinute?: number;
-  trustProxy?: boolean | number | string;
+  /** Shared rate-limit counters (CACHE_URL): a node-redis client. */
+  rateLimitRedis?: RateLimitRedisClient;
+  trustProxy?: string[];
+  /** Push and pull provisioning (§8–§9); absent = those routes are not mounted. */
+  provisioning?: ProvisioningService;
+  /** API_TOKENS for the provisioning routes; undefined = open (embedded simulator only). */
+  apiTokens?: readonly string[];
+  /** Test cards for the demo's "Push to wallet" screen (push-cards.json). */
+  pushDemoCards?: PushDemoCard[];
   /** Token records, the Notify Token Updated receiver and the by-token endpoints (DESIGN §10); absent = not mounted. */
   tokens?: TokenDeps;
 }
@@ -83,6 +111,7 @@ export function createApp(deps: AppDeps): CardArtApp {
   const renderQueue = createRenderQueue({
     concurrency: deps.renderConcurrency ?? DEFAULT_RENDER_CONCURRENCY,
     limit: deps.renderQueueLimit ?? DEFAULT_RENDER_QUEUE_LIMIT,
+    maxWaitMs: deps.renderQueueWaitMs ?? DEFAULT_RENDER_QUEUE_WAIT_MS,
   });
   const metrics = createServiceMetrics({
     cacheStats: () => deps.cache.stats(),
@@ -93,6 +122,7 @@ export function createApp(deps: AppDeps): CardArtApp {
   const images = createRenderedImageCache({
     cache: deps.cache,
     queue: renderQueue,
+    gate: createClientRenderGate({ maxPerClient: deps.renderMaxPerClient ?? DEFAULT_RENDER_MAX_PER_CLIENT }),
     onRendered: (kind, seconds) => metrics.observeRender(kind, seconds),
   });
   const openApi = buildOpenApiDocument();
@@ -115,6 +145,7 @@ export function createApp(deps: AppDeps): CardArtApp {
 
   if (deps.trustProxy !== undefined) app.set('trust proxy', deps.trustProxy);
   app.use(observeRequests(log, metrics));
+  app.use(enforceRequestLimits);
   app.use((_req, res, next) => {
     res.setHeader('X-Content-Type-Options', 'nosniff');
     next();
@@ -132,15 +163,20 @@ export function createApp(deps: AppDeps): CardArtApp {
   }
   app.use(express.json({ limit: JSON_BODY_LIMIT, type: ['application/json', 'application/*+json'] }));
 
-  app.use(healthRoutes({ checks: deps.readiness, registry: metrics.registry }));
+  app.use(healthRoutes({ readiness: deps.readiness, registry: metrics.registry }));
   app.get('/openapi.json', (_req, res) => {
     res.setHeader('Cache-Control', 'no-cache');
     res.json(openApi);
   });
-  app.use(IMAGE_PATHS, createRateLimiter({ perMinute: deps.rateLimitPerMinute ?? 0 }));
+  app.use(
+    RATE_LIMITED_PATHS,
+    createRateLimiter({ perMinute: deps.rateLimitPerMinute ?? 0, ...(deps.rateLimitRedis ? { redis: deps.rateLimitRedis } : {}) }),
+  );
   app.use(imageRoutes({ renderer: deps.renderer, images, metrics, fastPath }));
   app.use(tokenConnectRoutes({ tokenRequestors: deps.tokenRequestors, logos: deps.logos, images }));
   app.use(productConfigRoutes({ prewarmer: deps.prewarmer }));
+  if (deps.provisioning) app.use(pushProvisioningRoutes({ provisioning: deps.provisioning, apiTokens: deps.apiTokens }));
+  app.use(pushDemoRoutes(deps.pushDemoCards ?? []));
   if (deps.tokens) app.use(tokenRoutes({ records: deps.tokens.records, auth: requireBearerToken(deps.tokens.apiTokens) }));
   if (deps.tokens?.demo) app.use(demoTokenRoutes(deps.tokens.demo));
   app.use(demoRoutes(deps.demo));

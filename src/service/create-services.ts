@@ -15,6 +15,11 @@ import { createHttpAssetSource } from '../upstream/http-asset-source.ts';
 import { createEphemeralSimulatorSigner, createOAuthSigner, loadSigningKey, type RequestSigner } from '../upstream/oauth-signer.ts';
 import { ACCOUNT_RANGE_PATTERN, MAX_ACCOUNT_RANGES } from '../upstream/validate-input.ts';
 import { createAssetPrewarmer } from './asset-prewarmer.ts';
+import { createUpstreamBudget } from '../upstream/upstream-budget.ts';
+import { createSharedRedis, SHARED_REDIS_PREFIX } from './shared-redis.ts';
+import { createFileJournal, createRedisJournal } from './prewarm-journal.ts';
+import { createReadiness } from './readiness.ts';
+import { boundPersistentStore } from '../cache/bounded-store.ts';
 import { createTokenServices } from './token-services.ts';
 import { generateEncryptionKeyPair } from '../upstream/field-level-encryption.ts';
 import type { AppDeps } from './create-app.ts';
@@ -22,6 +27,11 @@ import { createRequestorLogos } from './requestor-logos.ts';
 import type { DemoCard, DemoData } from './routes/demo-routes.ts';
 import type { ServiceConfig } from './service-config.ts';
 import { createTokenRequestorDirectory } from './token-requestor-directory.ts';
+import { createProvisioningService, createRequestorLookup } from './push-provisioning/provisioning-service.ts';
+import { createReceiptStore } from './push-provisioning/receipt-store.ts';
+import { loadPushDemoCards } from './routes/push-demo-routes.ts';
+import { createPayloadEncrypter } from '../upstream/field-level-encryption.ts';
+import { createPushAccountsClient } from '../upstream/push-multiple-accounts.ts';
 
 export interface Services {
   deps: AppDeps;
@@ -79,7 +89,11 @@ export async function createServices(
     });
   }
 
+  // Readiness learns MDES's state from real calls, so /readyz need not call it per request.
+  let recordUpstream: (answered: boolean) => void = () => {};
   const source = createHttpAssetSource({
+    budget: createUpstreamBudget({ maxRps: serviceConfig.upstreamMaxRps, maxWaitMs: serviceConfig.upstreamBudgetWaitMs }),
+    onAttempt: (answered) => recordUpstream(answered),
     baseUrl,
     assetPath: upstream.assetPath,
     tokenConnectPath: upstream.tokenConnectPath,
@@ -87,7 +101,11 @@ export async function createServices(
     timeoutMs: upstream.timeoutMs,
     signer,
   });
-  const store = overrides.store ?? createPersistentStore({ cacheDir: config.cacheDir, cacheUrl: config.cacheUrl });
+  const sharedRedis = config.cacheUrl ? createSharedRedis(config.cacheUrl) : undefined;
+  const rawStore = overrides.store ?? createPersistentStore({ cacheDir: config.cacheDir, cacheUrl: config.cacheUrl });
+  // Cache entries go through the CACHE_MAX_MB bound; token records are data and use the store directly.
+  const store = boundPersistentStore(rawStore, {
+    cacheDir: config.cacheDir, maxBytes: serviceConfig.cacheMaxBytes, redis: sharedRedis?.client, log });
   const cache = createTieredCache({ memoryBytes: config.memoryCacheBytes, store, log });
   const rasterizer = createRasterizer();
   // Page sizes of PDFs are read in the PDF worker, so pdf.js never loads on the main thread.
@@ -98,20 +116,51 @@ export async function createServices(
     decode,
   });
 
+  const tokenRequestors = createTokenRequestorDirectory({
+    source,
+    refreshIntervalMs: serviceConfig.tokenRequestorsRefreshMs,
+    log,
+    // The simulator's list names its own origin, whose port changes every start: never reuse an old run's copy.
+    ...(simulator ? {} : { persist: cache }),
+  });
   const prewarmer = createAssetPrewarmer({
     isCached: async (assetId) => (await cache.get(assetCacheKey(assetId))) !== undefined,
     load: (assetId) => loadMedia(assetId),
     log,
+    journal: sharedRedis
+      ? createRedisJournal(sharedRedis.client, { prefix: SHARED_REDIS_PREFIX })
+      : createFileJournal(config.cacheDir),
   });
+  // Accepted pre-warm work of an earlier run (or another instance) continues in the background.
+  void prewarmer.resume().catch((error: unknown) => log.warn({ err: error }, 'could not resume the pre-warm queue'));
+  const readiness = createReadiness({
+    probeUpstream: (signal) => source.ping(signal),
+    pingCache: () => cache.ping(),
+    intervalMs: serviceConfig.readinessProbeIntervalMs,
+  });
+  recordUpstream = (answered) => readiness.recordUpstream(answered);
   const demo = await loadDemoData(simulator ? upstream.simulatorAssetDir : BUNDLED_SAMPLES_DIR);
   const tokens = await createTokenServices({
-    store,
+    store: rawStore,
     prewarmer,
     provisioning: config.provisioning,
     decryptionKeyPem: config.provisioning.decryptionKeyPem ?? ntuKeyPair?.privateKeyPem,
     simulator,
     demoCards: demo.cards,
     log,
+  });
+  // Embedded mode encrypts for the simulator's "Mastercard" key, so the real encryption path always runs.
+  const encryptionCertificatePem = simulator ? simulator.push.encryptionCertificatePem : config.provisioning.encryptionCertificatePem;
+  const provisioning = createProvisioningService({
+    pushClient: encryptionCertificatePem
+      ? createPushAccountsClient({
+          transport: source,
+          encrypter: createPayloadEncrypter({ certificatePem: encryptionCertificatePem, oaepDigest: config.provisioning.oaepDigest }),
+        })
+      : undefined,
+    findRequestor: createRequestorLookup(tokenRequestors, serviceConfig.issuerAccountRanges ?? (simulator ? demo.accountRanges : undefined)),
+    receipts: createReceiptStore({ store, log }),
+    urlRules: { allowLoopbackHttp: simulator !== undefined },
   });
 
   const deps: AppDeps = {
@@ -123,24 +172,22 @@ export async function createServices(
     }),
     logos: createRequestorLogos({ source, cache, rasterizer, decode }),
     cache,
-    tokenRequestors: createTokenRequestorDirectory({
-      source,
-      refreshIntervalMs: serviceConfig.tokenRequestorsRefreshMs,
-      log,
-      persist: cache,
-    }),
+    tokenRequestors,
     prewarmer,
-    readiness: {
-      upstream: (signal) => (source.ping ? source.ping(signal) : Promise.resolve()),
-      cache: () => cache.ping(),
-    },
+    readiness,
     upstreamStats: () => source.stats(),
     demo,
+    provisioning,
+    apiTokens: config.provisioning.apiTokens,
+    pushDemoCards: await loadPushDemoCards(simulator ? upstream.simulatorAssetDir : BUNDLED_SAMPLES_DIR),
     tokens,
     log,
     renderConcurrency: serviceConfig.renderConcurrency,
     renderQueueLimit: serviceConfig.renderQueueLimit,
     rateLimitPerMinute: serviceConfig.rateLimitPerMinute,
+    renderMaxPerClient: serviceConfig.renderMaxPerClient,
+    renderQueueWaitMs: serviceConfig.renderQueueWaitMs,
+    ...(sharedRedis ? { rateLimitRedis: sharedRedis.client } : {}),
     ...(serviceConfig.trustProxy === undefined ? {} : { trustProxy: serviceConfig.trustProxy }),
   };
 
@@ -148,7 +195,9 @@ export async function createServices(
     deps,
     simulator,
     async close() {
+      await prewarmer.close();
       const results = await Promise.allSettled([cache.close(), rasterizer.close(), simulator?.close()]);
+      await sharedRedis?.close();
       for (const result of results) {
         if (result.status === 'rejected') log.warn({ err: result.reason }, 'error while closing');
       }

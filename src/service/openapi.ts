@@ -2,6 +2,7 @@ import { ASSET_ID_PATTERN } from '../core/asset-id.ts';
 import { ALLOWED_WIDTHS } from '../core/card-render-types.ts';
 import { DEFAULT_REQUESTOR_LOGO_SIZE, REQUESTOR_LOGO_SIZES } from './requestor-logos.ts';
 import { MAX_PRODUCT_CONFIGS } from './routes/product-config-routes.ts';
+import { pushProvisioningOpenApiPaths } from './contracts/push-provisioning-openapi.ts';
 import { tokenOpenApiPaths } from './openapi-tokens.ts';
 
 const ASSET_ID = { type: 'string', pattern: ASSET_ID_PATTERN.source };
@@ -19,7 +20,9 @@ const imageResponses = {
   '304': { description: 'Not modified (If-None-Match matched)', headers: imageHeaders },
   '400': errorRef,
   '404': errorRef,
+  '414': errorRef,
   '422': errorRef,
+  '429': errorRef,
   '502': errorRef,
   '503': errorRef,
   '504': errorRef,
@@ -129,6 +132,7 @@ export function buildOpenApiDocument(): Record<string, unknown> {
               },
             },
             '400': errorRef,
+            '429': errorRef,
             '502': errorRef,
             '503': errorRef,
             '504': errorRef,
@@ -191,6 +195,7 @@ export function buildOpenApiDocument(): Record<string, unknown> {
             },
             '400': errorRef,
             '413': errorRef,
+            '429': errorRef,
             '503': errorRef,
           },
         },
@@ -198,14 +203,18 @@ export function buildOpenApiDocument(): Record<string, unknown> {
       '/healthz': { get: { summary: 'Liveness', responses: { '200': { description: '{"status":"ok"}' } } } },
       '/readyz': {
         get: {
-          summary: 'Readiness: upstream and cache store reachable',
-          responses: { '200': { description: 'Ready' }, '503': { description: 'Not ready, with per-check details' } },
+          summary: 'Readiness: 200 while this instance can serve; MDES and the cache store reported as ok / degraded',
+          responses: {
+            '200': { description: 'Ready; checks.upstream, checks.cache, checks.renderer each {"status":"ok"|"degraded"}' },
+            '503': { description: 'Draining (shutting down) or the renderer is down' },
+          },
         },
       },
       '/metrics': {
         get: { summary: 'Prometheus metrics', responses: { '200': { description: 'text/plain exposition format' } } },
       },
       '/': { get: { summary: 'Demo page', responses: { '200': { description: 'HTML' } } } },
+      ...pushProvisioningOpenApiPaths(),
     },
     components: {
       securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', description: 'API_TOKENS; open when unset (embedded simulator)' } },

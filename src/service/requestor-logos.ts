@@ -14,6 +14,8 @@ export const REQUESTOR_LOGO_SIZES = [48, 96, 192, 384] as const;
 export const DEFAULT_REQUESTOR_LOGO_SIZE = 192;
 
 export interface RequestorLogos {
+  /** Loads (fetching when not cached) the logo's upstream body, without rasterizing it. */
+  prefetch(assetId: string, signal?: AbortSignal): Promise<void>;
   /** The logo's SVG entry, refused unless assertSafeSvg passes. */
   loadSafeSvg(assetId: string, signal?: AbortSignal): Promise<Buffer>;
   /** The logo rasterized to fit size × size, as PNG. */
@@ -55,6 +57,9 @@ export function createRequestorLogos(options: RequestorLogosOptions): RequestorL
   }
 
   return {
+    async prefetch(assetId, signal) {
+      await loadBody(assetId, signal);
+    },
     async loadSafeSvg(assetId, signal) {
       const entry = await cache.getOrLoad(
         requestorSvgKey(assetId),

@@ -91,6 +91,8 @@ describe('bad-input corpus', () => {
       CACHE_DIR: cacheDir,
       UPSTREAM_TIMEOUT_MS: '5000',
       RENDER_QUEUE_LIMIT: '1000',
+      // Every case must reach the renderer: slow PDFs on a loaded 2-core machine must not time out in the queue.
+      RENDER_QUEUE_WAIT_MS: '120000',
     });
     outcomes = await mapConcurrent(corpus, CONCURRENCY, async (testCase) => ({
       testCase,

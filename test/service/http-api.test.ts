@@ -304,7 +304,10 @@ describe('operations', () => {
     expect([health.status, JSON.parse(health.body.toString())]).toEqual([200, { status: 'ok' }]);
     const ready = await get('/readyz');
     expect(ready.status).toBe(200);
-    expect(JSON.parse(ready.body.toString())).toMatchObject({ status: 'ready', checks: { upstream: { ok: true }, cache: { ok: true } } });
+    expect(JSON.parse(ready.body.toString())).toMatchObject({
+      status: 'ready',
+      checks: { upstream: { status: 'ok' }, cache: { status: 'ok' }, renderer: { status: 'ok' } },
+    });
   });
 
   test('/metrics exposes requests, cache, upstream, renders, queue and process metrics', async () => {
@@ -358,6 +361,10 @@ describe('operations', () => {
         '/v1/assets/{assetId}',
         '/v1/card-art',
         '/v1/product-configs',
+        '/v1/pull-provisioning',
+        '/v1/pull-provisioning/return-url',
+        '/v1/push-provisioning',
+        '/v1/push-provisioning/results',
         '/v1/token-requestor-assets/{assetId}',
         '/v1/token-requestors',
         '/digitization/1/0/notifyTokenUpdated',

@@ -5,7 +5,7 @@ import { assertAccountRanges } from '../../upstream/validate-input.ts';
 import { etagForKey } from '../etag.ts';
 import { answeredFromTag, sendImage } from '../image-response.ts';
 import type { RenderedImageCache } from '../rendered-image-cache.ts';
-import { clientGoneSignal } from '../request-signal.ts';
+import { clientGoneSignal, renderClient } from '../request-signal.ts';
 import {
   DEFAULT_REQUESTOR_LOGO_SIZE,
   REQUESTOR_LOGO_SIZES,
@@ -65,6 +65,8 @@ export function tokenConnectRoutes(deps: TokenConnectRouteDeps): Router {
     const image = await images.getOrRender(key, (signal) => logos.renderPng(assetId, size, signal), {
       signal: clientGoneSignal(res),
       kind: 'requestor-logo',
+      client: renderClient(req),
+      prepare: (signal) => logos.prefetch(assetId, signal),
     });
     sendImage(req, res, { ...image, etag }, false);
   });

@@ -38,7 +38,8 @@ async function soak(ctx: BenchContext, label: string, memoryCacheMb: number, lay
   const service = await startServiceChild(ctx, {
     name: `soak-${memoryCacheMb}`,
     memoryCacheMb,
-    env: { LAYER_CACHE_MB: String(layerCacheMb) },
+    // wrk is one client address standing in for many: its 16 connections may all be cold at once.
+    env: { LAYER_CACHE_MB: String(layerCacheMb), RENDER_MAX_PER_CLIENT: String(CONNECTIONS) },
   });
   try {
     const warmPath = cardArtPath(mixedCard(), { format: 'png' });

@@ -1,7 +1,8 @@
 import sharp from 'sharp';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { AssetMedia, RasterImage } from '../../src/core/asset-media.ts';
-import { createPdfWorkerPool } from '../../src/core/pdf-worker-pool.ts';
+import { readFile } from 'node:fs/promises';
+import { createRasterizerProcessPool } from '../../src/core/rasterizer-process.ts';
 import { createRasterizer } from '../../src/core/rasterizer.ts';
 import { makeEncryptedLookingPdf, makeVectorPdf } from '../support/pdf-fixtures.ts';
 import { makeSvg } from '../support/svg-fixtures.ts';
@@ -30,14 +31,14 @@ async function busyPdf(): Promise<Buffer> {
 const colourPdf = (color: string) =>
   makeVectorPdf({ widthPt: 100, heightPt: 50, shapes: [{ x: 0, y: 0, w: 100, h: 50, color }] });
 
-describe('PDF worker pool', () => {
-  const pool = createPdfWorkerPool({ size: 2, maxQueue: 8 });
+describe('rasterizer processes', () => {
+  const pool = createRasterizerProcessPool({ size: 2, maxQueue: 8 });
   afterAll(() => pool.close());
 
   it('renders several PDFs in parallel, each with its own pixels', async () => {
     const colours = ['#ff0000', '#00ff00', '#0000ff', '#ffff00', '#00ffff'];
     const pdfs = await Promise.all(colours.map(colourPdf));
-    const images = await Promise.all(pdfs.map((pdf) => pool.render(pdf, { width: 64, height: 32 })));
+    const images = await Promise.all(pdfs.map((pdf) => pool.renderPdf(pdf, { width: 64, height: 32 })));
     expect(images.map((image) => pixel(image, 32, 16))).toEqual([
       [255, 0, 0, 255],
       [0, 255, 0, 255],
@@ -46,65 +47,50 @@ describe('PDF worker pool', () => {
       [0, 255, 255, 255],
     ]);
     expect(images.every((image) => image.data.length === 64 * 32 * 4)).toBe(true);
-    expect(pool.stats()).toMatchObject({ workers: 2, busy: 0, queued: 0 });
+    expect(pool.stats()).toMatchObject({ processes: 2, busy: 0, queued: 0 });
   });
 
   it('returns content errors from the worker with their codes', async () => {
-    expect(await errorOf(pool.render(makeEncryptedLookingPdf(), { width: 10, height: 10 }))).toMatchObject({
+    expect(await errorOf(pool.renderPdf(makeEncryptedLookingPdf(), { width: 10, height: 10 }))).toMatchObject({
       status: 502,
       code: 'PDF_ENCRYPTED',
     });
   });
 
-  it('terminates a render over the time limit and keeps serving with a fresh worker', async () => {
+  it('kills a render over the time limit and keeps serving with a fresh process', async () => {
     const before = pool.stats().replaced;
-    const slow = pool.render(await busyPdf(), { width: 1500, height: 945 }, { timeoutMs: 1 });
+    const slow = pool.renderPdf(await busyPdf(), { width: 1500, height: 945 }, { timeoutMs: 1 });
     expect(await errorOf(slow)).toMatchObject({ status: 502, code: 'PDF_TOO_COMPLEX' });
     expect(pool.stats().replaced).toBe(before + 1);
-    const image = await pool.render(await colourPdf('#ff00ff'), { width: 20, height: 10 });
+    const image = await pool.renderPdf(await colourPdf('#ff00ff'), { width: 20, height: 10 });
     expect(pixel(image, 10, 5)).toEqual([255, 0, 255, 255]);
   });
 
   it('refuses renders beyond the queue bound with 503 RENDER_QUEUE_FULL', async () => {
     const pdf = await colourPdf('#000000');
-    // 2 go straight to the (already running) workers, 8 wait in the queue, the 11th is refused.
-    const accepted = Array.from({ length: 10 }, () => pool.render(pdf, { width: 10, height: 10 }));
+    // 2 go straight to the (already running) processes, 8 wait in the queue, the 11th is refused.
+    const accepted = Array.from({ length: 10 }, () => pool.renderPdf(pdf, { width: 10, height: 10 }));
     expect(pool.stats()).toMatchObject({ busy: 2, queued: 8 });
-    expect(await errorOf(pool.render(pdf, { width: 10, height: 10 }))).toMatchObject({ status: 503, code: 'RENDER_QUEUE_FULL' });
+    expect(await errorOf(pool.renderPdf(pdf, { width: 10, height: 10 }))).toMatchObject({ status: 503, code: 'RENDER_QUEUE_FULL' });
     expect(await Promise.all(accepted)).toHaveLength(10);
   });
 
   it('rejects waiting renders when closed', async () => {
-    const closing = createPdfWorkerPool({ size: 1 });
+    const closing = createRasterizerProcessPool({ size: 1 });
     const pdf = await colourPdf('#000000');
-    const pending = [closing.render(pdf, { width: 10, height: 10 }), closing.render(pdf, { width: 10, height: 10 })].map(errorOf);
+    const pending = [closing.renderPdf(pdf, { width: 10, height: 10 }), closing.renderPdf(pdf, { width: 10, height: 10 })].map(errorOf);
     await closing.close();
     for (const error of await Promise.all(pending)) expect(error).toMatchObject({ code: 'RENDER_POOL_CLOSED' });
-    expect(await errorOf(closing.render(pdf, { width: 10, height: 10 }))).toMatchObject({ code: 'RENDER_POOL_CLOSED' });
+    expect(await errorOf(closing.renderPdf(pdf, { width: 10, height: 10 }))).toMatchObject({ code: 'RENDER_POOL_CLOSED' });
   });
 });
 
-describe('PDF worker pool: page size and idle workers', () => {
-  it('reads page 1 size in a worker, with content errors coded as in process', async () => {
-    const pool = createPdfWorkerPool({ size: 1 });
+describe('rasterizer processes: page size', () => {
+  it('reads page 1 size in the process, with content errors coded as in process', async () => {
+    const pool = createRasterizerProcessPool({ size: 1 });
     try {
-      expect(await pool.pageSize(await makeVectorPdf({ widthPt: 150, heightPt: 90, shapes: [] }))).toEqual({ width: 150, height: 90 });
-      expect(await errorOf(pool.pageSize(Buffer.from('%PDF-1.4 not really')))).toMatchObject({ status: 502 });
-    } finally {
-      await pool.close();
-    }
-  });
-
-  it('retires a worker after its idle time and starts a new one on demand', async () => {
-    const pool = createPdfWorkerPool({ size: 1, idleTimeoutMs: 50 });
-    try {
-      const pdf = await colourPdf('#ff0000');
-      await pool.render(pdf, { width: 20, height: 10 });
-      expect(pool.stats().workers).toBe(1);
-      for (let waited = 0; pool.stats().workers > 0 && waited < 10_000; waited += 25) await new Promise((resolve) => setTimeout(resolve, 25));
-      expect(pool.stats()).toMatchObject({ workers: 0, retired: 1, replaced: 0 });
-      expect(pixel(await pool.render(pdf, { width: 20, height: 10 }), 10, 5)).toEqual([255, 0, 0, 255]);
-      expect(pool.stats()).toMatchObject({ workers: 1, retired: 1 });
+      expect(await pool.pdfPageSize(await makeVectorPdf({ widthPt: 150, heightPt: 90, shapes: [] }))).toEqual({ width: 150, height: 90 });
+      expect(await errorOf(pool.pdfPageSize(Buffer.from('%PDF-1.4 not really')))).toMatchObject({ status: 502 });
     } finally {
       await pool.close();
     }
@@ -113,7 +99,7 @@ describe('PDF worker pool: page size and idle workers', () => {
 
 describe('createRasterizer', () => {
   it.each([
-    ['with PDF workers', 1],
+    ['in a rasterizer process', 1],
     ['in process', 0],
   ])('reads a PDF page size %s', async (_name, pdfWorkers) => {
     const rasterizer = createRasterizer({ pdfWorkers });
@@ -125,7 +111,7 @@ describe('createRasterizer', () => {
   });
 
   it.each([
-    ['with PDF workers', 1],
+    ['in a rasterizer process', 1],
     ['in process', 0],
   ])('rasterizes PNG, SVG and PDF to the exact size %s', async (_name, pdfWorkers) => {
     const rasterizer = createRasterizer({ pdfWorkers });

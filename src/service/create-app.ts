@@ -2,6 +2,7 @@ import { availableParallelism } from 'node:os';
 import express, { type Express } from 'express';
 import type { Logger } from 'pino';
 import type { TieredCache } from '../cache/cache-types.ts';
+import type { NegativeCache } from '../cache/negative-cache.ts';
 import type { CardRenderer } from '../core/card-renderer.ts';
 import type { UpstreamStats } from '../upstream/http-asset-source.ts';
 import type { AssetPrewarmer } from './asset-prewarmer.ts';
@@ -47,6 +48,8 @@ export interface AppDeps {
   /** Image requests per client IP and minute; 0 or absent = no limit. */
   rateLimitPerMinute?: number;
   trustProxy?: boolean | number | string;
+  /** Remembered failures: renders that failed for an asset's own reasons answer from here without queueing. */
+  failures?: NegativeCache;
 }
 
 export interface CardArtApp extends Express {
@@ -70,6 +73,7 @@ export function createApp(deps: AppDeps): CardArtApp {
     cache: deps.cache,
     queue: renderQueue,
     onRendered: (kind, seconds) => metrics.observeRender(kind, seconds),
+    failures: deps.failures,
   });
   const openApi = buildOpenApiDocument();
 

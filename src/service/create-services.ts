@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import { assetCacheKey, createCachedMediaLoader } from '../cache/cached-media-loader.ts';
 import type { CacheStore } from '../cache/cache-types.ts';
 import { createPersistentStore } from '../cache/create-store.ts';
+import { createNegativeCache } from '../cache/negative-cache.ts';
 import { createTieredCache } from '../cache/tiered-cache.ts';
 import { BUNDLED_SAMPLES_DIR, type AppConfig } from '../config.ts';
 import { createCardRenderer } from '../core/card-renderer.ts';
@@ -82,13 +83,18 @@ export async function createServices(
   });
   const store = overrides.store ?? createPersistentStore({ cacheDir: config.cacheDir, cacheUrl: config.cacheUrl });
   const cache = createTieredCache({ memoryBytes: config.memoryCacheBytes, store, log });
-  const rasterizer = createRasterizer();
+  const failures = createNegativeCache({ ttlMs: config.negativeCacheSeconds * 1000 });
+  const rasterizer = createRasterizer({
+    warm: true,
+    onProcessExit: (event) => log.warn({ rasterizer: event }, 'rasterizer process stopped; a new one takes its place'),
+  });
   // Page sizes of PDFs are read in the PDF worker, so pdf.js never loads on the main thread.
   const decode = (body: unknown) => decodeBestMedia(body, { readPdfPageSize: (bytes) => rasterizer.readPdfPageSize(bytes) });
   const loadMedia = createCachedMediaLoader({
     cache,
     fetchAsset: (assetId, signal) => source.getAsset(assetId, signal),
     decode,
+    failures,
   });
 
   const deps: AppDeps = {
@@ -97,8 +103,10 @@ export async function createServices(
       rasterizer,
       forgetMedia: (assetId) => cache.delete(assetCacheKey(assetId)),
       layerCacheBytes: serviceConfig.layerCacheBytes,
+      failures,
     }),
-    logos: createRequestorLogos({ source, cache, rasterizer, decode }),
+    logos: createRequestorLogos({ source, cache, rasterizer, decode, failures }),
+    failures,
     cache,
     tokenRequestors: createTokenRequestorDirectory({
       source,

@@ -1,5 +1,6 @@
 import type { CacheEntry, TieredCache } from '../cache/cache-types.ts';
 import type { EncodedImage } from '../core/card-render-types.ts';
+import type { NegativeCache } from '../cache/negative-cache.ts';
 import type { RenderQueue } from './render-queue.ts';
 
 export interface RenderedImageCache {
@@ -24,6 +25,8 @@ export interface RenderedImageCacheOptions {
   queue: RenderQueue;
   /** Called with the seconds each render (queue wait excluded) took. */
   onRendered?: (kind: RenderKind, seconds: number) => void;
+  /** Renders that failed for an asset's own reasons are answered from here, without queueing, for a while. */
+  failures?: NegativeCache;
 }
 
 interface SharedRender {
@@ -32,7 +35,7 @@ interface SharedRender {
 }
 
 export function createRenderedImageCache(options: RenderedImageCacheOptions): RenderedImageCache {
-  const { cache, queue, onRendered } = options;
+  const { cache, queue, onRendered, failures } = options;
   const shared = new Map<string, SharedRender>();
 
   function join(key: string): SharedRender {
@@ -91,13 +94,22 @@ export function createRenderedImageCache(options: RenderedImageCacheOptions): Re
   return {
     async getOrRender(key, render, options = {}) {
       const { signal, kind = 'card' } = options;
+      const failureKey = `render:${key}`;
+      const remembered = failures;
+      const known = remembered?.recall(failureKey);
+      if (known) throw known;
       let entry: CacheEntry;
       try {
-        entry = await attempt(key, render, signal, kind);
+        try {
+          entry = await attempt(key, render, signal, kind);
+        } catch (error) {
+          // Joined a render that its other requesters abandoned just before: run our own once.
+          if (!isAbort(error) || signal?.aborted) throw error;
+          entry = await attempt(key, render, signal, kind);
+        }
       } catch (error) {
-        // Joined a render that its other requesters abandoned just before: run our own once.
-        if (!isAbort(error) || signal?.aborted) throw error;
-        entry = await attempt(key, render, signal, kind);
+        remembered?.rememberIfOwn(failureKey, error);
+        throw error;
       }
       return toEncodedImage(entry);
     },

@@ -30,7 +30,7 @@ describe('assertSafeSvg', () => {
       height: 50,
       extra:
         '<defs><linearGradient id="g"><stop offset="0" stop-color="#fff"/></linearGradient></defs>' +
-        '<rect width="10" height="10" fill="url(#g)" style="fill:url(\'#g\')"/><use xlink:href="#g"/>' +
+        '<rect width="10" height="10" fill="url(#g)" style="fill:url(\'#g\')"/><use href="#g"/><g xmlns:xlink="http://www.w3.org/1999/xlink"><use xlink:href="#g"/></g>' +
         '<image href="data:image/png;base64,iVBORw0KGgo=" width="1" height="1"/><text font-family="Montserrat">Bonjour</text>',
     });
     expect(() => assertSafeSvg(safe)).not.toThrow();

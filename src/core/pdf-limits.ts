@@ -9,7 +9,7 @@ export const DEFAULT_PDF_RENDER_TIMEOUT_MS = 10_000;
  * larger than the layer needs (see pdf-preflight.ts); this also covers inline images the preflight cannot see.
  */
 export const DEFAULT_PDF_MAX_IMAGE_PIXELS = 24_000_000;
-/** 1 M drawing operators: an intricate vector logo has tens of thousands; pdf.js keeps every one in memory. */
-export const DEFAULT_PDF_MAX_OPERATORS = 1_000_000;
+/** 250 000 drawing operators: an intricate vector logo has tens of thousands; pdf.js keeps every one in memory. */
+export const DEFAULT_PDF_MAX_OPERATORS = 250_000;
 /** 64 MB (16 MP RGBA): pdf.js downscales any decoded image bigger than this before drawing it. */
 export const PDF_CANVAS_MAX_AREA_BYTES = 64 * 1024 * 1024;

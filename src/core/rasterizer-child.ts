@@ -79,12 +79,17 @@ async function perform(job: RasterJob, bytes: Buffer): Promise<RasterImage | { w
   }
   const key = createHash('sha256').update(bytes).digest('hex');
   const pdf = await openCached(key, bytes, job.maxOperators);
+  // Never closed for idleness while a render runs (a render may take up to the time limit).
+  clearTimeout(openPdfs.get(key)?.timer);
   try {
     if (job.op === 'pdf-size') return pdf.pageSize;
     return await pdf.render({ width: job.width!, height: job.height! });
   } catch (error) {
     forget(key);
     throw error;
+  } finally {
+    const entry = openPdfs.get(key);
+    if (entry) entry.timer = setTimeout(() => forget(key), OPEN_PDF_IDLE_MS);
   }
 }
 
@@ -97,8 +102,6 @@ async function openCached(key: string, bytes: Buffer, maxOperators: number | und
     entry = { pdf, timer: setTimeout(() => forget(key), OPEN_PDF_IDLE_MS) };
     openPdfs.set(key, entry);
     for (const old of [...openPdfs.keys()].slice(0, Math.max(0, openPdfs.size - OPEN_PDF_LIMIT))) forget(old);
-  } else {
-    entry.timer.refresh();
   }
   try {
     return await entry.pdf;

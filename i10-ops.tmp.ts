@@ -1,7 +1,9 @@
-import { inflateSync } from 'node:zlib';
 import * as F from './test/support/hostile-pdf-fixtures.ts';
-// verify a small bomb inflates exactly with zlib (checksum included)
-const pdf = await F.makeInflateBombPdf(5_000_000);
-const text = pdf.toString('latin1'); const s = text.indexOf('stream\n') + 7; const e = text.indexOf('\nendstream');
-const out = inflateSync(pdf.subarray(s, e)); console.log('inflated', out.length, out.every((b) => b === 32));
-const n = await F.makeNumberFloodPdf(6_000_000); const t2 = n.toString('latin1'); const o2 = inflateSync(n.subarray(t2.indexOf('stream\n') + 7, t2.indexOf('\nendstream'))); console.log(o2.length, o2.subarray(0, 30).toString());
+import { createRasterizerProcessPool } from './src/core/rasterizer-process.ts';
+const pool = createRasterizerProcessPool({ heapMb: 256, renderTimeoutMs: 8000, onProcessExit: (e) => console.log('exit', e.reason, e.signal, e.code, e.stderr.slice(-200)) });
+for (const [name, pdf, size] of [['heap', await F.makeNumberFloodPdf(12_000_000), { width: 600, height: 378 }], ['qQ', await F.makeSaveRestoreFloodPdf(), { width: 600, height: 378 }]] as const) {
+  const t = performance.now();
+  try { await pool.renderPdf(pdf as Buffer, size); console.log(name, 'ok'); } catch (e: any) { console.log(name, e.code, e.message); }
+  console.log(performance.now() - t, pool.stats());
+}
+await pool.close();

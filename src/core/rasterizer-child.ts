@@ -30,6 +30,8 @@ export interface RasterJob extends FrameHeader {
 const channel = new Socket({ fd: 3, readable: true, writable: true });
 const openPdfs = new Map<string, { pdf: Promise<OpenPdf>; timer: NodeJS.Timeout }>();
 let queue: Promise<void> = Promise.resolve();
+/** Documents parsed so far (each answer says how many it took: 0 when the open document was reused). */
+let pdfParses = 0;
 
 const read = createFrameReader(MAX_JOB_BYTES, (header, payload) => {
   queue = queue.then(() => run(header as RasterJob, payload));
@@ -47,12 +49,11 @@ channel.on('error', () => process.exit(0));
 
 async function run(job: RasterJob, bytes: Buffer): Promise<void> {
   try {
+    const parsesBefore = pdfParses;
     const image = await perform(job, bytes);
-    if ('data' in image) {
-      write({ id: job.id, ok: true, width: image.width, height: image.height }, image.data);
-    } else {
-      write({ id: job.id, ok: true, width: image.width, height: image.height });
-    }
+    const answer = { id: job.id, ok: true, width: image.width, height: image.height, parsed: pdfParses - parsesBefore };
+    if ('data' in image) write(answer, image.data);
+    else write(answer);
   } catch (error) {
     const known = error instanceof CardArtError;
     write({
@@ -99,6 +100,7 @@ async function openCached(key: string, bytes: Buffer, maxOperators: number | und
     const { openPdf } = await import('./rasterize-pdf.ts');
     // The process limits time; the render itself runs without a timer.
     const pdf = openPdf(bytes, { timeoutMs: 0, maxOperators });
+    pdfParses++;
     entry = { pdf, timer: setTimeout(() => forget(key), OPEN_PDF_IDLE_MS) };
     openPdfs.set(key, entry);
     for (const old of [...openPdfs.keys()].slice(0, Math.max(0, openPdfs.size - OPEN_PDF_LIMIT))) forget(old);

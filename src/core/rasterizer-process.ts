@@ -60,6 +60,8 @@ export interface RasterizerProcessStats {
   /** Processes that died or were killed and replaced. */
   replaced: number;
   pids: number[];
+  /** PDF documents parsed (a page-size read followed by renders of the same bytes parses once). */
+  pdfParses: number;
 }
 
 export interface RasterizerProcessPool {
@@ -98,6 +100,7 @@ export function createRasterizerProcessPool(options: RasterizerProcessOptions = 
   const queue: PendingJob[] = [];
   let nextId = 1;
   let replaced = 0;
+  let pdfParses = 0;
   let closed = false;
 
   function spawnSlot(): Slot {
@@ -171,6 +174,7 @@ export function createRasterizerProcessPool(options: RasterizerProcessOptions = 
     clearTimeout(slot.timer);
     slot.current = undefined;
     idle(slot);
+    pdfParses += Number(header.parsed) || 0;
     pending.resolve({ header, payload });
     dispatch();
   }
@@ -244,6 +248,7 @@ export function createRasterizerProcessPool(options: RasterizerProcessOptions = 
         queued: queue.length,
         replaced,
         pids: slots.map((slot) => slot.child.pid).filter((pid): pid is number => pid !== undefined),
+        pdfParses,
       };
     },
     async close() {

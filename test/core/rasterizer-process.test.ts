@@ -4,6 +4,13 @@ import type { AssetMedia, RasterImage } from '../../src/core/asset-media.ts';
 import { readFile } from 'node:fs/promises';
 import { createRasterizerProcessPool } from '../../src/core/rasterizer-process.ts';
 import { createRasterizer } from '../../src/core/rasterizer.ts';
+import {
+  makeLzwBombPdf,
+  makeNumberFloodPdf,
+  makeOperatorFloodPdf,
+  makeSaveRestoreFloodPdf,
+  makeSlowVectorPdf,
+} from '../support/hostile-pdf-fixtures.ts';
 import { makeEncryptedLookingPdf, makeVectorPdf } from '../support/pdf-fixtures.ts';
 import { makeSvg } from '../support/svg-fixtures.ts';
 
@@ -91,6 +98,87 @@ describe('rasterizer processes: page size', () => {
     try {
       expect(await pool.pdfPageSize(await makeVectorPdf({ widthPt: 150, heightPt: 90, shapes: [] }))).toEqual({ width: 150, height: 90 });
       expect(await errorOf(pool.pdfPageSize(Buffer.from('%PDF-1.4 not really')))).toMatchObject({ status: 502 });
+    } finally {
+      await pool.close();
+    }
+  });
+});
+
+const procStatus = async (pid: number, field: string) =>
+  Number(new RegExp(`${field}:\\s+(\\d+)`).exec(await readFile(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN) / 1024;
+
+describe('rasterizer processes: isolation and limits', () => {
+  it('starts each process under prlimit --as and V8 heap flags, and the limit holds (a 2.6 GB LZW bomb peaks far below it)', async () => {
+    const pool = createRasterizerProcessPool({ warm: true, addressSpaceMb: 1600, heapMb: 200 });
+    try {
+      const [pid] = pool.stats().pids;
+      const limits = await readFile(`/proc/${pid}/limits`, 'utf8');
+      expect(/Max address space\s+(\d+)\s+(\d+)/.exec(limits)?.slice(1)).toEqual([String(1600 * 1024 * 1024), String(1600 * 1024 * 1024)]);
+      const cmdline = (await readFile(`/proc/${pid}/cmdline`, 'utf8')).split('\0');
+      expect(cmdline).toContain('--max-old-space-size=200');
+      // The LZW stream decodes to 2.6 GB of spaces, which pdf.js would hold whole: the kernel refuses the memory.
+      const outcome = await pool.renderPdf(makeLzwBombPdf(), { width: 300, height: 189 }).then(
+        () => 'rendered',
+        (error: { code?: string }) => error.code,
+      );
+      expect(['rendered', 'PDF_TOO_COMPLEX', 'PDF_INVALID']).toContain(outcome);
+      const alive = pool.stats().pids[0];
+      if (alive === pid) expect(await procStatus(pid!, 'VmHWM')).toBeLessThan(1600);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('a render that exhausts the V8 heap kills only its process: 502 PDF_TOO_COMPLEX, replaced, next render fine', async () => {
+    const pool = createRasterizerProcessPool({ heapMb: 64 });
+    try {
+      const flood = await makeNumberFloodPdf(12_000_000);
+      expect(await errorOf(pool.renderPdf(flood, { width: 300, height: 189 }))).toMatchObject({ status: 502, code: 'PDF_TOO_COMPLEX' });
+      expect(pool.stats().replaced).toBe(1);
+      expect(pixel(await pool.renderPdf(await colourPdf('#00ff00'), { width: 20, height: 10 }), 10, 5)).toEqual([0, 255, 0, 255]);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('refuses 12 M cheap operators by the operator bound (the process lives on) and a slow form flood by the time limit', async () => {
+    const pool = createRasterizerProcessPool({ renderTimeoutMs: 1500 });
+    try {
+      const operators = await errorOf(pool.renderPdf(await makeSaveRestoreFloodPdf(), { width: 300, height: 189 }));
+      expect(operators).toMatchObject({ status: 502, code: 'PDF_TOO_COMPLEX' });
+      expect((operators as { message?: string }).message).toContain('drawing operators');
+      expect(pool.stats().replaced).toBe(0);
+      expect(await errorOf(pool.renderPdf(makeOperatorFloodPdf(), { width: 300, height: 189 }))).toMatchObject({ code: 'PDF_TOO_COMPLEX' });
+      expect(pool.stats().replaced).toBe(1);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('a process killed from outside mid-render costs that render 502 RASTERIZER_DIED; the next render is fine', async () => {
+    const pool = createRasterizerProcessPool({ warm: true });
+    try {
+      const [pid] = pool.stats().pids;
+      const slow = errorOf(pool.renderPdf(makeSlowVectorPdf(), { width: 1536, height: 969 }));
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect(pool.stats().busy).toBe(1);
+      process.kill(pid!, 'SIGKILL');
+      expect(await slow).toMatchObject({ status: 502, code: 'RASTERIZER_DIED' });
+      expect(pool.stats().pids).not.toContain(pid);
+      expect(pixel(await pool.renderPdf(await colourPdf('#0000ff'), { width: 20, height: 10 }), 10, 5)).toEqual([0, 0, 255, 255]);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('parses a PDF once for its page size and the renders that follow', async () => {
+    const pool = createRasterizerProcessPool();
+    try {
+      const pdf = await colourPdf('#123456');
+      expect(await pool.pdfPageSize(pdf)).toEqual({ width: 100, height: 50 });
+      await pool.renderPdf(pdf, { width: 40, height: 20 });
+      await pool.renderPdf(pdf, { width: 80, height: 40 });
+      expect(pool.stats().pdfParses).toBe(1);
     } finally {
       await pool.close();
     }

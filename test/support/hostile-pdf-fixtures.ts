@@ -178,3 +178,8 @@ export function makeSlowVectorPdf(count = 40_000): Buffer {
   const squares = Array.from({ length: count }, (_, i) => `${(i * 7) % 295} ${(i * 13) % 185} 4 4 re f`).join('\n');
   return onePage(deflateSync(Buffer.from(`0.2 0.4 0.6 rg\n${squares}`, 'latin1')), '/Filter /FlateDecode');
 }
+
+/** ~25 KB: 12 M save/restore operators (24 MB inflated, under the content bound), each cheap to parse and draw. */
+export async function makeSaveRestoreFloodPdf(pairs = 6_000_000): Promise<Buffer> {
+  return onePage(await deflateRepeated(Buffer.from('q Q\n', 'latin1'), pairs), '/Filter /FlateDecode');
+}

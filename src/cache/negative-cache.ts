@@ -45,6 +45,8 @@ export function createNegativeCache(options: NegativeCacheOptions): NegativeCach
     max: options.maxEntries ?? DEFAULT_NEGATIVE_CACHE_ENTRIES,
     ttl: enabled ? options.ttlMs : 1,
     ttlAutopurge: false,
+    // Exact expiry (lru-cache would otherwise reuse one clock reading for a while).
+    ttlResolution: 0,
     ...(options.now ? { perf: { now: options.now } } : {}),
   });
   const cache: NegativeCache = {

@@ -87,6 +87,7 @@ interface Slot {
   timer: NodeJS.Timeout | undefined;
   stderr: string;
   timedOut: boolean;
+  dead: boolean;
 }
 
 export function createRasterizerProcessPool(options: RasterizerProcessOptions = {}): RasterizerProcessPool {
@@ -114,7 +115,7 @@ export function createRasterizerProcessPool(options: RasterizerProcessOptions = 
       },
     );
     const channel = child.stdio[3] as Socket;
-    const slot: Slot = { child, channel, current: undefined, timer: undefined, stderr: '', timedOut: false };
+    const slot: Slot = { child, channel, current: undefined, timer: undefined, stderr: '', timedOut: false, dead: false };
     child.stderr!.on('data', (chunk: Buffer) => (slot.stderr = (slot.stderr + chunk.toString('utf8')).slice(-4096)));
     const read = createFrameReader(MAX_ANSWER_BYTES, (header, payload) => finish(slot, header, payload));
     channel.on('data', (chunk: Buffer) => {
@@ -125,7 +126,8 @@ export function createRasterizerProcessPool(options: RasterizerProcessOptions = 
       }
     });
     channel.on('error', () => {});
-    child.on('error', () => {});
+    // A process that cannot start (no prlimit, no node) fails its job like one that died.
+    child.on('error', () => died(slot, null, null));
     // 'close', not 'exit': by then every byte the process wrote has been read.
     child.once('close', (code, signal) => died(slot, code, signal));
     idle(slot);
@@ -180,6 +182,8 @@ export function createRasterizerProcessPool(options: RasterizerProcessOptions = 
   }
 
   function died(slot: Slot, code: number | null, signal: NodeJS.Signals | null): void {
+    if (slot.dead) return;
+    slot.dead = true;
     clearTimeout(slot.timer);
     const index = slots.indexOf(slot);
     if (index >= 0) slots.splice(index, 1);

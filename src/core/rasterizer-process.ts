@@ -203,7 +203,8 @@ export function createRasterizerProcessPool(options: RasterizerProcessOptions = 
           : 'exited';
     options.onProcessExit?.({ pid: slot.child.pid, reason, code, signal, stderr: slot.stderr, during: pending?.job.op });
     if (pending) pending.reject(deathError(reason, pending.job.op, pending.timeoutMs));
-    if (options.warm && slots.length < size) slots.push(spawnSlot());
+    // Restarted at once, unless it never started (then each job tries again, so nothing spins).
+    if (options.warm && slot.child.pid !== undefined && slots.length < size) slots.push(spawnSlot());
     dispatch();
   }
 

@@ -16,11 +16,18 @@ import { createHttpAssetSource } from '../upstream/http-asset-source.ts';
 import { createEphemeralSimulatorSigner, createOAuthSigner, loadSigningKey, type RequestSigner } from '../upstream/oauth-signer.ts';
 import { ACCOUNT_RANGE_PATTERN, MAX_ACCOUNT_RANGES } from '../upstream/validate-input.ts';
 import { createAssetPrewarmer } from './asset-prewarmer.ts';
+import { createTokenServices } from './token-services.ts';
+import { generateEncryptionKeyPair } from '../upstream/field-level-encryption.ts';
 import type { AppDeps } from './create-app.ts';
 import { createRequestorLogos } from './requestor-logos.ts';
 import type { DemoCard, DemoData } from './routes/demo-routes.ts';
 import type { ServiceConfig } from './service-config.ts';
 import { createTokenRequestorDirectory } from './token-requestor-directory.ts';
+import { createProvisioningService, createRequestorLookup } from './push-provisioning/provisioning-service.ts';
+import { createReceiptStore } from './push-provisioning/receipt-store.ts';
+import { loadPushDemoCards } from './routes/push-demo-routes.ts';
+import { createPayloadEncrypter } from '../upstream/field-level-encryption.ts';
+import { createPushAccountsClient } from '../upstream/push-multiple-accounts.ts';
 
 export interface Services {
   deps: AppDeps;
@@ -49,6 +56,10 @@ export async function createServices(
   let simulator: RunningSimulator | undefined;
   let baseUrl = upstream.baseUrl;
   let signer: RequestSigner;
+  // Embedded mode: the service makes the key pair Notify Token Updated payloads are encrypted for, and the
+  // simulator (playing MDES) gets its certificate, so the real decryption path runs.
+  const ntuKeyPair =
+    baseUrl === undefined && !config.provisioning.decryptionKeyPem ? generateEncryptionKeyPair('card-art notify token updated') : undefined;
   if (baseUrl === undefined) {
     const ephemeral = createEphemeralSimulatorSigner();
     simulator = await startSimulator({
@@ -61,6 +72,7 @@ export async function createServices(
         tokenConnectPath: upstream.tokenConnectPath,
         requestorAssetPath: upstream.requestorAssetPath,
       },
+      ...(ntuKeyPair ? { notifyTokenUpdated: { certificatePem: ntuKeyPair.certificatePem, oaepDigest: config.provisioning.oaepDigest } } : {}),
     });
     baseUrl = simulator.baseUrl;
     signer = ephemeral.signer;
@@ -97,6 +109,42 @@ export async function createServices(
     failures,
   });
 
+  const tokenRequestors = createTokenRequestorDirectory({
+    source,
+    refreshIntervalMs: serviceConfig.tokenRequestorsRefreshMs,
+    log,
+    // The simulator's list names its own origin, whose port changes every start: never reuse an old run's copy.
+    ...(simulator ? {} : { persist: cache }),
+  });
+  const prewarmer = createAssetPrewarmer({
+    isCached: async (assetId) => (await cache.get(assetCacheKey(assetId))) !== undefined,
+    load: (assetId) => loadMedia(assetId),
+    log,
+  });
+  const demo = await loadDemoData(simulator ? upstream.simulatorAssetDir : BUNDLED_SAMPLES_DIR);
+  const tokens = await createTokenServices({
+    store,
+    prewarmer,
+    provisioning: config.provisioning,
+    decryptionKeyPem: config.provisioning.decryptionKeyPem ?? ntuKeyPair?.privateKeyPem,
+    simulator,
+    demoCards: demo.cards,
+    log,
+  });
+  // Embedded mode encrypts for the simulator's "Mastercard" key, so the real encryption path always runs.
+  const encryptionCertificatePem = simulator ? simulator.push.encryptionCertificatePem : config.provisioning.encryptionCertificatePem;
+  const provisioning = createProvisioningService({
+    pushClient: encryptionCertificatePem
+      ? createPushAccountsClient({
+          transport: source,
+          encrypter: createPayloadEncrypter({ certificatePem: encryptionCertificatePem, oaepDigest: config.provisioning.oaepDigest }),
+        })
+      : undefined,
+    findRequestor: createRequestorLookup(tokenRequestors, serviceConfig.issuerAccountRanges ?? (simulator ? demo.accountRanges : undefined)),
+    receipts: createReceiptStore({ store, log }),
+    urlRules: { allowLoopbackHttp: simulator !== undefined },
+  });
+
   const deps: AppDeps = {
     renderer: createCardRenderer({
       loadMedia,
@@ -108,23 +156,18 @@ export async function createServices(
     logos: createRequestorLogos({ source, cache, rasterizer, decode, failures }),
     failures,
     cache,
-    tokenRequestors: createTokenRequestorDirectory({
-      source,
-      refreshIntervalMs: serviceConfig.tokenRequestorsRefreshMs,
-      log,
-      persist: cache,
-    }),
-    prewarmer: createAssetPrewarmer({
-      isCached: async (assetId) => (await cache.get(assetCacheKey(assetId))) !== undefined,
-      load: (assetId) => loadMedia(assetId),
-      log,
-    }),
+    tokenRequestors,
+    prewarmer,
     readiness: {
       upstream: (signal) => (source.ping ? source.ping(signal) : Promise.resolve()),
       cache: () => cache.ping(),
     },
     upstreamStats: () => source.stats(),
-    demo: await loadDemoData(simulator ? upstream.simulatorAssetDir : BUNDLED_SAMPLES_DIR),
+    demo,
+    provisioning,
+    apiTokens: config.provisioning.apiTokens,
+    pushDemoCards: await loadPushDemoCards(simulator ? upstream.simulatorAssetDir : BUNDLED_SAMPLES_DIR),
+    tokens,
     log,
     renderConcurrency: serviceConfig.renderConcurrency,
     renderQueueLimit: serviceConfig.renderQueueLimit,

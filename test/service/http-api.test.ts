@@ -360,8 +360,17 @@ describe('operations', () => {
         '/v1/assets/{assetId}',
         '/v1/card-art',
         '/v1/product-configs',
+        '/v1/pull-provisioning',
+        '/v1/pull-provisioning/return-url',
+        '/v1/push-provisioning',
+        '/v1/push-provisioning/results',
         '/v1/token-requestor-assets/{assetId}',
         '/v1/token-requestors',
+        '/digitization/1/0/notifyTokenUpdated',
+        '/digitization/static/1/0/notifyTokenUpdated',
+        '/v1/tokens',
+        '/v1/tokens/{tokenUniqueReference}',
+        '/v1/tokens/{tokenUniqueReference}/card-art',
       ].sort(),
     );
     expect(doc.components.schemas.Error).toBeDefined();

@@ -20,6 +20,8 @@ export const DEFAULT_UPSTREAM_TIMEOUT_MS = 5000;
 export const DEFAULT_CACHE_DIR = 'assets-cache';
 /** 128 MB: holds several hundred rendered cards and their components. */
 export const DEFAULT_MEMORY_CACHE_MB = 128;
+/** 300 s: a bad or unknown asset is not fetched or rendered again for five minutes, yet a fix upstream is seen soon. */
+export const DEFAULT_NEGATIVE_CACHE_SECONDS = 300;
 /** SHA-512: what the MDES sandbox uses to wrap the AES key of pushMultipleAccounts payloads. */
 export const DEFAULT_MDES_OAEP_DIGEST: OaepDigest = 'SHA512';
 
@@ -52,6 +54,7 @@ const envSchema = z.object({
   API_TOKENS: optionalString,
   NTU_RESPONSE_HOST: optionalString,
   NTU_ALLOWED_IPS: optionalString,
+  NEGATIVE_CACHE_SECONDS: z.coerce.number().int().min(0).max(86_400).default(DEFAULT_NEGATIVE_CACHE_SECONDS),
 });
 
 export type EnvConfig = z.output<typeof envSchema>;
@@ -95,6 +98,8 @@ export interface AppConfig {
   cacheDir: string;
   cacheUrl: string | undefined;
   memoryCacheBytes: number;
+  /** How long an unknown asset ID or an asset that failed on its own is remembered (NEGATIVE_CACHE_SECONDS; 0 = never). */
+  negativeCacheSeconds: number;
 }
 
 /** Parses environment variables with `schema`; the first bad one fails as CONFIG_INVALID, naming it. */
@@ -143,6 +148,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     cacheDir: e.CACHE_DIR,
     cacheUrl: e.CACHE_URL,
     memoryCacheBytes: e.MEMORY_CACHE_MB * 1024 * 1024,
+    negativeCacheSeconds: e.NEGATIVE_CACHE_SECONDS,
   };
 }
 

@@ -108,6 +108,8 @@ export interface CardRendererDeps {
    * safe forever because an asset ID never changes content. 0 disables it. Default DEFAULT_LAYER_CACHE_BYTES.
    */
   layerCacheBytes?: number;
+  /** Layers that failed for the asset's own reasons, remembered per asset ID and size (see src/cache/negative-cache.ts). */
+  failures?: { guard<T>(key: string, work: () => Promise<T>): Promise<T> };
 }
 
 export function createCardRenderer(deps: CardRendererDeps): CardRenderer {
@@ -147,6 +149,11 @@ export function createCardRenderer(deps: CardRendererDeps): CardRenderer {
 
   /** Rasterizes one asset's media; bad content (a 502) also evicts the media, so a cured upstream is seen. */
   async function rasterizeMedia(assetId: string, media: AssetMedia, size: Size): Promise<RasterImage> {
+    const guard = deps.failures ? deps.failures.guard.bind(deps.failures) : <T>(_key: string, work: () => Promise<T>) => work();
+    return guard(`layer:${assetId}:${size.width}x${size.height}`, () => rasterizeOnce(assetId, media, size));
+  }
+
+  async function rasterizeOnce(assetId: string, media: AssetMedia, size: Size): Promise<RasterImage> {
     try {
       const image = await rasterizer.rasterize(media, size);
       assertSize(image, size);

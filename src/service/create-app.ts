@@ -3,6 +3,7 @@ import { availableParallelism } from 'node:os';
 import express, { type Express } from 'express';
 import type { Logger } from 'pino';
 import type { TieredCache } from '../cache/cache-types.ts';
+import type { NegativeCache } from '../cache/negative-cache.ts';
 import type { CardRenderer } from '../core/card-renderer.ts';
 import type { UpstreamStats } from '../upstream/http-asset-source.ts';
 import type { AssetPrewarmer } from './asset-prewarmer.ts';
@@ -78,6 +79,8 @@ export interface AppDeps {
   /** Shared rate-limit counters (CACHE_URL): a node-redis client. */
   rateLimitRedis?: RateLimitRedisClient;
   trustProxy?: string[];
+  /** Remembered failures: renders that failed for an asset's own reasons answer from here without queueing. */
+  failures?: NegativeCache;
   /** Push and pull provisioning (§8–§9); absent = those routes are not mounted. */
   provisioning?: ProvisioningService;
   /** API_TOKENS for the provisioning routes; undefined = open (embedded simulator only). */
@@ -124,6 +127,7 @@ export function createApp(deps: AppDeps): CardArtApp {
     queue: renderQueue,
     gate: createClientRenderGate({ maxPerClient: deps.renderMaxPerClient ?? DEFAULT_RENDER_MAX_PER_CLIENT }),
     onRendered: (kind, seconds) => metrics.observeRender(kind, seconds),
+    failures: deps.failures,
   });
   const openApi = buildOpenApiDocument();
   // Memory hits of validated URLs answered before express; only while no rate limit must count them.

@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import { assetCacheKey, createCachedMediaLoader } from '../cache/cached-media-loader.ts';
 import type { CacheStore } from '../cache/cache-types.ts';
 import { createPersistentStore } from '../cache/create-store.ts';
+import { createNegativeCache } from '../cache/negative-cache.ts';
 import { createTieredCache } from '../cache/tiered-cache.ts';
 import { BUNDLED_SAMPLES_DIR, type AppConfig } from '../config.ts';
 import { createCardRenderer } from '../core/card-renderer.ts';
@@ -107,13 +108,18 @@ export async function createServices(
   const store = boundPersistentStore(rawStore, {
     cacheDir: config.cacheDir, maxBytes: serviceConfig.cacheMaxBytes, redis: sharedRedis?.client, log });
   const cache = createTieredCache({ memoryBytes: config.memoryCacheBytes, store, log });
-  const rasterizer = createRasterizer();
+  const failures = createNegativeCache({ ttlMs: config.negativeCacheSeconds * 1000 });
+  const rasterizer = createRasterizer({
+    warm: true,
+    onProcessExit: (event) => log.warn({ rasterizer: event }, 'rasterizer process stopped; a new one takes its place'),
+  });
   // Page sizes of PDFs are read in the PDF worker, so pdf.js never loads on the main thread.
   const decode = (body: unknown) => decodeBestMedia(body, { readPdfPageSize: (bytes) => rasterizer.readPdfPageSize(bytes) });
   const loadMedia = createCachedMediaLoader({
     cache,
     fetchAsset: (assetId, signal) => source.getAsset(assetId, signal),
     decode,
+    failures,
   });
 
   const tokenRequestors = createTokenRequestorDirectory({
@@ -137,6 +143,7 @@ export async function createServices(
     probeUpstream: (signal) => source.ping(signal),
     pingCache: () => cache.ping(),
     intervalMs: serviceConfig.readinessProbeIntervalMs,
+    rendererAlive: () => rasterizer.alive(),
   });
   recordUpstream = (answered) => readiness.recordUpstream(answered);
   const demo = await loadDemoData(simulator ? upstream.simulatorAssetDir : BUNDLED_SAMPLES_DIR);
@@ -169,8 +176,10 @@ export async function createServices(
       rasterizer,
       forgetMedia: (assetId) => cache.delete(assetCacheKey(assetId)),
       layerCacheBytes: serviceConfig.layerCacheBytes,
+      failures,
     }),
-    logos: createRequestorLogos({ source, cache, rasterizer, decode }),
+    logos: createRequestorLogos({ source, cache, rasterizer, decode, failures }),
+    failures,
     cache,
     tokenRequestors,
     prewarmer,

@@ -1,5 +1,6 @@
 import type { CacheEntry, TieredCache } from '../cache/cache-types.ts';
 import type { EncodedImage } from '../core/card-render-types.ts';
+import type { NegativeCache } from '../cache/negative-cache.ts';
 import type { ClientRenderGate } from './client-render-gate.ts';
 import type { RenderQueue } from './render-queue.ts';
 
@@ -34,6 +35,8 @@ export interface RenderedImageCacheOptions {
   gate?: ClientRenderGate;
   /** Called with the seconds each render (queue wait excluded) took. */
   onRendered?: (kind: RenderKind, seconds: number) => void;
+  /** Renders that failed for an asset's own reasons are answered from here, without queueing, for a while. */
+  failures?: NegativeCache;
 }
 
 interface SharedRender {
@@ -42,7 +45,7 @@ interface SharedRender {
 }
 
 export function createRenderedImageCache(options: RenderedImageCacheOptions): RenderedImageCache {
-  const { cache, queue, gate, onRendered } = options;
+  const { cache, queue, gate, onRendered, failures } = options;
   const shared = new Map<string, SharedRender>();
 
   function join(key: string): SharedRender {
@@ -105,13 +108,21 @@ export function createRenderedImageCache(options: RenderedImageCacheOptions): Re
   return {
     async getOrRender(key, render, options = {}) {
       const { signal } = options;
+      const failureKey = `render:${key}`;
+      const known = failures?.recall(failureKey);
+      if (known) throw known;
       let entry: CacheEntry;
       try {
-        entry = await attempt(key, render, options);
+        try {
+          entry = await attempt(key, render, options);
+        } catch (error) {
+          // Joined a render that its other requesters abandoned just before: run our own once.
+          if (!isAbort(error) || signal?.aborted) throw error;
+          entry = await attempt(key, render, options);
+        }
       } catch (error) {
-        // Joined a render that its other requesters abandoned just before: run our own once.
-        if (!isAbort(error) || signal?.aborted) throw error;
-        entry = await attempt(key, render, options);
+        failures?.rememberIfOwn(failureKey, error);
+        throw error;
       }
       return toEncodedImage(entry);
     },

@@ -3,7 +3,7 @@
  * renders: a new `text` each) for BENCH_SOAK_SECONDS, twice: at the default caps (MEMORY_CACHE_MB, LAYER_CACHE_MB)
  * and with a small memory LRU (SOAK_MEMORY_CACHE_MB) that fills early, so eviction is exercised. Goals: end RSS <=
  * 1.15 × (idle RSS + both caps), idle RSS measured after start and one warm request; and no growth across the second
- * half (least-squares trend of the samples).
+ * half (least-squares trend of the samples). RSS is the service's plus its child processes' (the rasterizer).
  */
 import { cardArtPath, mixedCard } from '../bench-assets.ts';
 import type { BenchContext } from '../bench-context.ts';
@@ -47,7 +47,7 @@ async function soak(ctx: BenchContext, label: string, memoryCacheMb: number, lay
     if (!warmUp.ok) throw new Error(`warm-up failed: ${warmUp.status}`);
     await warmUp.arrayBuffer();
     await new Promise((resolve) => setTimeout(resolve, 1000));
-    const idleMb = (await service.rssBytes()) / MB;
+    const idleMb = (await service.treeRssBytes()) / MB;
 
     // Deterministic 1-in-10 pattern rather than random, so every run sends the same mix; "•••• S<caps>-<thread>-<n>".
     const nextPathLua = `if counter % ${Math.round(1 / COLD_SHARE)} == 0 then return "${warmPath}&text=%E2%80%A2%E2%80%A2%E2%80%A2%E2%80%A2%20S${memoryCacheMb}-" .. thread_id .. "-" .. counter else return "${warmPath}" end`;
@@ -56,7 +56,7 @@ async function soak(ctx: BenchContext, label: string, memoryCacheMb: number, lay
     const started = performance.now();
     const sampler = setInterval(() => {
       service
-        .rssBytes()
+        .treeRssBytes()
         .then((rss) => samples.push({ seconds: (performance.now() - started) / 1000, rssMb: rss / MB }))
         .catch(() => {});
     }, SAMPLE_INTERVAL_MS);

@@ -1,45 +1,99 @@
+/**
+ * The one configuration module: every environment variable in one zod schema (`envSchema`), each default once
+ * with its reason, validated once at start. To add a variable: add one line at the end of `envSchema` (a
+ * DEFAULT_ constant with a one-line reason above it when it has a default), map it into `Config` in
+ * `loadConfig`, and add a row to the README configuration table (a test compares names and defaults).
+ *
+ * Blank values: a variable that is empty or only whitespace counts as unset (so its default applies); any other
+ * value is used trimmed.
+ */
 import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { DEFAULT_LAYER_CACHE_BYTES } from './core/card-renderer.ts';
 import { CardArtError } from './errors.ts';
 
 /** The bundled sample assets the embedded simulator serves when SIMULATOR_ASSET_DIR is unset. */
 export const BUNDLED_SAMPLES_DIR = fileURLToPath(new URL('./simulator/samples/', import.meta.url));
 
-/** 8080: the port DESIGN §3 fixes. */
+/** 8080: the port the HTTP contract fixes. */
 export const DEFAULT_PORT = 8080;
 /** Sandbox path of Get Asset; production drops `static/`, MTF uses `mtf/`. */
 export const DEFAULT_MDES_ASSET_PATH = '/assets/static/1/0/asset';
+/** MDES Token Connect's published prefix of getEligibleTokenRequestors. */
 export const DEFAULT_MDES_TOKEN_CONNECT_PATH = '/connect/1/0';
+/** MDES's published path of token requestor logos. */
 export const DEFAULT_MDES_REQUESTOR_ASSET_PATH = '/issuer-assets/1/0/asset/tokenrequestor';
 /** 5 s: MDES answers Get Asset in well under a second; longer means it is struggling. */
 export const DEFAULT_UPSTREAM_TIMEOUT_MS = 5000;
+/** A folder beside the working directory: survives restarts, needs no setup. */
 export const DEFAULT_CACHE_DIR = 'assets-cache';
 /** 128 MB: holds several hundred rendered cards and their components. */
 export const DEFAULT_MEMORY_CACHE_MB = 128;
+/** 32 MB of rasterized layers (about four cards): repeat renders of a card with new text skip decode and resize. */
+export const DEFAULT_LAYER_CACHE_MB = DEFAULT_LAYER_CACHE_BYTES / (1024 * 1024);
+/**
+ * Cores − 1 (at least 1): renders saturating every core raised warm-hit p99 2.05x on 2 cores, one render at a time
+ * 1.76x (bench row 4); the spare core serves cache hits and runs the PDF worker.
+ */
+export const DEFAULT_RENDER_CONCURRENCY = Math.max(1, availableParallelism() - 1);
+/** 64 waiting renders ≈ a few seconds of work; beyond that a client is better told to retry. */
+export const DEFAULT_RENDER_QUEUE_LIMIT = 64;
+/** 336 h = 14 days: MDES advises issuers to refresh the requestor list about every two weeks. */
+export const DEFAULT_TOKEN_REQUESTORS_REFRESH_HOURS = 336;
+/** 10 s: long enough to finish a queue of renders, short enough for an orchestrator's kill timeout. */
+export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 10_000;
+/** 0: off. A gateway usually sits behind its own edge limits; this is a per-instance backstop. */
+export const DEFAULT_RATE_LIMIT_PER_MINUTE = 0;
+/** 30 s: a whole request (headers and body) from a stalled client must not hold a socket longer. */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+/** 10 s: request headers are a few hundred bytes; a client slower than this is stalling. */
+export const DEFAULT_HEADERS_TIMEOUT_MS = 10_000;
+/** info: one line per request and per failure, nothing per cache hit. */
+export const DEFAULT_LOG_LEVEL = 'info';
 
-const optionalString = z
-  .string()
-  .optional()
-  .transform((value) => (value === undefined || value.trim() === '' ? undefined : value.trim()));
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
-const positiveInt = (fallback: number, max: number) =>
-  z.coerce.number().int().positive().max(max).default(fallback);
+const text = () => z.string();
+const int = (min: number, max: number) =>
+  z
+    .string()
+    .regex(/^\d+$/, 'expected a whole number')
+    .transform(Number)
+    .pipe(z.number().int().min(min).max(max));
+const number = (min: number, max: number) =>
+  z
+    .string()
+    .regex(/^\d+(\.\d+)?$/, 'expected a number')
+    .transform(Number)
+    .pipe(z.number().min(min).max(max));
 
-const envSchema = z.object({
-  PORT: z.coerce.number().int().min(0).max(65535).default(DEFAULT_PORT),
-  SIMULATOR_ASSET_DIR: optionalString,
-  MDES_BASE_URL: optionalString.pipe(z.url({ protocol: /^https?$/ }).optional()),
-  MDES_ASSET_PATH: z.string().default(DEFAULT_MDES_ASSET_PATH),
-  MDES_TOKEN_CONNECT_PATH: z.string().default(DEFAULT_MDES_TOKEN_CONNECT_PATH),
-  MDES_REQUESTOR_ASSET_PATH: z.string().default(DEFAULT_MDES_REQUESTOR_ASSET_PATH),
-  MDES_CONSUMER_KEY: optionalString,
-  MDES_SIGNING_KEY: optionalString,
-  MDES_SIGNING_KEY_PASSWORD: z.string().optional(),
-  UPSTREAM_TIMEOUT_MS: positiveInt(DEFAULT_UPSTREAM_TIMEOUT_MS, 120_000),
-  CACHE_DIR: z.string().min(1).default(DEFAULT_CACHE_DIR),
-  CACHE_URL: optionalString.pipe(z.url({ protocol: /^rediss?$/ }).optional()),
-  MEMORY_CACHE_MB: positiveInt(DEFAULT_MEMORY_CACHE_MB, 65_536),
+/** Every environment variable card-art reads; values arrive as strings, blank ones already removed. */
+export const envSchema = z.object({
+  PORT: int(0, 65535).default(DEFAULT_PORT),
+  SIMULATOR_ASSET_DIR: text().default(BUNDLED_SAMPLES_DIR),
+  MDES_BASE_URL: z.url({ protocol: /^https?$/ }).optional(),
+  MDES_ASSET_PATH: text().default(DEFAULT_MDES_ASSET_PATH),
+  MDES_TOKEN_CONNECT_PATH: text().default(DEFAULT_MDES_TOKEN_CONNECT_PATH),
+  MDES_REQUESTOR_ASSET_PATH: text().default(DEFAULT_MDES_REQUESTOR_ASSET_PATH),
+  MDES_CONSUMER_KEY: text().optional(),
+  MDES_SIGNING_KEY: text().optional(),
+  MDES_SIGNING_KEY_PASSWORD: text().optional(),
+  UPSTREAM_TIMEOUT_MS: int(1, 120_000).default(DEFAULT_UPSTREAM_TIMEOUT_MS),
+  CACHE_DIR: text().default(DEFAULT_CACHE_DIR),
+  CACHE_URL: z.url({ protocol: /^rediss?$/ }).optional(),
+  MEMORY_CACHE_MB: int(1, 65_536).default(DEFAULT_MEMORY_CACHE_MB),
+  LAYER_CACHE_MB: int(0, 4096).default(DEFAULT_LAYER_CACHE_MB),
+  RENDER_CONCURRENCY: int(1, 64).default(DEFAULT_RENDER_CONCURRENCY),
+  RENDER_QUEUE_LIMIT: int(0, 10_000).default(DEFAULT_RENDER_QUEUE_LIMIT),
+  TOKEN_REQUESTORS_REFRESH_HOURS: number(0.001, 24 * 365).default(DEFAULT_TOKEN_REQUESTORS_REFRESH_HOURS),
+  SHUTDOWN_TIMEOUT_MS: int(0, 600_000).default(DEFAULT_SHUTDOWN_TIMEOUT_MS),
+  RATE_LIMIT_PER_MINUTE: int(0, 1_000_000).default(DEFAULT_RATE_LIMIT_PER_MINUTE),
+  TRUST_PROXY: text().max(500).optional(),
+  LOG_LEVEL: z.enum(LOG_LEVELS).default(DEFAULT_LOG_LEVEL),
+  REQUEST_TIMEOUT_MS: int(1000, 600_000).default(DEFAULT_REQUEST_TIMEOUT_MS),
+  HEADERS_TIMEOUT_MS: int(1000, 600_000).default(DEFAULT_HEADERS_TIMEOUT_MS),
 });
 
 export type EnvConfig = z.output<typeof envSchema>;
@@ -61,45 +115,75 @@ export interface UpstreamConfig {
   simulatorAssetDir: string;
 }
 
+/** Settings of the HTTP service itself: the app factory, the render queue, the rate limit, the server. */
+export interface ServiceConfig {
+  renderConcurrency: number;
+  renderQueueLimit: number;
+  tokenRequestorsRefreshMs: number;
+  shutdownTimeoutMs: number;
+  /** Byte bound of the renderer's rasterized-layer cache (LAYER_CACHE_MB; 0 disables it). */
+  layerCacheBytes: number;
+  /** Image requests per client IP and minute (RATE_LIMIT_PER_MINUTE; 0 = off). */
+  rateLimitPerMinute: number;
+  /** express 'trust proxy' (TRUST_PROXY): which proxies may tell the client IP; undefined = none. */
+  trustProxy: boolean | number | string | undefined;
+  logLevel: (typeof LOG_LEVELS)[number];
+  /** node:http server.requestTimeout and headersTimeout. */
+  requestTimeoutMs: number;
+  headersTimeoutMs: number;
+}
+
+/** The complete configuration: everything the composition root and the app factory need. */
 export interface AppConfig {
   port: number;
   upstream: UpstreamConfig;
   cacheDir: string;
   cacheUrl: string | undefined;
   memoryCacheBytes: number;
+  service: ServiceConfig;
 }
 
-/** Parses environment variables with `schema`; the first bad one fails as CONFIG_INVALID, naming it. */
-export function parseEnv<T extends z.ZodType>(schema: T, env: unknown): z.output<T> {
-  const parsed = schema.safeParse(env);
+/** The blank-value rule: empty or whitespace-only counts as unset; other values are trimmed. */
+function withoutBlanks(env: Record<string, string | undefined>, names: readonly string[]): Record<string, string> {
+  const cleaned: Record<string, string> = {};
+  for (const name of names) {
+    const value = env[name]?.trim();
+    if (value !== undefined && value !== '') cleaned[name] = value;
+  }
+  return cleaned;
+}
+
+/** Parses the variables of `schema` from `env` (blank rule applied); the first bad one fails as CONFIG_INVALID, naming it. */
+export function parseEnv<T extends z.ZodObject>(schema: T, env: Record<string, string | undefined>): z.output<T> {
+  const parsed = schema.safeParse(withoutBlanks(env, Object.keys(schema.shape)));
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const variable = issue?.path.join('.') ?? 'environment';
-    throw new CardArtError(500, 'CONFIG_INVALID', `${variable}: ${issue?.message ?? 'invalid value'}`);
+    throw new CardArtError('CONFIG_INVALID', `${variable}: ${issue?.message ?? 'invalid value'}`);
   }
   return parsed.data;
 }
 
-/** Reads and validates the environment once at start; a bad value fails here, naming the variable. */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
-  const e = parseEnv(envSchema, env);
-  let credentials: MdesCredentials | undefined;
-  if (e.MDES_BASE_URL) {
-    if (!e.MDES_CONSUMER_KEY) {
-      throw new CardArtError(500, 'CONFIG_INVALID', 'MDES_CONSUMER_KEY is required when MDES_BASE_URL is set');
-    }
-    if (!e.MDES_SIGNING_KEY) {
-      throw new CardArtError(500, 'CONFIG_INVALID', 'MDES_SIGNING_KEY is required when MDES_BASE_URL is set');
-    }
-    if (!existsSync(e.MDES_SIGNING_KEY)) {
-      throw new CardArtError(500, 'CONFIG_INVALID', `MDES_SIGNING_KEY: no readable file at ${e.MDES_SIGNING_KEY}`);
-    }
-    credentials = {
-      consumerKey: e.MDES_CONSUMER_KEY,
-      signingKeyPath: e.MDES_SIGNING_KEY,
-      signingKeyPassword: e.MDES_SIGNING_KEY_PASSWORD,
-    };
+/** "true"/"false", a hop count, or express's address list form ("loopback, 10.0.0.0/8"). */
+function parseTrustProxy(value: string | undefined): boolean | number | string | undefined {
+  if (value === undefined) return undefined;
+  if (value === 'true' || value === 'false') return value === 'true';
+  return /^\d+$/.test(value) ? Number(value) : value;
+}
+
+function mdesCredentials(e: EnvConfig): MdesCredentials | undefined {
+  if (!e.MDES_BASE_URL) return undefined;
+  if (!e.MDES_CONSUMER_KEY) throw new CardArtError('CONFIG_INVALID', 'MDES_CONSUMER_KEY is required when MDES_BASE_URL is set');
+  if (!e.MDES_SIGNING_KEY) throw new CardArtError('CONFIG_INVALID', 'MDES_SIGNING_KEY is required when MDES_BASE_URL is set');
+  if (!existsSync(e.MDES_SIGNING_KEY)) {
+    throw new CardArtError('CONFIG_INVALID', `MDES_SIGNING_KEY: no readable file at ${e.MDES_SIGNING_KEY}`);
   }
+  return { consumerKey: e.MDES_CONSUMER_KEY, signingKeyPath: e.MDES_SIGNING_KEY, signingKeyPassword: e.MDES_SIGNING_KEY_PASSWORD };
+}
+
+/** Reads and validates the whole environment once at start; a bad value fails here, naming the variable. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): AppConfig {
+  const e = parseEnv(envSchema, env);
   return {
     port: e.PORT,
     upstream: {
@@ -108,11 +192,23 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       tokenConnectPath: e.MDES_TOKEN_CONNECT_PATH,
       requestorAssetPath: e.MDES_REQUESTOR_ASSET_PATH,
       timeoutMs: e.UPSTREAM_TIMEOUT_MS,
-      credentials,
-      simulatorAssetDir: e.SIMULATOR_ASSET_DIR ?? BUNDLED_SAMPLES_DIR,
+      credentials: mdesCredentials(e),
+      simulatorAssetDir: e.SIMULATOR_ASSET_DIR,
     },
     cacheDir: e.CACHE_DIR,
     cacheUrl: e.CACHE_URL,
     memoryCacheBytes: e.MEMORY_CACHE_MB * 1024 * 1024,
+    service: {
+      renderConcurrency: e.RENDER_CONCURRENCY,
+      renderQueueLimit: e.RENDER_QUEUE_LIMIT,
+      tokenRequestorsRefreshMs: e.TOKEN_REQUESTORS_REFRESH_HOURS * 3_600_000,
+      shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+      layerCacheBytes: e.LAYER_CACHE_MB * 1024 * 1024,
+      rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
+      trustProxy: parseTrustProxy(e.TRUST_PROXY),
+      logLevel: e.LOG_LEVEL,
+      requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
+      headersTimeoutMs: e.HEADERS_TIMEOUT_MS,
+    },
   };
 }

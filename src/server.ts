@@ -4,17 +4,16 @@ import { pino } from 'pino';
 import { loadConfig } from './config.ts';
 import { createApp } from './service/create-app.ts';
 import { createServices } from './service/create-services.ts';
-import { loadServiceConfig } from './service/service-config.ts';
 
 /** Starts card-art: config → services → HTTP server; SIGTERM/SIGINT shut it down gracefully. */
 async function main(): Promise<void> {
   const config = loadConfig();
-  const serviceConfig = loadServiceConfig();
+  const serviceConfig = config.service;
   const log = pino({
     level: serviceConfig.logLevel,
     redact: { paths: ['req.headers.authorization', 'headers.authorization'], remove: true },
   });
-  const services = await createServices(config, serviceConfig, log);
+  const services = await createServices(config, log);
   const app = createApp(services.deps);
   const server: Server = app.listen(config.port);
   await new Promise<void>((resolve, reject) => {
@@ -22,8 +21,8 @@ async function main(): Promise<void> {
     server.once('error', reject);
   });
   // A stalled client must not hold a socket forever.
-  server.requestTimeout = 30_000;
-  server.headersTimeout = 10_000;
+  server.requestTimeout = serviceConfig.requestTimeoutMs;
+  server.headersTimeout = serviceConfig.headersTimeoutMs;
   const { port } = server.address() as AddressInfo;
   log.info(
     { port, upstream: services.simulator ? 'embedded simulator' : 'MDES', simulator: services.simulator?.baseUrl },

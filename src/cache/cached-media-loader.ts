@@ -50,6 +50,6 @@ export function createCachedMediaLoader(deps: CachedMediaLoaderDeps): MediaLoade
     await deps.cache.delete(key);
     const reloaded = entryToMedia(await deps.cache.getOrLoad(key, load, { signal }));
     if (reloaded) return reloaded;
-    throw new CardArtError(502, 'ASSET_MEDIA_INCONSISTENT', `asset ${assetId} decoded to media whose bytes do not match its kind`);
+    throw new CardArtError('ASSET_MEDIA_INCONSISTENT', `asset ${assetId} decoded to media whose bytes do not match its kind`);
   };
 }

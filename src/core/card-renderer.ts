@@ -160,7 +160,7 @@ export function createCardRenderer(deps: CardRendererDeps): CardRenderer {
   async function rasterizeCover(assetId: string, media: AssetMedia): Promise<RasterImage> {
     const cover = coverRect(media, CARD_SIZE);
     if (cover.width * cover.height > MAX_COVER_PIXELS) {
-      throw new CardArtError(422, 'UNSUPPORTED_ASPECT_RATIO', `background aspect ratio ${media.width}:${media.height} is too far from a card's`);
+      throw new CardArtError('UNSUPPORTED_ASPECT_RATIO', `background aspect ratio ${media.width}:${media.height} is too far from a card's`);
     }
     return cachedLayer(`${assetId}:cover:${CARD_WIDTH}x${CARD_HEIGHT}`, async () => {
       const covered = await rasterizeMedia(assetId, media, { width: cover.width, height: cover.height });
@@ -189,7 +189,7 @@ export function createCardRenderer(deps: CardRendererDeps): CardRenderer {
         load(plan.brandId, signal),
       ]);
       signal?.throwIfAborted();
-      if (!background) throw new CardArtError(400, 'MISSING_BACKGROUND', 'no background asset');
+      if (!background) throw new CardArtError('MISSING_BACKGROUND', 'no background asset');
 
       const layout = computeCardLayout({ issuer, coBrand, brand });
       const [base, ...logos] = await Promise.all([
@@ -213,7 +213,7 @@ export function createCardRenderer(deps: CardRendererDeps): CardRenderer {
     async renderAsset(assetId, width, format, signal) {
       assertAssetId(assetId);
       if (width !== undefined && !(Number.isInteger(width) && width >= 1 && width <= MAX_ASSET_WIDTH)) {
-        throw new CardArtError(400, 'INVALID_WIDTH', `width must be an integer from 1 to ${MAX_ASSET_WIDTH}`);
+        throw new CardArtError('INVALID_WIDTH', `width must be an integer from 1 to ${MAX_ASSET_WIDTH}`);
       }
       validateFormat(format);
       const media = await loadMedia(assetId, signal);
@@ -232,14 +232,14 @@ export function createCardRenderer(deps: CardRendererDeps): CardRenderer {
 }
 
 function validateFormat(format: OutputFormat): OutputFormat {
-  if (!Object.hasOwn(CONTENT_TYPES, format)) throw new CardArtError(400, 'INVALID_FORMAT', 'format must be png, webp or avif');
+  if (!Object.hasOwn(CONTENT_TYPES, format)) throw new CardArtError('INVALID_FORMAT', 'format must be png, webp or avif');
   return format;
 }
 
 /** A rasterizer that returns another size would misplace everything after it; fail loudly instead. */
 function assertSize(image: RasterImage, size: Size): void {
   if (image.width !== size.width || image.height !== size.height || image.data.length !== size.width * size.height * 4) {
-    throw new CardArtError(500, 'RASTERIZE_SIZE_MISMATCH', `rasterizer returned ${image.width}x${image.height}, asked ${size.width}x${size.height}`);
+    throw new CardArtError('RASTERIZE_SIZE_MISMATCH', `rasterizer returned ${image.width}x${image.height}, asked ${size.width}x${size.height}`);
   }
 }
 

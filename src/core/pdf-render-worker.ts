@@ -29,7 +29,6 @@ port.on('message', async (job: PdfJob) => {
     result = {
       id: job.id,
       ok: false,
-      status: known ? error.status : 502,
       code: known ? error.code : 'PDF_INVALID',
       message: (error as Error)?.message ?? String(error),
     };

@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { CardArtError } from '../errors.ts';
+import { CardArtError, isErrorCode } from '../errors.ts';
 import type { PixelSize, RasterImage } from './asset-media.ts';
 import { DEFAULT_PDF_MAX_IMAGE_PIXELS, DEFAULT_PDF_RENDER_TIMEOUT_MS } from './pdf-limits.ts';
 
@@ -53,7 +53,7 @@ export interface PdfJob {
 /** `pixels` is present for a render, absent for a page-size read (width and height are then points). */
 export type PdfJobResult =
   | { id: number; ok: true; pixels?: ArrayBuffer; width: number; height: number }
-  | { id: number; ok: false; status: number; code: string; message: string };
+  | { id: number; ok: false; code: string; message: string };
 
 interface PendingJob {
   job: PdfJob;
@@ -91,10 +91,10 @@ export function createPdfWorkerPool(options: PdfWorkerPoolOptions = {}): PdfWork
     slot.worker.unref();
     slot.worker.on('message', (result: PdfJobResult) => finish(slot, result));
     slot.worker.on('error', (error) => {
-      replace(slot, new CardArtError(500, 'RENDER_WORKER_FAILED', `PDF worker failed: ${error.message}`, { cause: error }));
+      replace(slot, new CardArtError('RENDER_WORKER_FAILED', `PDF worker failed: ${error.message}`, { cause: error }));
     });
     slot.worker.on('exit', (code) => {
-      if (!closed) replace(slot, new CardArtError(500, 'RENDER_WORKER_FAILED', `PDF worker exited with code ${code}`));
+      if (!closed) replace(slot, new CardArtError('RENDER_WORKER_FAILED', `PDF worker exited with code ${code}`));
     });
     return slot;
   }
@@ -116,7 +116,7 @@ export function createPdfWorkerPool(options: PdfWorkerPoolOptions = {}): PdfWork
       const limit = pending.timeoutMs;
       if (limit > 0) {
         slot.timer = setTimeout(() => {
-          replace(slot, new CardArtError(502, 'PDF_TOO_COMPLEX', `PDF render exceeded ${limit} ms`));
+          replace(slot, new CardArtError('PDF_TOO_COMPLEX', `PDF render exceeded ${limit} ms`));
         }, limit);
       }
       slot.worker.postMessage(pending.job, [pending.job.bytes.buffer as ArrayBuffer]);
@@ -149,7 +149,7 @@ export function createPdfWorkerPool(options: PdfWorkerPoolOptions = {}): PdfWork
     if (result.ok) {
       pending.resolve(result);
     } else {
-      pending.reject(new CardArtError(result.status, result.code, result.message));
+      pending.reject(new CardArtError(isErrorCode(result.code) ? result.code : 'PDF_INVALID', result.message));
     }
     dispatch();
     if (!slot.current) retireWhenIdle(slot);
@@ -178,10 +178,10 @@ export function createPdfWorkerPool(options: PdfWorkerPoolOptions = {}): PdfWork
   }
 
   function submit(bytes: Buffer, size: PixelSize | undefined, jobTimeoutMs: number): Promise<Extract<PdfJobResult, { ok: true }>> {
-    if (closed) return Promise.reject(new CardArtError(503, 'RENDER_POOL_CLOSED', 'PDF worker pool is closed'));
+    if (closed) return Promise.reject(new CardArtError('RENDER_POOL_CLOSED', 'PDF worker pool is closed'));
     if (queue.length >= maxQueue) {
       return Promise.reject(
-        new CardArtError(503, 'RENDER_QUEUE_FULL', `${queue.length} PDF renders are already waiting`, { retryAfterSeconds: 1 }),
+        new CardArtError('RENDER_QUEUE_FULL', `${queue.length} PDF renders are already waiting`, { retryAfterSeconds: 1 }),
       );
     }
     return new Promise((resolve, reject) => {
@@ -195,7 +195,7 @@ export function createPdfWorkerPool(options: PdfWorkerPoolOptions = {}): PdfWork
   return {
     async render(bytes, size, renderOptions = {}) {
       const result = await submit(bytes, { width: size.width, height: size.height }, renderOptions.timeoutMs ?? timeoutMs);
-      if (!result.pixels) throw new CardArtError(500, 'RENDER_WORKER_FAILED', 'PDF worker returned no pixels');
+      if (!result.pixels) throw new CardArtError('RENDER_WORKER_FAILED', 'PDF worker returned no pixels');
       return { data: Buffer.from(result.pixels), width: result.width, height: result.height };
     },
     async pageSize(bytes) {
@@ -207,7 +207,7 @@ export function createPdfWorkerPool(options: PdfWorkerPoolOptions = {}): PdfWork
     },
     async close() {
       closed = true;
-      const error = new CardArtError(503, 'RENDER_POOL_CLOSED', 'PDF worker pool is closed');
+      const error = new CardArtError('RENDER_POOL_CLOSED', 'PDF worker pool is closed');
       for (const pending of queue.splice(0)) pending.reject(error);
       await Promise.all(
         slots.splice(0).map((slot) => {

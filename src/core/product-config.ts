@@ -52,7 +52,7 @@ const productConfigSchema = z.object({
  */
 export function parseProductConfig(input: unknown): ProductConfig {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
-    throw new CardArtError(400, 'INVALID_PRODUCT_CONFIG', 'productConfig must be a JSON object');
+    throw new CardArtError('INVALID_PRODUCT_CONFIG', 'productConfig must be a JSON object');
   }
   const parsed = productConfigSchema.safeParse(input);
   if (!parsed.success) {
@@ -65,7 +65,7 @@ export function parseProductConfig(input: unknown): ProductConfig {
     if (value !== undefined) (config as Record<string, unknown>)[key] = value;
   }
   if (!config.cardBackgroundAssetId && !config.cardBackgroundCombinedAssetId) {
-    throw new CardArtError(400, 'MISSING_BACKGROUND', 'productConfig needs cardBackgroundAssetId or cardBackgroundCombinedAssetId');
+    throw new CardArtError('MISSING_BACKGROUND', 'productConfig needs cardBackgroundAssetId or cardBackgroundCombinedAssetId');
   }
   return config;
 }
@@ -73,31 +73,31 @@ export function parseProductConfig(input: unknown): ProductConfig {
 /** Optional card text (e.g. "•••• 1234"): at most 32 printable characters the card font has; empty means none. */
 export function parseCardText(text: unknown): string | undefined {
   if (text === undefined || text === null || text === '') return undefined;
-  if (typeof text !== 'string') throw new CardArtError(400, 'INVALID_TEXT', 'text must be a string');
+  if (typeof text !== 'string') throw new CardArtError('INVALID_TEXT', 'text must be a string');
   if ([...text].length > MAX_TEXT_LENGTH) {
-    throw new CardArtError(400, 'INVALID_TEXT', `text must be at most ${MAX_TEXT_LENGTH} characters`);
+    throw new CardArtError('INVALID_TEXT', `text must be at most ${MAX_TEXT_LENGTH} characters`);
   }
   // Letters, marks, numbers, punctuation, symbols and plain spaces only: no control, format or separator oddities.
   if (!/^[\p{L}\p{M}\p{N}\p{P}\p{S} ]+$/u.test(text)) {
-    throw new CardArtError(400, 'INVALID_TEXT', 'text may contain only printable characters');
+    throw new CardArtError('INVALID_TEXT', 'text may contain only printable characters');
   }
   // Only glyphs of the shipped font, so no machine ever falls back to a system font of its own.
   const missing = charactersMissingFromFont(text);
   if (missing.length > 0) {
-    throw new CardArtError(400, 'INVALID_TEXT', `the card font has no glyph for ${missing.map((c) => JSON.stringify(c)).join(', ')}`);
+    throw new CardArtError('INVALID_TEXT', `the card font has no glyph for ${missing.map((c) => JSON.stringify(c)).join(', ')}`);
   }
   return text;
 }
 
 function fieldError(field: string): CardArtError {
   if ((ASSET_ID_FIELDS as readonly string[]).includes(field)) {
-    return new CardArtError(400, 'INVALID_ASSET_ID', `${field} must match ${ASSET_ID_PATTERN.source}`);
+    return new CardArtError('INVALID_ASSET_ID', `${field} must match ${ASSET_ID_PATTERN.source}`);
   }
   if (field === 'foregroundColor') {
-    return new CardArtError(400, 'INVALID_FOREGROUND_COLOR', 'foregroundColor must be 6 hex digits, e.g. 000000 or c00f00');
+    return new CardArtError('INVALID_FOREGROUND_COLOR', 'foregroundColor must be 6 hex digits, e.g. 000000 or c00f00');
   }
   if (field === 'isCoBranded') {
-    return new CardArtError(400, 'INVALID_PRODUCT_CONFIG', 'isCoBranded must be true or false');
+    return new CardArtError('INVALID_PRODUCT_CONFIG', 'isCoBranded must be true or false');
   }
-  return new CardArtError(400, 'INVALID_PRODUCT_CONFIG', `invalid productConfig field ${field}`);
+  return new CardArtError('INVALID_PRODUCT_CONFIG', `invalid productConfig field ${field}`);
 }

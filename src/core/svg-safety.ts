@@ -14,7 +14,7 @@ const W3C_DTD = /^https?:\/\/www\.w3\.org\//i;
  */
 export function assertSafeSvg(svg: Buffer): void {
   if (svg.length > MAX_SVG_BYTES) {
-    throw new CardArtError(502, 'SVG_TOO_LARGE', `SVG is ${svg.length} bytes; the limit is ${MAX_SVG_BYTES}`);
+    throw new CardArtError('SVG_TOO_LARGE', `SVG is ${svg.length} bytes; the limit is ${MAX_SVG_BYTES}`);
   }
   const text = svg.toString('utf8');
   const lower = text.toLowerCase();
@@ -52,5 +52,5 @@ function checkTag(tag: string): void {
 }
 
 function unsafe(what: string): never {
-  throw new CardArtError(502, 'SVG_UNSAFE', `SVG refused: it contains ${what}`);
+  throw new CardArtError('SVG_UNSAFE', `SVG refused: it contains ${what}`);
 }

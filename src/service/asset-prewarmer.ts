@@ -71,7 +71,7 @@ export function createAssetPrewarmer(options: AssetPrewarmerOptions): AssetPrewa
       });
       const toAdd = fresh.filter((id) => !known.has(id));
       if (waiting.length + toAdd.length > queueLimit) {
-        throw new CardArtError(503, 'PREWARM_QUEUE_FULL', 'Too many assets are waiting to be fetched; retry later', {
+        throw new CardArtError('PREWARM_QUEUE_FULL', 'Too many assets are waiting to be fetched; retry later', {
           retryAfterSeconds: 5,
         });
       }

@@ -1,7 +1,7 @@
-import { availableParallelism } from 'node:os';
 import express, { type Express } from 'express';
 import type { Logger } from 'pino';
 import type { TieredCache } from '../cache/cache-types.ts';
+import type { ServiceConfig } from '../config.ts';
 import type { CardRenderer } from '../core/card-renderer.ts';
 import type { UpstreamStats } from '../upstream/http-asset-source.ts';
 import type { AssetPrewarmer } from './asset-prewarmer.ts';
@@ -20,13 +20,6 @@ import { tokenConnectRoutes } from './routes/token-connect-routes.ts';
 import { createServiceMetrics, type ServiceMetrics } from './service-metrics.ts';
 import type { TokenRequestorDirectory } from './token-requestor-directory.ts';
 
-/**
- * Cores − 1 (at least 1): renders saturating every core raised warm-hit p99 2.05x on 2 cores, one render at a time
- * 1.76x (bench row 4); the spare core serves cache hits and runs the PDF worker.
- */
-export const DEFAULT_RENDER_CONCURRENCY = Math.max(1, availableParallelism() - 1);
-/** 64 waiting renders ≈ a few seconds of work; beyond that a client is better told to retry. */
-export const DEFAULT_RENDER_QUEUE_LIMIT = 64;
 /** A productConfig list or card request is a few KB; 64 KB leaves room without inviting abuse. */
 export const JSON_BODY_LIMIT = '64kb';
 /** The endpoints that render or send images: what a per-client rate limit protects. */
@@ -42,11 +35,8 @@ export interface AppDeps {
   upstreamStats?: () => UpstreamStats;
   demo: DemoData;
   log: Logger;
-  renderConcurrency?: number;
-  renderQueueLimit?: number;
-  /** Image requests per client IP and minute; 0 or absent = no limit. */
-  rateLimitPerMinute?: number;
-  trustProxy?: boolean | number | string;
+  /** The service settings, complete (defaults were applied once, by loadConfig). */
+  settings: Pick<ServiceConfig, 'renderConcurrency' | 'renderQueueLimit' | 'rateLimitPerMinute' | 'trustProxy'>;
 }
 
 export interface CardArtApp extends Express {
@@ -55,11 +45,8 @@ export interface CardArtApp extends Express {
 
 /** The express app (no listen): routes validate, call the core and set headers; one middleware maps errors. */
 export function createApp(deps: AppDeps): CardArtApp {
-  const { log } = deps;
-  const renderQueue = createRenderQueue({
-    concurrency: deps.renderConcurrency ?? DEFAULT_RENDER_CONCURRENCY,
-    limit: deps.renderQueueLimit ?? DEFAULT_RENDER_QUEUE_LIMIT,
-  });
+  const { log, settings } = deps;
+  const renderQueue = createRenderQueue({ concurrency: settings.renderConcurrency, limit: settings.renderQueueLimit });
   const metrics = createServiceMetrics({
     cacheStats: () => deps.cache.stats(),
     upstreamStats: deps.upstreamStats,
@@ -80,7 +67,7 @@ export function createApp(deps: AppDeps): CardArtApp {
   app.set('etag', false);
   app.set('query parser', 'simple');
 
-  if (deps.trustProxy !== undefined) app.set('trust proxy', deps.trustProxy);
+  if (settings.trustProxy !== undefined) app.set('trust proxy', settings.trustProxy);
   app.use(observeRequests(log, metrics));
   app.use((_req, res, next) => {
     res.setHeader('X-Content-Type-Options', 'nosniff');
@@ -93,7 +80,7 @@ export function createApp(deps: AppDeps): CardArtApp {
     res.setHeader('Cache-Control', 'no-cache');
     res.json(openApi);
   });
-  app.use(IMAGE_PATHS, createRateLimiter({ perMinute: deps.rateLimitPerMinute ?? 0 }));
+  app.use(IMAGE_PATHS, createRateLimiter({ perMinute: settings.rateLimitPerMinute }));
   app.use(imageRoutes({ renderer: deps.renderer, images, metrics }));
   app.use(tokenConnectRoutes({ tokenRequestors: deps.tokenRequestors, logos: deps.logos, images }));
   app.use(productConfigRoutes({ prewarmer: deps.prewarmer }));

@@ -18,7 +18,6 @@ import { createAssetPrewarmer } from './asset-prewarmer.ts';
 import type { AppDeps } from './create-app.ts';
 import { createRequestorLogos } from './requestor-logos.ts';
 import type { DemoCard, DemoData } from './routes/demo-routes.ts';
-import type { ServiceConfig } from './service-config.ts';
 import { createTokenRequestorDirectory } from './token-requestor-directory.ts';
 
 export interface Services {
@@ -37,14 +36,13 @@ export interface ServiceOverrides {
 /** The composition root: config → upstream (embedded simulator or MDES) → cache → renderer → app deps. */
 export async function createServices(
   config: AppConfig,
-  serviceConfig: ServiceConfig,
   log: Logger,
   overrides: ServiceOverrides = {},
 ): Promise<Services> {
   // libvips' operation cache (up to 50 MB) only pins old input and output buffers here: sharp's inputs are fresh
   // buffers every render, and finished layers are kept by the renderer's own byte-bounded layer cache.
   sharp.cache(false);
-  const upstream = config.upstream;
+  const { upstream, service: serviceConfig } = config;
   let simulator: RunningSimulator | undefined;
   let baseUrl = upstream.baseUrl;
   let signer: RequestSigner;
@@ -118,10 +116,7 @@ export async function createServices(
     upstreamStats: () => source.stats(),
     demo: await loadDemoData(simulator ? upstream.simulatorAssetDir : BUNDLED_SAMPLES_DIR),
     log,
-    renderConcurrency: serviceConfig.renderConcurrency,
-    renderQueueLimit: serviceConfig.renderQueueLimit,
-    rateLimitPerMinute: serviceConfig.rateLimitPerMinute,
-    ...(serviceConfig.trustProxy === undefined ? {} : { trustProxy: serviceConfig.trustProxy }),
+    settings: serviceConfig,
   };
 
   return {

@@ -14,7 +14,7 @@ export interface ChosenFormat {
 export function singleQueryValue(value: unknown, name: string): string | undefined {
   if (value === undefined) return undefined;
   if (typeof value === 'string') return value;
-  throw new CardArtError(400, 'INVALID_REQUEST', `${name} must be given once`);
+  throw new CardArtError('INVALID_REQUEST', `${name} must be given once`);
 }
 
 /** Width from ALLOWED_WIDTHS; undefined input gives `fallback`. */
@@ -28,7 +28,7 @@ export function parseWidth(raw: unknown, fallback: number | undefined): number |
 export function chooseFormat(raw: unknown, acceptHeader: string | undefined): ChosenFormat {
   if (raw !== undefined && raw !== '') {
     if (typeof raw !== 'string' || !(OUTPUT_FORMATS as readonly string[]).includes(raw)) {
-      throw new CardArtError(400, 'INVALID_FORMAT', `format must be one of ${OUTPUT_FORMATS.join(', ')}`);
+      throw new CardArtError('INVALID_FORMAT', `format must be one of ${OUTPUT_FORMATS.join(', ')}`);
     }
     return { format: raw as OutputFormat, negotiated: false };
   }

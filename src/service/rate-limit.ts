@@ -1,13 +1,12 @@
 import { isIP } from 'node:net';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import { DEFAULT_RATE_LIMIT_PER_MINUTE, envSchema, parseEnv } from '../config.ts';
 import { CardArtError } from '../errors.ts';
 
-/** 0: off. A gateway usually sits behind its own edge limits; this is a per-instance backstop. */
-export const DEFAULT_RATE_LIMIT_PER_MINUTE = 0;
+export { DEFAULT_RATE_LIMIT_PER_MINUTE };
+
 /** 10 000 clients at ~100 bytes each: about 1 MB, whatever the number of addresses seen. */
 export const DEFAULT_RATE_LIMIT_MAX_CLIENTS = 10_000;
-/** Upper bound for RATE_LIMIT_PER_MINUTE: above this a limiter is pointless. */
-const MAX_RATE_LIMIT_PER_MINUTE = 1_000_000;
 
 export interface RateLimitOptions {
   /** Requests per minute per client, also the burst size; 0 turns the limiter off. */
@@ -113,24 +112,14 @@ export function createRateLimiter(options: RateLimitOptions): RequestHandler {
       return;
     }
     next(
-      new CardArtError(429, 'RATE_LIMITED', `Too many requests from this client; retry in ${decision.retryAfterSeconds} s`, {
+      new CardArtError('RATE_LIMITED', `Too many requests from this client; retry in ${decision.retryAfterSeconds} s`, {
         retryAfterSeconds: decision.retryAfterSeconds,
       }),
     );
   };
 }
 
-/** RATE_LIMIT_PER_MINUTE from the environment (default 0 = off); a bad value fails at start, naming the variable. */
+/** RATE_LIMIT_PER_MINUTE alone, read with the one config schema (loadConfig reads it with all the others). */
 export function readRateLimitPerMinute(env: NodeJS.ProcessEnv = process.env): number {
-  const raw = env.RATE_LIMIT_PER_MINUTE?.trim();
-  if (raw === undefined || raw === '') return DEFAULT_RATE_LIMIT_PER_MINUTE;
-  const value = /^\d+$/.test(raw) ? Number(raw) : NaN;
-  if (!Number.isSafeInteger(value) || value > MAX_RATE_LIMIT_PER_MINUTE) {
-    throw new CardArtError(
-      500,
-      'CONFIG_INVALID',
-      `RATE_LIMIT_PER_MINUTE: expected a whole number from 0 to ${MAX_RATE_LIMIT_PER_MINUTE}, got "${raw.slice(0, 40)}"`,
-    );
-  }
-  return value;
+  return parseEnv(envSchema.pick({ RATE_LIMIT_PER_MINUTE: true }), env).RATE_LIMIT_PER_MINUTE;
 }

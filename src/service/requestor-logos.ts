@@ -50,7 +50,7 @@ export function createRequestorLogos(options: RequestorLogosOptions): RequestorL
       return JSON.parse(entry.bytes.toString('utf8')) as unknown;
     } catch (error) {
       await cache.delete(requestorBodyKey(assetId));
-      throw new CardArtError(502, 'UPSTREAM_BAD_RESPONSE', 'The cached requestor logo could not be read', { cause: error });
+      throw new CardArtError('UPSTREAM_BAD_RESPONSE', 'The cached requestor logo could not be read', { cause: error });
     }
   }
 
@@ -85,5 +85,5 @@ function findSvgEntry(body: unknown): Buffer {
       if (sniffMediaKind(bytes) === 'svg') return bytes;
     }
   }
-  throw new CardArtError(404, 'SVG_NOT_AVAILABLE', 'This token requestor logo has no SVG version; ask for format=png');
+  throw new CardArtError('SVG_NOT_AVAILABLE', 'This token requestor logo has no SVG version; ask for format=png');
 }

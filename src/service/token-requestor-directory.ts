@@ -3,8 +3,6 @@ import type { Logger } from 'pino';
 import type { CacheEntry } from '../cache/cache-types.ts';
 import type { AssetSource, TokenRequestor } from '../upstream/asset-source.ts';
 
-/** 14 days: Mastercard asks issuers to refresh the eligible requestor list about every two weeks. */
-export const DEFAULT_TOKEN_REQUESTORS_REFRESH_HOURS = 336;
 /** Distinct account-range sets remembered; an issuer has a handful, so this only bounds abuse. */
 const MAX_RANGE_SETS = 1000;
 

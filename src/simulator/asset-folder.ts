@@ -44,9 +44,9 @@ export function createFolderMediaLoader(dir: string, decode: (body: unknown) => 
     try {
       body = await readAssetFromFolder(dir, assetId);
     } catch (error) {
-      throw new CardArtError(502, 'ASSET_BODY_INVALID', `cannot read asset ${assetId} from ${dir}: ${(error as Error).message}`, { cause: error });
+      throw new CardArtError('ASSET_BODY_INVALID', `cannot read asset ${assetId} from ${dir}: ${(error as Error).message}`, { cause: error });
     }
-    if (body === undefined) throw new CardArtError(404, 'ASSET_NOT_FOUND', `no asset ${assetId} (.png, .pdf, .svg or .json) in ${dir}`);
+    if (body === undefined) throw new CardArtError('ASSET_NOT_FOUND', `no asset ${assetId} (.png, .pdf, .svg or .json) in ${dir}`);
     return decode(body);
   };
 }

@@ -5,7 +5,6 @@ import { pino, type Logger } from 'pino';
 import { loadConfig } from '../../src/config.ts';
 import { createApp, type CardArtApp } from '../../src/service/create-app.ts';
 import { createServices, type Services } from '../../src/service/create-services.ts';
-import { loadServiceConfig } from '../../src/service/service-config.ts';
 
 export interface RunningService {
   baseUrl: string;
@@ -20,7 +19,7 @@ export async function startService(
   log: Logger = pino({ level: 'silent' }),
 ): Promise<RunningService> {
   const fullEnv = { LOG_LEVEL: 'silent', ...env };
-  const services = await createServices(loadConfig(fullEnv), loadServiceConfig(fullEnv), log);
+  const services = await createServices(loadConfig(fullEnv), log);
   const app = createApp(services.deps);
   const server = app.listen(0, '127.0.0.1');
   await new Promise<void>((resolve, reject) => {

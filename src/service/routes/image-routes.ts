@@ -56,7 +56,7 @@ export function imageRoutes(deps: ImageRouteDeps): Router {
   router.post('/v1/card-art', async (req, res) => {
     const parsed = postCardArtBody.safeParse(req.body);
     if (!parsed.success || parsed.data.productConfig === undefined) {
-      throw new CardArtError(400, 'INVALID_REQUEST', 'The body must be a JSON object {"productConfig":{…},"text"?,"width"?,"format"?}');
+      throw new CardArtError('INVALID_REQUEST', 'The body must be a JSON object {"productConfig":{…},"text"?,"width"?,"format"?}');
     }
     const body = parsed.data;
     const chosen = chooseFormat(body.format, req.get('accept'));

@@ -14,7 +14,7 @@ export function productConfigRoutes(deps: { prewarmer: AssetPrewarmer }): Router
     const body: unknown = req.body;
     const items = Array.isArray(body) ? body : [body];
     if (items.length === 0 || items.length > MAX_PRODUCT_CONFIGS) {
-      throw new CardArtError(400, 'INVALID_REQUEST', `send one productConfig or an array of 1 to ${MAX_PRODUCT_CONFIGS}`);
+      throw new CardArtError('INVALID_REQUEST', `send one productConfig or an array of 1 to ${MAX_PRODUCT_CONFIGS}`);
     }
     const assetIds = items.flatMap((item, index) => {
       const config = parseAt(item, Array.isArray(body) ? index : undefined);
@@ -32,6 +32,6 @@ function parseAt(item: unknown, index: number | undefined): ProductConfig {
     return parseProductConfig(item);
   } catch (error) {
     if (index === undefined || !isCardArtError(error)) throw error;
-    throw new CardArtError(error.status, error.code, `productConfigs[${index}]: ${error.message}`);
+    throw new CardArtError(error.code, `productConfigs[${index}]: ${error.message}`, { cause: error.cause });
   }
 }

@@ -48,7 +48,7 @@ export function tokenConnectRoutes(deps: TokenConnectRouteDeps): Router {
     const assetId = assertAssetId(req.params.assetId);
     const format = singleQueryValue(req.query.format, 'format') ?? 'png';
     if (format !== 'png' && format !== 'svg') {
-      throw new CardArtError(400, 'INVALID_FORMAT', 'format must be png or svg');
+      throw new CardArtError('INVALID_FORMAT', 'format must be png or svg');
     }
     if (format === 'svg') {
       const etag = etagForKey(requestorSvgKey(assetId));
@@ -82,7 +82,7 @@ function parseLogoSize(raw: string | undefined): number {
   if (raw === undefined || raw === '') return DEFAULT_REQUESTOR_LOGO_SIZE;
   const size = /^\d{1,4}$/.test(raw) ? Number(raw) : NaN;
   if (!(REQUESTOR_LOGO_SIZES as readonly number[]).includes(size)) {
-    throw new CardArtError(400, 'INVALID_SIZE', `size must be one of ${REQUESTOR_LOGO_SIZES.join(', ')}`);
+    throw new CardArtError('INVALID_SIZE', `size must be one of ${REQUESTOR_LOGO_SIZES.join(', ')}`);
   }
   return size;
 }

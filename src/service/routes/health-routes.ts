@@ -2,6 +2,8 @@ import { Router } from 'express';
 import type { Registry } from 'prom-client';
 import { isCardArtError } from '../../errors.ts';
 import { untilAborted } from '../../until-aborted.ts';
+import { operations } from '../contract/operations.ts';
+import { route } from '../contract/route.ts';
 
 /** A readiness probe must answer quickly even when a dependency hangs. */
 export const READINESS_CHECK_TIMEOUT_MS = 2000;
@@ -16,12 +18,12 @@ export interface ReadinessChecks {
 export function healthRoutes(deps: { checks: ReadinessChecks; registry: Registry }): Router {
   const router = Router();
 
-  router.get('/healthz', (_req, res) => {
+  route(router, operations.getHealth, (_input, _req, res) => {
     res.setHeader('Cache-Control', 'no-store');
     res.json({ status: 'ok' });
   });
 
-  router.get('/readyz', async (_req, res) => {
+  route(router, operations.getReadiness, async (_input, _req, res) => {
     const [upstream, cache] = await Promise.all([
       check((signal) => deps.checks.upstream(signal)),
       check(() => deps.checks.cache()),
@@ -31,7 +33,7 @@ export function healthRoutes(deps: { checks: ReadinessChecks; registry: Registry
     res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'unavailable', checks: { upstream, cache } });
   });
 
-  router.get('/metrics', async (_req, res) => {
+  route(router, operations.getMetrics, async (_input, _req, res) => {
     const body = await deps.registry.metrics();
     res.setHeader('Content-Type', deps.registry.contentType);
     res.setHeader('Cache-Control', 'no-store');

@@ -1,0 +1,228 @@
+/**
+ * The operation registry: one entry per endpoint. Routes parse with its schemas (route.ts) and /openapi.json is
+ * generated from it (openapi.ts), so the two cannot drift. How to add an endpoint: see README.md beside this file.
+ */
+import { CARD_HEIGHT, CARD_WIDTH } from '../../core/card-render-types.ts';
+import type { ErrorCode } from '../../errors.ts';
+import { ANY_REQUEST_CODES, codesOfKinds, type Answer, type HeaderSpec, type Operation } from './operation.ts';
+import {
+  assetPathSchema,
+  assetQuerySchema,
+  cardArtBodySchema,
+  cardArtQuerySchema,
+  healthSchema,
+  prewarmResultSchema,
+  productConfigsBodySchema,
+  readinessSchema,
+  requestorAssetQuerySchema,
+  tokenRequestorListSchema,
+  tokenRequestorsQuerySchema,
+} from './schemas.ts';
+
+const IMMUTABLE = 'public, max-age=31536000, immutable';
+
+const imageHeaders: Record<string, HeaderSpec> = {
+  ETag: { description: 'Strong tag; the image behind it never changes', schema: { type: 'string' }, required: true },
+  'Cache-Control': { description: 'Cached forever', schema: { type: 'string', const: IMMUTABLE }, required: true },
+  Vary: { description: '`Accept` when the format was negotiated', schema: { type: 'string', const: 'Accept' } },
+};
+const binary = (example?: string) => ({ schema: { type: 'string', contentMediaType: 'application/octet-stream' }, ...(example ? { example } : {}) });
+const rasterContent = { 'image/png': binary(), 'image/webp': binary(), 'image/avif': binary() };
+
+const imageAnswers = (description: string, content: Record<string, { schema: Record<string, unknown> }> = rasterContent) =>
+  ({
+    200: { description, headers: { ...imageHeaders, 'Content-Length': { description: 'Bytes of the image', schema: { type: 'integer' }, required: true } }, content },
+    304: { description: 'Not modified: If-None-Match matched the current tag', headers: imageHeaders },
+  }) satisfies Record<number, Answer>;
+
+const conditionalHeaders: Record<string, HeaderSpec> = {
+  'If-None-Match': { description: 'A tag from an earlier answer: 304 when it still matches (lists, W/ and * handled)', schema: { type: 'string' } },
+};
+const negotiationHeaders: Record<string, HeaderSpec> = {
+  ...conditionalHeaders,
+  Accept: { description: 'Picks avif > webp > png (only types listed explicitly) when format is absent', schema: { type: 'string' } },
+};
+
+/** Rendering anything from MDES assets: bad assets, MDES trouble, a full queue, a rate limit. */
+const RENDER_CODES: readonly ErrorCode[] = [
+  ...codesOfKinds('bad-asset').filter((code) => code !== 'SVG_NOT_AVAILABLE'),
+  ...codesOfKinds('upstream'),
+  'RATE_LIMITED',
+  'RENDER_QUEUE_FULL',
+  'RENDER_POOL_CLOSED',
+];
+
+const CARD_INPUT_CODES: readonly ErrorCode[] = [
+  'INVALID_ASSET_ID',
+  'INVALID_PRODUCT_CONFIG',
+  'MISSING_BACKGROUND',
+  'INVALID_FOREGROUND_COLOR',
+  'INVALID_TEXT',
+  'INVALID_WIDTH',
+  'INVALID_FORMAT',
+  'INVALID_REQUEST',
+];
+
+const jsonNoStore = { 'Cache-Control': { description: 'Never cached', schema: { type: 'string', const: 'no-store' } } };
+
+export const operations = {
+  getCardArt: {
+    operationId: 'getCardArt',
+    method: 'get',
+    path: '/v1/card-art',
+    tags: ['images'],
+    summary: 'Render a card from productConfig fields',
+    description: `Query names are the productConfig field names, so a productConfig passes through unchanged. cardBackgroundAssetId or cardBackgroundCombinedAssetId is required (else 400 MISSING_BACKGROUND). The card is ${CARD_WIDTH}×${CARD_HEIGHT} at full width.`,
+    security: 'none',
+    query: cardArtQuerySchema,
+    requestHeaders: negotiationHeaders,
+    answers: imageAnswers('The composed card'),
+    errors: [...CARD_INPUT_CODES, ...RENDER_CODES, ...ANY_REQUEST_CODES],
+  },
+  postCardArt: {
+    operationId: 'postCardArt',
+    method: 'post',
+    path: '/v1/card-art',
+    tags: ['images'],
+    summary: 'Render a card from a productConfig object',
+    description: 'The same image as GET /v1/card-art (the same ETag), from a JSON body of at most 64 kB.',
+    security: 'none',
+    body: {
+      schema: cardArtBodySchema,
+      description: 'A productConfig as MDES sends it, with optional text, width and format',
+      example: { productConfig: { cardBackgroundCombinedAssetId: 'combined-card', foregroundColor: '000000' }, text: '•••• 1234', format: 'webp' },
+    },
+    requestHeaders: negotiationHeaders,
+    answers: imageAnswers('The composed card'),
+    errors: [...CARD_INPUT_CODES, ...RENDER_CODES, ...ANY_REQUEST_CODES],
+  },
+  getAsset: {
+    operationId: 'getAsset',
+    method: 'get',
+    path: '/v1/assets/{assetId}',
+    tags: ['images'],
+    summary: 'One MDES asset as a raster image (natural aspect)',
+    security: 'none',
+    params: assetPathSchema,
+    query: assetQuerySchema,
+    requestHeaders: negotiationHeaders,
+    answers: imageAnswers('The asset, rasterized'),
+    errors: ['INVALID_ASSET_ID', 'INVALID_WIDTH', 'INVALID_FORMAT', 'INVALID_REQUEST', ...RENDER_CODES, ...ANY_REQUEST_CODES],
+  },
+  listTokenRequestors: {
+    operationId: 'listTokenRequestors',
+    method: 'get',
+    path: '/v1/token-requestors',
+    tags: ['token-connect'],
+    summary: 'Eligible token requestors for account ranges',
+    description: 'Cached per set of ranges and refreshed every TOKEN_REQUESTORS_REFRESH_HOURS (served stale while refreshing).',
+    security: 'none',
+    query: tokenRequestorsQuerySchema,
+    answers: {
+      200: {
+        description: 'The list, each requestor with its logoUrl',
+        json: tokenRequestorListSchema,
+        example: {
+          fetchedAt: '2026-11-24T10:00:00.000Z',
+          tokenRequestors: [{ tokenRequestorId: '50110030273', name: 'Demo Pay', imageAssetId: 'logo-wallet', tokenRequestorType: 'WALLET', logoUrl: '/v1/token-requestor-assets/logo-wallet' }],
+        },
+        headers: { 'Cache-Control': { description: 'Browsers may reuse the list for an hour', schema: { type: 'string' } } },
+      },
+    },
+    errors: ['INVALID_ACCOUNT_RANGES', 'INVALID_REQUEST', ...codesOfKinds('upstream').filter((code) => code !== 'ASSET_NOT_FOUND'), ...ANY_REQUEST_CODES],
+  },
+  getTokenRequestorAsset: {
+    operationId: 'getTokenRequestorAsset',
+    method: 'get',
+    path: '/v1/token-requestor-assets/{assetId}',
+    tags: ['token-connect'],
+    summary: 'A token requestor logo',
+    security: 'none',
+    params: assetPathSchema,
+    query: requestorAssetQuerySchema,
+    requestHeaders: conditionalHeaders,
+    answers: imageAnswers('The logo; an SVG comes with a Content-Security-Policy that lets it run, load and embed nothing', {
+      'image/png': binary(),
+      'image/svg+xml': { schema: { type: 'string' } },
+    }),
+    errors: ['INVALID_ASSET_ID', 'INVALID_FORMAT', 'INVALID_SIZE', 'INVALID_REQUEST', 'SVG_NOT_AVAILABLE', ...RENDER_CODES, ...ANY_REQUEST_CODES],
+  },
+  prewarmProductConfigs: {
+    operationId: 'prewarmProductConfigs',
+    method: 'post',
+    path: '/v1/product-configs',
+    tags: ['cache'],
+    summary: 'Fetch and cache the assets of productConfigs (e.g. from Notify Token Updated)',
+    description: 'Every asset ID not seen before is fetched in the background.',
+    security: 'none',
+    body: {
+      schema: productConfigsBodySchema,
+      description: 'One productConfig or an array of 1 to 100',
+      example: [{ cardBackgroundAssetId: 'bg-blue', issuerLogoAssetId: 'issuer-bank', brandLogoAssetId: 'brand-circles' }],
+      root: 'productConfigs',
+    },
+    answers: {
+      202: { description: 'Queued for a background fetch', json: prewarmResultSchema, example: { queued: ['bg-blue'], alreadyCached: ['issuer-bank'] } },
+    },
+    errors: ['INVALID_ASSET_ID', 'INVALID_PRODUCT_CONFIG', 'MISSING_BACKGROUND', 'INVALID_FOREGROUND_COLOR', 'INVALID_REQUEST', 'PREWARM_QUEUE_FULL', ...ANY_REQUEST_CODES],
+  },
+  getHealth: {
+    operationId: 'getHealth',
+    method: 'get',
+    path: '/healthz',
+    tags: ['operations'],
+    summary: 'Liveness',
+    security: 'none',
+    answers: { 200: { description: 'Alive', json: healthSchema, example: { status: 'ok' }, headers: jsonNoStore } },
+    errors: ANY_REQUEST_CODES,
+  },
+  getReadiness: {
+    operationId: 'getReadiness',
+    method: 'get',
+    path: '/readyz',
+    tags: ['operations'],
+    summary: 'Readiness: upstream and cache store reachable',
+    security: 'none',
+    answers: {
+      200: { description: 'Ready', json: readinessSchema, example: { status: 'ready', checks: { upstream: { ok: true }, cache: { ok: true } } }, headers: jsonNoStore },
+      503: {
+        description: 'Not ready; each failed check names an error code',
+        json: readinessSchema,
+        example: { status: 'unavailable', checks: { upstream: { ok: false, error: 'TIMEOUT' }, cache: { ok: true } } },
+        headers: jsonNoStore,
+      },
+    },
+    errors: ANY_REQUEST_CODES,
+  },
+  getMetrics: {
+    operationId: 'getMetrics',
+    method: 'get',
+    path: '/metrics',
+    tags: ['operations'],
+    summary: 'Prometheus metrics',
+    security: 'none',
+    answers: {
+      200: {
+        description: 'The Prometheus text exposition format',
+        content: { 'text/plain; version=0.0.4; charset=utf-8': { schema: { type: 'string' }, example: '# HELP card_art_cache_hits_total Cache hits per tier\n' } },
+      },
+    },
+    errors: ANY_REQUEST_CODES,
+  },
+  getDemoPage: {
+    operationId: 'getDemoPage',
+    method: 'get',
+    path: '/',
+    tags: ['demo'],
+    summary: 'The demo page: a merchant "Manage cards" screen and an issuer "Push to wallet" picker',
+    security: 'none',
+    requestHeaders: conditionalHeaders,
+    answers: {
+      200: { description: 'HTML (Cache-Control: no-cache, so browsers revalidate)', content: { 'text/html; charset=utf-8': { schema: { type: 'string' }, example: '<!doctype html>' } } },
+      304: { description: 'Not modified: If-None-Match matched the page' },
+    },
+    errors: ANY_REQUEST_CODES,
+  },
+} as const satisfies Record<string, Operation>;
+
+export type OperationName = keyof typeof operations;

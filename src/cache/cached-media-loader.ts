@@ -2,6 +2,7 @@
  * MDES assets never change under an ID (DESIGN §1), so the chosen media of each asset is cached forever
  * under `asset:{assetId}`: the bytes as they are, and meta {kind, width, height}.
  */
+import { assetCacheKey } from '../cache-keys.ts';
 import type { AssetMedia } from '../core/asset-media.ts';
 import type { MediaLoader } from '../core/card-render-types.ts';
 import { sniffMediaKind } from '../core/sniff-media.ts';
@@ -16,9 +17,7 @@ export interface CachedMediaLoaderDeps {
   decode: (body: unknown) => Promise<AssetMedia>;
 }
 
-export function assetCacheKey(assetId: string): string {
-  return `asset:${assetId}`;
-}
+export { assetCacheKey };
 
 export function mediaToEntry(media: AssetMedia): CacheEntry {
   return { bytes: media.bytes, meta: { kind: media.kind, width: String(media.width), height: String(media.height) } };

@@ -1,5 +1,4 @@
 /** The card renderer: load → layout → rasterize → compose → encode (DESIGN §2). Knows nothing of HTTP or caches. */
-import { createHash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import { CardArtError } from '../errors.ts';
 import { assertAssetId } from './asset-id.ts';
@@ -17,11 +16,12 @@ import { type CardLayer, composeCard, extractRegion } from './compose-card.ts';
 import { encodeImage } from './encode-image.ts';
 import { computeCardLayout, coverRect, fitInside, type Rect, type Size } from './layout.ts';
 import { renderTextOverlay } from './text-overlay.ts';
+import { DEFAULT_FOREGROUND_COLOR, planCard } from './card-plan.ts';
 
-/** Part of every render cache key: bump when the pixels of a rendered card change (layout, font, encoder settings). */
-export const RENDER_VERSION = '1';
-/** Text colour when foregroundColor is absent: MDES always sends one, and black is its most common value. */
-export const DEFAULT_FOREGROUND_COLOR = '000000';
+// The keys of rendered images live with every other cache key; re-exported for the renderer's callers.
+export { assetRenderCacheKey, RENDER_VERSION, renderCacheKey } from '../cache-keys.ts';
+export { DEFAULT_FOREGROUND_COLOR, planCard };
+
 /** 16 Mpx (64 MB RGBA): a cover-sized background beyond this means an absurd aspect ratio, not a card. */
 export const MAX_COVER_PIXELS = 16_000_000;
 /** Single assets are rendered at most 1536 wide (the card width) and 4096 tall. */
@@ -47,52 +47,6 @@ export interface LayerCacheStats {
   misses: number;
 }
 
-/** Exactly what determines a card's pixels, with everything that cannot change them removed. */
-interface CardPlan {
-  combinedId?: string;
-  backgroundId?: string;
-  issuerId?: string;
-  coBrandId?: string;
-  brandId?: string;
-  text?: string;
-  color?: string;
-}
-
-/**
- * Normalizes a request into a plan. The combined image, when sent, wins over the component IDs (DESIGN §2.8).
- * Co-brand: MDES sends coBrandLogoAssetId "only when isCoBranded", so the logo is drawn when an ID is present
- * unless isCoBranded is explicitly false (an absent flag does not hide a logo MDES chose to send).
- */
-export function planCard(productConfig: ProductConfig, text: string | undefined): CardPlan {
-  const plan: CardPlan = {};
-  if (productConfig.cardBackgroundCombinedAssetId) {
-    plan.combinedId = productConfig.cardBackgroundCombinedAssetId;
-  } else {
-    plan.backgroundId = productConfig.cardBackgroundAssetId;
-    plan.issuerId = productConfig.issuerLogoAssetId;
-    plan.brandId = productConfig.brandLogoAssetId;
-    const coBranded = productConfig.isCoBranded !== false && productConfig.isCoBranded !== 'false';
-    if (coBranded) plan.coBrandId = productConfig.coBrandLogoAssetId;
-  }
-  if (text) {
-    plan.text = text;
-    plan.color = productConfig.foregroundColor ?? DEFAULT_FOREGROUND_COLOR;
-  }
-  for (const key of Object.keys(plan) as (keyof CardPlan)[]) if (plan[key] === undefined) delete plan[key];
-  return plan;
-}
-
-/** SHA-256 (hex) of RENDER_VERSION + the normalized plan + width + format; equal keys mean identical pixels. */
-export function renderCacheKey(request: CardArtRequest, renderVersion = RENDER_VERSION): string {
-  const plan = planCard(request.productConfig, request.text);
-  const ordered = Object.keys(plan).sort().map((key) => [key, plan[key as keyof CardPlan]]);
-  return sha256(JSON.stringify([renderVersion, 'card', ordered, request.width, request.format]));
-}
-
-/** Key of one asset rendered by renderAsset (width undefined = natural). */
-export function assetRenderCacheKey(assetId: string, width: number | undefined, format: OutputFormat, renderVersion = RENDER_VERSION): string {
-  return sha256(JSON.stringify([renderVersion, 'asset', assetId, width ?? null, format]));
-}
 
 export interface CardRendererDeps {
   loadMedia: MediaLoader;
@@ -241,8 +195,4 @@ function assertSize(image: RasterImage, size: Size): void {
   if (image.width !== size.width || image.height !== size.height || image.data.length !== size.width * size.height * 4) {
     throw new CardArtError('RASTERIZE_SIZE_MISMATCH', `rasterizer returned ${image.width}x${image.height}, asked ${size.width}x${size.height}`);
   }
-}
-
-function sha256(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
 }

@@ -1,7 +1,7 @@
+import { requestorBodyKey, requestorSvgKey } from '../cache-keys.ts';
 import type { TieredCache } from '../cache/cache-types.ts';
 import type { AssetMedia, GetAssetBody, Rasterizer } from '../core/asset-media.ts';
 import type { EncodedImage } from '../core/card-render-types.ts';
-import { RENDER_VERSION } from '../core/card-renderer.ts';
 import { encodeImage } from '../core/encode-image.ts';
 import { fitInside } from '../core/layout.ts';
 import { sniffMediaKind } from '../core/sniff-media.ts';
@@ -28,10 +28,6 @@ export interface RequestorLogosOptions {
   decode: (body: unknown) => Promise<AssetMedia>;
 }
 
-export const requestorBodyKey = (assetId: string) => `requestor-asset:${assetId}`;
-export const requestorSvgKey = (assetId: string) => `requestor-svg:${assetId}`;
-/** The rendered PNG changes with the renderer, so its key carries RENDER_VERSION. */
-export const requestorPngKey = (assetId: string, size: number) => `requestor-logo:${RENDER_VERSION}:${assetId}:${size}:png`;
 
 export function createRequestorLogos(options: RequestorLogosOptions): RequestorLogos {
   const { source, cache, rasterizer, decode } = options;

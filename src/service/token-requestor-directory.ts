@@ -1,5 +1,6 @@
 import { LRUCache } from 'lru-cache';
 import type { Logger } from 'pino';
+import { requestorListCacheKey } from '../cache-keys.ts';
 import type { CacheEntry } from '../cache/cache-types.ts';
 import type { AssetSource, TokenRequestor } from '../upstream/asset-source.ts';
 
@@ -26,10 +27,6 @@ export interface TokenRequestorDirectoryOptions {
   persist?: { get(key: string): Promise<CacheEntry | undefined>; set(key: string, entry: CacheEntry): Promise<void> };
 }
 
-/** Key of a persisted list; the ranges are validated digits, so the key needs no escaping. */
-export function requestorListCacheKey(rangesKey: string): string {
-  return `token-requestors:${rangesKey}`;
-}
 
 interface Slot {
   list?: RequestorList;

@@ -1,5 +1,6 @@
 import { Router, type Request, type Response } from 'express';
-import { assetRenderCacheKey, renderCacheKey, type CardRenderer } from '../../core/card-renderer.ts';
+import { assetRenderCacheKey, renderCacheKey } from '../../cache-keys.ts';
+import type { CardRenderer } from '../../core/card-renderer.ts';
 import type { CardArtRequest } from '../../core/card-render-types.ts';
 import { operations } from '../contract/operations.ts';
 import { route } from '../contract/route.ts';

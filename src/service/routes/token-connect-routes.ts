@@ -5,7 +5,8 @@ import { etagForKey } from '../etag.ts';
 import { answeredFromTag, sendImage } from '../image-response.ts';
 import type { RenderedImageCache } from '../rendered-image-cache.ts';
 import { clientGoneSignal } from '../request-signal.ts';
-import { requestorPngKey, requestorSvgKey, type RequestorLogos } from '../requestor-logos.ts';
+import { requestorPngKey, requestorSvgKey } from '../../cache-keys.ts';
+import type { RequestorLogos } from '../requestor-logos.ts';
 import type { TokenRequestorDirectory } from '../token-requestor-directory.ts';
 
 /** Browsers may reuse the list for an hour; the server refreshes it from upstream on its own schedule. */

@@ -1,5 +1,5 @@
 /**
- * MDES assets never change under an ID (DESIGN §1), so the chosen media of each asset is cached forever
+ * MDES assets never change under an ID, so the chosen media of each asset is cached forever
  * under `asset:{assetId}`: the bytes as they are, and meta {kind, width, height}.
  */
 import { assetCacheKey } from '../cache-keys.ts';

@@ -1,4 +1,4 @@
-/** The card renderer: load → layout → rasterize → compose → encode (DESIGN §2). Knows nothing of HTTP or caches. */
+/** The card renderer: load → layout → rasterize → compose → encode. Knows nothing of HTTP or caches. */
 import { LRUCache } from 'lru-cache';
 import { CardArtError } from '../errors.ts';
 import { assertAssetId } from './asset-id.ts';

@@ -14,7 +14,7 @@ export const MIME_BY_EXTENSION: Readonly<Record<string, string>> = {
 };
 
 /**
- * Reads one asset from a folder in the simulator format (DESIGN §4): `<id>.json` is the Get Asset body
+ * Reads one asset from a folder in the simulator format: `<id>.json` is the Get Asset body
  * verbatim (returned as parsed JSON, unvalidated); `<id>.png|pdf|svg` becomes a body with one entry.
  * Returns undefined when the folder has no such asset.
  */

@@ -45,7 +45,7 @@ export interface SimulatorOptions {
 
 type Route = { name: 'asset' | 'requestorAsset'; assetId: string } | { name: 'tokenRequestors' } | { name: 'other' };
 
-/** An embedded MDES that speaks the real HTTP API over a folder of assets (DESIGN §4). */
+/** An embedded MDES that speaks the real HTTP API over a folder of assets. */
 export async function startSimulator(opts: SimulatorOptions): Promise<RunningSimulator> {
   const paths = { ...SIMULATOR_PATHS, ...opts.paths };
   const verifyAuth = createOAuthVerifier(opts.verifyKeyPem);

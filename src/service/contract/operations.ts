@@ -209,6 +209,7 @@ export const operations = {
     },
     errors: ANY_REQUEST_CODES,
   },
+  // Served by express.static (demo-routes.ts); this entry documents it and the conformance test checks it.
   getDemoPage: {
     operationId: 'getDemoPage',
     method: 'get',

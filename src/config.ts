@@ -8,11 +8,13 @@
  * value is used trimmed.
  */
 import { existsSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
+import { isIP } from 'node:net';
+import { availableParallelism, hostname } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { DEFAULT_LAYER_CACHE_BYTES } from './core/card-renderer.ts';
 import { CardArtError } from './errors.ts';
+import { loadCertificatePem, loadPrivateKeyPem, OAEP_DIGESTS, type OaepDigest } from './upstream/field-level-encryption.ts';
 
 /** The bundled sample assets the embedded simulator serves when SIMULATOR_ASSET_DIR is unset. */
 export const BUNDLED_SAMPLES_DIR = fileURLToPath(new URL('./simulator/samples/', import.meta.url));
@@ -52,6 +54,10 @@ export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 export const DEFAULT_HEADERS_TIMEOUT_MS = 10_000;
 /** info: one line per request and per failure, nothing per cache hit. */
 export const DEFAULT_LOG_LEVEL = 'info';
+/** SHA-512: what the MDES sandbox uses to wrap the AES key of pushMultipleAccounts payloads. */
+export const DEFAULT_MDES_OAEP_DIGEST: OaepDigest = 'SHA512';
+/** The machine's host name: the host that answers is the one MDES called. */
+export const DEFAULT_NTU_RESPONSE_HOST = hostname();
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -94,6 +100,13 @@ export const envSchema = z.object({
   LOG_LEVEL: z.enum(LOG_LEVELS).default(DEFAULT_LOG_LEVEL),
   REQUEST_TIMEOUT_MS: int(1000, 600_000).default(DEFAULT_REQUEST_TIMEOUT_MS),
   HEADERS_TIMEOUT_MS: int(1000, 600_000).default(DEFAULT_HEADERS_TIMEOUT_MS),
+  MDES_ENCRYPTION_CERT: text().optional(),
+  MDES_OAEP_DIGEST: z.enum(OAEP_DIGESTS).default(DEFAULT_MDES_OAEP_DIGEST),
+  MDES_DECRYPTION_KEY: text().optional(),
+  MDES_DECRYPTION_KEY_PASSWORD: text().optional(),
+  API_TOKENS: text().optional(),
+  NTU_RESPONSE_HOST: text().max(255).default(DEFAULT_NTU_RESPONSE_HOST),
+  NTU_ALLOWED_IPS: text().optional(),
 });
 
 export type EnvConfig = z.output<typeof envSchema>;
@@ -133,10 +146,26 @@ export interface ServiceConfig {
   headersTimeoutMs: number;
 }
 
+/** Token Connect push provisioning and the Notify Token Updated receiver. */
+export interface ProvisioningConfig {
+  /** Mastercard's encryption certificate (MDES_ENCRYPTION_CERT) as PEM; undefined against real MDES = push off. */
+  encryptionCertificatePem: string | undefined;
+  oaepDigest: OaepDigest;
+  /** Private key that opens Notify Token Updated payloads (MDES_DECRYPTION_KEY) as PEM; undefined = receiver off. */
+  decryptionKeyPem: string | undefined;
+  /** Bearer tokens for the provisioning and Notify Token Updated endpoints (API_TOKENS); undefined = open (embedded simulator only). */
+  apiTokens: string[] | undefined;
+  /** `responseHost` of Notify Token Updated answers (NTU_RESPONSE_HOST, default the host name). */
+  ntuResponseHost: string;
+  /** Addresses / CIDRs allowed to post Notify Token Updated (NTU_ALLOWED_IPS); undefined = any. */
+  ntuAllowedIps: string[] | undefined;
+}
+
 /** The complete configuration: everything the composition root and the app factory need. */
 export interface AppConfig {
   port: number;
   upstream: UpstreamConfig;
+  provisioning: ProvisioningConfig;
   cacheDir: string;
   cacheUrl: string | undefined;
   memoryCacheBytes: number;
@@ -186,6 +215,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const e = parseEnv(envSchema, env);
   return {
     port: e.PORT,
+    provisioning: loadProvisioningConfig(e),
     upstream: {
       baseUrl: e.MDES_BASE_URL?.replace(/\/+$/, ''),
       assetPath: e.MDES_ASSET_PATH,
@@ -210,5 +240,39 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
       headersTimeoutMs: e.HEADERS_TIMEOUT_MS,
     },
+  };
+}
+
+function loadProvisioningConfig(e: EnvConfig): ProvisioningConfig {
+  const encryptionCertificatePem = e.MDES_ENCRYPTION_CERT
+    ? loadCertificatePem(e.MDES_ENCRYPTION_CERT, 'MDES_ENCRYPTION_CERT')
+    : undefined;
+  const decryptionKeyPem = e.MDES_DECRYPTION_KEY
+    ? loadPrivateKeyPem(e.MDES_DECRYPTION_KEY, e.MDES_DECRYPTION_KEY_PASSWORD, 'MDES_DECRYPTION_KEY')
+    : undefined;
+  const apiTokens = e.API_TOKENS?.split(',').map((token) => token.trim()).filter(Boolean);
+  if (apiTokens?.some((token) => !/^[\x21-\x7e]{16,512}$/.test(token))) {
+    throw new CardArtError('CONFIG_INVALID', 'API_TOKENS: each token must be 16–512 printable characters without spaces');
+  }
+  if (e.MDES_BASE_URL && (encryptionCertificatePem || decryptionKeyPem) && !apiTokens?.length) {
+    throw new CardArtError('CONFIG_INVALID', 'API_TOKENS is required when MDES_BASE_URL is set with MDES_ENCRYPTION_CERT or MDES_DECRYPTION_KEY');
+  }
+  const ntuAllowedIps = e.NTU_ALLOWED_IPS?.split(',').map((entry) => entry.trim()).filter(Boolean);
+  for (const entry of ntuAllowedIps ?? []) {
+    const [address, prefix, extra] = entry.split('/');
+    const family = isIP(address ?? '');
+    const maxPrefix = family === 6 ? 128 : 32;
+    const prefixOk = prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= maxPrefix);
+    if (family === 0 || !prefixOk || extra !== undefined) {
+      throw new CardArtError('CONFIG_INVALID', `NTU_ALLOWED_IPS: "${entry}" is not an address or CIDR`);
+    }
+  }
+  return {
+    encryptionCertificatePem,
+    oaepDigest: e.MDES_OAEP_DIGEST,
+    decryptionKeyPem,
+    apiTokens: apiTokens?.length ? apiTokens : undefined,
+    ntuResponseHost: e.NTU_RESPONSE_HOST,
+    ntuAllowedIps: ntuAllowedIps?.length ? ntuAllowedIps : undefined,
   };
 }

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { BUNDLED_SAMPLES_DIR, envSchema, loadConfig } from '../src/config.ts';
+import { BUNDLED_SAMPLES_DIR, DEFAULT_NTU_RESPONSE_HOST, envSchema, loadConfig } from '../src/config.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -18,6 +18,7 @@ function readmeConfigRows(): Map<string, string> {
 const COMPUTED_DEFAULTS: Record<string, { shown: string; value: unknown }> = {
   SIMULATOR_ASSET_DIR: { shown: '`src/simulator/samples/`', value: BUNDLED_SAMPLES_DIR },
   RENDER_CONCURRENCY: { shown: 'cores − 1, at least 1', value: Math.max(1, availableParallelism() - 1) },
+  NTU_RESPONSE_HOST: { shown: 'the host name', value: DEFAULT_NTU_RESPONSE_HOST },
 };
 
 describe('README configuration table', () => {
@@ -34,7 +35,7 @@ describe('README configuration table', () => {
       if (computed) {
         expect([name, shown, fallback]).toEqual([name, computed.shown, computed.value]);
       } else if (fallback === undefined) {
-        expect([name, /^(unset|—|required with `MDES_BASE_URL`)$/.test(shown ?? '')]).toEqual([name, true]);
+        expect([name, /^(unset|unset = any|—|required with `MDES_BASE_URL`)$/.test(shown ?? '')]).toEqual([name, true]);
       } else {
         expect([name, shown]).toEqual([name, `\`${String(fallback)}\``]);
       }

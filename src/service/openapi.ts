@@ -12,6 +12,7 @@ const TAGS = [
   { name: 'images', description: 'Card images and single assets, cached forever by asset ID' },
   { name: 'token-connect', description: 'MDES Token Connect requestors and their logos' },
   { name: 'cache', description: 'Pre-warming the asset cache' },
+  { name: 'tokens', description: 'Token records, card art by token, and the Notify Token Updated receiver MDES calls' },
   { name: 'operations', description: 'Health, readiness, metrics and this document' },
   { name: 'demo', description: 'The demo page and its data' },
 ];
@@ -56,7 +57,7 @@ function answer(spec: Answer): Record<string, unknown> {
 }
 
 /** One error answer per status, its `code` an enum of exactly the codes this operation can answer with it. */
-function errorAnswers(codes: readonly ErrorCode[]): Record<string, unknown> {
+function errorAnswers(codes: readonly ErrorCode[], shape: 'card-art' | 'mdes' = 'card-art'): Record<string, unknown> {
   const byStatus = new Map<number, ErrorCode[]>();
   for (const code of new Set(codes)) byStatus.set(ERRORS[code].status, [...(byStatus.get(ERRORS[code].status) ?? []), code]);
   const answers: Record<string, unknown> = {};
@@ -68,17 +69,48 @@ function errorAnswers(codes: readonly ErrorCode[]): Record<string, unknown> {
         'Cache-Control': { description: 'Errors are never cached', schema: { type: 'string', const: 'no-store' } },
         ...(status === 429 || status === 503 ? { 'Retry-After': { description: 'Seconds to wait before retrying', schema: { type: 'integer' } } } : {}),
       },
-      content: {
-        'application/json': {
-          schema: {
-            allOf: [{ $ref: `${COMPONENT_REF}Error` }, { properties: { error: { properties: { code: { enum: list }, message: { type: 'string' } } } } }],
-          },
-          example: { error: { code: first, message: ERRORS[first].message } },
-        },
-      },
+      content: { 'application/json': shape === 'mdes' ? mdesErrorContent(list) : cardArtErrorContent(list) },
     };
   }
   return answers;
+}
+
+function cardArtErrorContent(list: ErrorCode[]): Record<string, unknown> {
+  const first = list[0]!;
+  return {
+    schema: {
+      allOf: [{ $ref: `${COMPONENT_REF}Error` }, { properties: { error: { properties: { code: { enum: list }, message: { type: 'string' } } } } }],
+    },
+    example: { error: { code: first, message: ERRORS[first].message } },
+  };
+}
+
+function defaultAnswer(shape: 'card-art' | 'mdes' = 'card-art'): Record<string, unknown> {
+  return {
+    description: 'Any status not listed: an error in the same shape',
+    content: { 'application/json': { schema: { $ref: `${COMPONENT_REF}${shape === 'mdes' ? 'MdesError' : 'Error'}` } } },
+  };
+}
+
+/** MDES's error shape (the code in errorCode), for the endpoints MDES itself calls. */
+function mdesErrorContent(list: ErrorCode[]): Record<string, unknown> {
+  const first = list[0]!;
+  const text = { type: 'string' };
+  return {
+    schema: {
+      allOf: [
+        { $ref: `${COMPONENT_REF}MdesError` },
+        { properties: { errorCode: { enum: list }, errorDescription: text, responseHost: text, responseId: text, errors: { type: 'array' } } },
+      ],
+    },
+    example: {
+      errorCode: first,
+      errorDescription: ERRORS[first].message,
+      responseHost: 'card-art.gateway.example',
+      responseId: '4b1c6a52-8f0e-4a55-9c43-2f5f1e0b7d11',
+      errors: [{ source: 'INPUT', errorCode: first, description: ERRORS[first].message, reasonCode: first, recoverable: ERRORS[first].status >= 500 }],
+    },
+  };
 }
 
 /** Query and path parameters from the input JSON Schema of the operation's zod schemas. */
@@ -126,7 +158,12 @@ function operationObject(op: Operation): Record<string, unknown> {
           },
         }
       : {}),
-    responses: { ...success, ...errorAnswers(op.errors) },
+    responses: {
+      ...success,
+      ...errorAnswers(op.errors, op.errorShape),
+      // An operation whose only success is a redirect: every other status is one of the errors listed.
+      ...(Object.keys(op.answers).some((status) => status.startsWith('2')) ? {} : { default: defaultAnswer(op.errorShape) }),
+    },
   };
 }
 
@@ -149,8 +186,6 @@ export function buildOpenApiDocument(registry: Record<string, Operation> = opera
     // Relative: the instance that served this document (npm start listens on http://localhost:8080).
     servers: [{ url: '/', description: 'The instance that served this document' }],
     tags: TAGS,
-    // Every operation states its own security; this default (anonymous or bearer) only keeps the scheme declared.
-    security: [{}, { bearer: [] }],
     paths,
     components: {
       schemas: componentSchemas(),

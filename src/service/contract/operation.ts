@@ -44,9 +44,14 @@ export interface Operation {
   /** Request headers the operation reads (documented only). */
   requestHeaders?: Record<string, HeaderSpec>;
   /** Success and other non-error answers by status. */
-  answers: Readonly<Partial<Record<200 | 202 | 304 | 503, Answer>>>;
+  answers: Readonly<Partial<Record<200 | 201 | 202 | 302 | 304 | 503, Answer>>>;
   /** Every code this operation can answer; the document lists them per status. */
   errors: readonly ErrorCode[];
+  /**
+   * The body of its error answers: card-art's `{"error":{code,message}}` (default), or MDES's own shape for the
+   * endpoints MDES calls (Notify Token Updated), with the code in `errorCode`.
+   */
+  errorShape?: 'card-art' | 'mdes';
 }
 
 /** The express route of an OpenAPI path: `/v1/assets/{assetId}` → `/v1/assets/:assetId`. */

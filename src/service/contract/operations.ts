@@ -18,6 +18,14 @@ import {
   tokenRequestorListSchema,
   tokenRequestorsQuerySchema,
 } from './schemas.ts';
+import {
+  ntuAckSchema,
+  ntuRequestSchema,
+  postTokenBodySchema,
+  tokenAnswerSchema,
+  tokenCardArtQuerySchema,
+  tokenPathParamsSchema,
+} from '../contracts/tokens.ts';
 
 const IMMUTABLE = 'public, max-age=31536000, immutable';
 
@@ -64,6 +72,62 @@ const CARD_INPUT_CODES: readonly ErrorCode[] = [
 ];
 
 const jsonNoStore = { 'Cache-Control': { description: 'Never cached', schema: { type: 'string', const: 'no-store' } } };
+
+/** What parseProductConfig can refuse in a productConfig carried by a token. */
+const PRODUCT_CONFIG_CODES: readonly ErrorCode[] = ['INVALID_ASSET_ID', 'INVALID_PRODUCT_CONFIG', 'MISSING_BACKGROUND', 'INVALID_FOREGROUND_COLOR', 'INVALID_REQUEST'];
+/** Reading one token record by its reference (bearer auth first). */
+const TOKEN_LOOKUP_CODES: readonly ErrorCode[] = ['INVALID_TOKEN_REFERENCE', 'INVALID_REQUEST', 'UNAUTHORIZED', 'TOKEN_NOT_FOUND', 'TOKEN_DEACTIVATED', 'TOKEN_STORE_UNAVAILABLE'];
+
+const TOKEN_EXAMPLE = {
+  tokenUniqueReference: 'DWSPMC000000000132d72d4fcb2f4136a0532d3093ff1a45',
+  status: 'ACTIVE',
+  productConfig: { cardBackgroundAssetId: 'bg-blue' },
+  accountPanSuffix: '4242',
+  statusTimestamp: '2026-11-24T10:00:00.000Z',
+  updatedAt: '2026-11-24T10:00:01.000Z',
+  cardArtUrl: '/v1/card-art?cardBackgroundAssetId=bg-blue&text=%E2%80%A2%E2%80%A2%E2%80%A2%E2%80%A2+4242',
+};
+
+/** The receiver MDES calls, at its two paths; errors in MDES's own shape, since MDES reads them. */
+function notifyTokenUpdatedOperations() {
+  const operation = (operationId: string, path: string) =>
+    ({
+      operationId,
+      method: 'post',
+      path,
+      tags: ['tokens'],
+      summary: `Notify Token Updated receiver (${path.includes('/static/') ? 'static path' : 'production path'})`,
+      description:
+        'Called by MDES (mutual TLS at the edge, NTU_ALLOWED_IPS; no bearer token). encryptedPayload decrypts (MDES_DECRYPTION_KEY) to ' +
+        '{"tokens":[…]} with 1–100 tokens. The same requestId again is acknowledged with the first answer; an older statusTimestamp does not overwrite.',
+      security: 'none',
+      body: {
+        schema: ntuRequestSchema,
+        description: 'The notification as MDES sends it',
+        example: {
+          requestId: '123456',
+          responseHost: 'site.mdes.mastercard.com',
+          encryptedPayload: { encryptedData: '4545433044323232'.repeat(4), iv: '3dfa2c8a1b0d4e5f6a7b8c9d0e1f2a3b', encryptedKey: 'a1b2c3d4'.repeat(32), publicKeyFingerprint: '243e6992ea467f1cbb9973facfcc3bf17b5cd007', oaepHashingAlgorithm: 'SHA512' },
+        },
+      },
+      answers: { 200: { description: 'Acknowledged', json: ntuAckSchema, example: { responseHost: 'card-art.gateway.example', responseId: '4b1c6a52-8f0e-4a55-9c43-2f5f1e0b7d11' } } },
+      errors: [
+        'INVALID_NOTIFICATION',
+        'PAYLOAD_UNDECRYPTABLE',
+        ...PRODUCT_CONFIG_CODES,
+        'NTU_CALLER_NOT_ALLOWED',
+        'NOT_CONFIGURED',
+        'PREWARM_QUEUE_FULL',
+        'TOKEN_STORE_UNAVAILABLE',
+        ...ANY_REQUEST_CODES,
+      ],
+      errorShape: 'mdes',
+    }) as const satisfies Operation;
+  return {
+    notifyTokenUpdated: operation('notifyTokenUpdated', '/digitization/1/0/notifyTokenUpdated'),
+    notifyTokenUpdatedStatic: operation('notifyTokenUpdatedStatic', '/digitization/static/1/0/notifyTokenUpdated'),
+  };
+}
 
 export const operations = {
   getCardArt: {
@@ -165,6 +229,56 @@ export const operations = {
       202: { description: 'Queued for a background fetch', json: prewarmResultSchema, example: { queued: ['bg-blue'], alreadyCached: ['issuer-bank'] } },
     },
     errors: ['INVALID_ASSET_ID', 'INVALID_PRODUCT_CONFIG', 'MISSING_BACKGROUND', 'INVALID_FOREGROUND_COLOR', 'INVALID_REQUEST', 'PREWARM_QUEUE_FULL', ...ANY_REQUEST_CODES],
+  },
+  ...notifyTokenUpdatedOperations(),
+  postToken: {
+    operationId: 'postToken',
+    method: 'post',
+    path: '/v1/tokens',
+    tags: ['tokens'],
+    summary: 'Record a token from a Tokenize or Get Token response',
+    description: 'The newest statusTimestamp wins; only the last four digits of a card or token number are accepted.',
+    security: 'bearer',
+    body: {
+      schema: postTokenBodySchema,
+      description: 'The token as MDES answered it',
+      example: { tokenUniqueReference: 'DWSPMC000000000132d72d4fcb2f4136a0532d3093ff1a45', status: 'ACTIVE', productConfig: { cardBackgroundAssetId: 'bg-blue' }, tokenInfo: { accountPanSuffix: '4242' } },
+    },
+    answers: {
+      201: { description: 'Recorded (a new token)', json: tokenAnswerSchema, example: TOKEN_EXAMPLE, headers: jsonNoStore },
+      200: { description: 'Recorded, or kept when the stored statusTimestamp is newer (applied: false)', json: tokenAnswerSchema, example: { ...TOKEN_EXAMPLE, applied: false }, headers: jsonNoStore },
+    },
+    errors: ['INVALID_TOKEN', ...PRODUCT_CONFIG_CODES, 'UNAUTHORIZED', 'TOKEN_STORE_UNAVAILABLE', ...ANY_REQUEST_CODES],
+  },
+  getToken: {
+    operationId: 'getToken',
+    method: 'get',
+    path: '/v1/tokens/{tokenUniqueReference}',
+    tags: ['tokens'],
+    summary: "A token's record and its immutable card art URL",
+    security: 'bearer',
+    params: tokenPathParamsSchema,
+    answers: { 200: { description: 'The record (Cache-Control: private, no-cache)', json: tokenAnswerSchema, example: TOKEN_EXAMPLE } },
+    errors: [...TOKEN_LOOKUP_CODES, ...ANY_REQUEST_CODES],
+  },
+  getTokenCardArt: {
+    operationId: 'getTokenCardArt',
+    method: 'get',
+    path: '/v1/tokens/{tokenUniqueReference}/card-art',
+    tags: ['tokens'],
+    summary: "Redirect to the immutable /v1/card-art URL of the token's current art, with text=•••• NNNN",
+    security: 'bearer',
+    params: tokenPathParamsSchema,
+    query: tokenCardArtQuerySchema,
+    answers: {
+      302: {
+        description: 'Found: the card art of the token as it is now (Cache-Control: private, no-cache)',
+        headers: { Location: { description: 'The immutable /v1/card-art URL', schema: { type: 'string' }, required: true } },
+        // express's redirect note, by Accept.
+        content: { 'text/plain; charset=utf-8': { schema: { type: 'string' } }, 'text/html; charset=utf-8': { schema: { type: 'string' } } },
+      },
+    },
+    errors: ['INVALID_WIDTH', 'INVALID_FORMAT', 'TOKEN_CARD_ART_UNKNOWN', ...TOKEN_LOOKUP_CODES, ...ANY_REQUEST_CODES],
   },
   getHealth: {
     operationId: 'getHealth',

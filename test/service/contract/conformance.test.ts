@@ -6,6 +6,7 @@
  */
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { NTU_SEND_PATH, type NtuSender } from '../../../src/simulator/ntu-sender.ts';
 import { rawRequest, type RawResponse } from '../../hardening/harness.ts';
 import { CARD, makeServiceFixtures, MERCHANT_RANGE, WALLET_RANGE, type ServiceFixtures } from '../service-fixtures.ts';
 import { startTestService, type TestService } from '../service-harness.ts';
@@ -129,6 +130,25 @@ function cases(): Case[] {
     prewarm('productConfig'),
     prewarm({ brandLogoAssetId: 'brand-circles' }),
     post('prewarmProductConfigs', '/v1/product-configs', '{{{'),
+    // tokens (open without API_TOKENS in embedded mode)
+    post('postToken', '/v1/tokens', JSON.stringify({ tokenUniqueReference: 'CONFORMANCE-1', status: 'ACTIVE', productConfig: CARD, tokenInfo: { accountPanSuffix: '4242' } })),
+    post('postToken', '/v1/tokens', JSON.stringify({ tokenUniqueReference: 'CONFORMANCE-1', status: 'SUSPENDED', productConfig: CARD, statusTimestamp: '2020-01-01T00:00:00Z' })),
+    post('postToken', '/v1/tokens', JSON.stringify({ tokenUniqueReference: 'CONFORMANCE-2', status: 'WHATEVER', productConfig: CARD })),
+    post('postToken', '/v1/tokens', JSON.stringify({ tokenUniqueReference: 'CONFORMANCE-2', status: 'ACTIVE', productConfig: CARD, tokenInfo: { accountPanSuffix: '5555444433332222' } })),
+    post('postToken', '/v1/tokens', JSON.stringify({ tokenUniqueReference: 'CONFORMANCE-2', status: 'ACTIVE', productConfig: { ...CARD, foregroundColor: '#ffffff' } })),
+    post('postToken', '/v1/tokens', '{"tokenUniqueReference":'),
+    get('getToken', '/v1/tokens/CONFORMANCE-1'),
+    get('getToken', '/v1/tokens/CONFORMANCE-404'),
+    get('getToken', '/v1/tokens/bad%20ref'),
+    get('getTokenCardArt', '/v1/tokens/CONFORMANCE-1/card-art?width=384&format=webp'),
+    get('getTokenCardArt', '/v1/tokens/CONFORMANCE-1/card-art', { accept: 'text/html' }),
+    get('getTokenCardArt', '/v1/tokens/CONFORMANCE-1/card-art?width=500'),
+    get('getTokenCardArt', '/v1/tokens/CONFORMANCE-404/card-art'),
+    // Notify Token Updated (MDES's error shape); the good one is added from the simulator's own encrypted send
+    post('notifyTokenUpdated', '/digitization/1/0/notifyTokenUpdated', '{}'),
+    post('notifyTokenUpdated', '/digitization/1/0/notifyTokenUpdated', '{"requestId":'),
+    post('notifyTokenUpdatedStatic', '/digitization/static/1/0/notifyTokenUpdated', JSON.stringify({ requestId: 'r1', encryptedPayload: { encryptedData: 'zz', iv: '00', encryptedKey: '00' } })),
+    post('notifyTokenUpdatedStatic', '/digitization/static/1/0/notifyTokenUpdated', 'requestId=1', { 'content-type': 'text/plain' }),
     // operations and demo: good, and a request whose body cannot be parsed
     get('getHealth', '/healthz'),
     brokenJson('getHealth', '/healthz'),
@@ -248,6 +268,7 @@ function answerProblems(testCase: Case, response: RawResponse): string[] {
   const listed = Object.keys(documented.content ?? {}).find((type) => type === contentType || type === contentType.split(';')[0]);
   if (!listed) return [...problems, `content type ${contentType} is not listed (${Object.keys(documented.content ?? {}).join(', ')})`];
   if (listed === 'application/json') {
+    if (!contentType.startsWith('application/json')) return [...problems, `content type ${contentType} for a JSON answer`];
     const at = pointer('paths', template, method, 'responses', status, 'content', listed, 'schema');
     problems.push(...validate(at, JSON.parse(response.body.toString('utf8'))).map((p) => `body${p}`));
   }
@@ -274,7 +295,17 @@ describe('the service against its generated OpenAPI document', () => {
       sent.push({ testCase, response, invalid: documentProblems(testCase) });
       return response;
     };
-    for (const testCase of cases()) {
+    // A notification the simulator (playing MDES) encrypted for the service, sent again as is to both paths:
+    // the same requestId is acknowledged again with the first answer.
+    const ntu = service.simulator.ntu as NtuSender;
+    const first = await ntu.send(service.baseUrl, [{ tokenUniqueReference: 'CONFORMANCE-NTU', status: 'ACTIVE', productConfig: CARD, tokenInfo: { accountPanSuffix: '1881' } }]);
+    expect(first.status).toBe(200);
+    const notification = JSON.stringify(first.request);
+    const replays: Case[] = [
+      { operationId: 'notifyTokenUpdatedStatic', method: 'POST', path: NTU_SEND_PATH, body: notification, headers: json },
+      { operationId: 'notifyTokenUpdated', method: 'POST', path: '/digitization/1/0/notifyTokenUpdated', body: notification, headers: json },
+    ];
+    for (const testCase of [...cases(), ...replays]) {
       const response = await send(testCase);
       // Every image answer's tag, sent back, must give the documented 304.
       const etag = response.headers.etag;

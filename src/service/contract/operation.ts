@@ -41,6 +41,8 @@ export interface Operation {
   params?: z.ZodType;
   query?: z.ZodType;
   body?: { schema: z.ZodType; example: unknown; description: string; root?: string };
+  /** The code of a parse issue whose schema names none (default INVALID_REQUEST), per request part. */
+  invalid?: Partial<Record<'params' | 'query' | 'body', ErrorCode>>;
   /** Request headers the operation reads (documented only). */
   requestHeaders?: Record<string, HeaderSpec>;
   /** Success and other non-error answers by status. */

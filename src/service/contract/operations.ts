@@ -239,6 +239,7 @@ export const operations = {
     summary: 'Record a token from a Tokenize or Get Token response',
     description: 'The newest statusTimestamp wins; only the last four digits of a card or token number are accepted.',
     security: 'bearer',
+    invalid: { body: 'INVALID_TOKEN' },
     body: {
       schema: postTokenBodySchema,
       description: 'The token as MDES answered it',
@@ -257,6 +258,7 @@ export const operations = {
     tags: ['tokens'],
     summary: "A token's record and its immutable card art URL",
     security: 'bearer',
+    invalid: { params: 'INVALID_TOKEN_REFERENCE' },
     params: tokenPathParamsSchema,
     answers: { 200: { description: 'The record (Cache-Control: private, no-cache)', json: tokenAnswerSchema, example: TOKEN_EXAMPLE } },
     errors: [...TOKEN_LOOKUP_CODES, ...ANY_REQUEST_CODES],
@@ -268,6 +270,7 @@ export const operations = {
     tags: ['tokens'],
     summary: "Redirect to the immutable /v1/card-art URL of the token's current art, with text=•••• NNNN",
     security: 'bearer',
+    invalid: { params: 'INVALID_TOKEN_REFERENCE' },
     params: tokenPathParamsSchema,
     query: tokenCardArtQuerySchema,
     answers: {

@@ -59,9 +59,9 @@ export function decodeQuery(schema: z.ZodType, raw: Record<string, unknown>): Re
 
 export function parseInput<O extends Operation>(op: O, req: Request): OperationInput<O> {
   return {
-    params: op.params ? parseOrThrow(op.params, req.params, 'INVALID_REQUEST') : undefined,
-    query: op.query ? parseOrThrow(op.query, decodeQuery(op.query, req.query as Record<string, unknown>), 'INVALID_REQUEST') : undefined,
-    body: op.body ? parseOrThrow(op.body.schema, req.body, 'INVALID_REQUEST', op.body.root) : undefined,
+    params: op.params ? parseOrThrow(op.params, req.params, op.invalid?.params ?? 'INVALID_REQUEST') : undefined,
+    query: op.query ? parseOrThrow(op.query, decodeQuery(op.query, req.query as Record<string, unknown>), op.invalid?.query ?? 'INVALID_REQUEST') : undefined,
+    body: op.body ? parseOrThrow(op.body.schema, req.body, op.invalid?.body ?? 'INVALID_REQUEST', op.body.root) : undefined,
   } as OperationInput<O>;
 }
 

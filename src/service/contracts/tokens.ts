@@ -3,6 +3,7 @@
  * parse with these, the types come from them, and an OpenAPI document can be generated from them.
  */
 import { z } from 'zod';
+import { coded } from '../../core/schema-errors.ts';
 import { ALLOWED_WIDTHS } from '../../core/card-render-types.ts';
 import { encryptedPayloadSchema } from '../../upstream/field-level-encryption.ts';
 import { OUTPUT_FORMATS } from '../contract/schemas.ts';
@@ -88,8 +89,8 @@ export const tokenPathParamsSchema = z.object({ tokenUniqueReference: tokenUniqu
 
 /** `GET /v1/tokens/{tokenUniqueReference}/card-art` query (the rest of /v1/card-art comes from the record). */
 export const tokenCardArtQuerySchema = z.object({
-  width: z.enum(ALLOWED_WIDTHS.map(String) as [string, ...string[]]).optional(),
-  format: z.enum(OUTPUT_FORMATS).optional(),
+  width: z.enum(ALLOWED_WIDTHS.map(String) as [string, ...string[]], coded('INVALID_WIDTH')).optional(),
+  format: z.enum(OUTPUT_FORMATS, coded('INVALID_FORMAT', () => `format must be one of ${OUTPUT_FORMATS.join(', ')}`)).optional(),
 });
 
 /** The stored record of a token (no card number: four digits at most). */

@@ -107,6 +107,7 @@ export const envSchema = z.object({
   API_TOKENS: text().optional(),
   NTU_RESPONSE_HOST: text().max(255).default(DEFAULT_NTU_RESPONSE_HOST),
   NTU_ALLOWED_IPS: text().optional(),
+  ISSUER_ACCOUNT_RANGES: text().max(25 * 20).regex(/^\d{9,19}(,\d{9,19}){0,24}$/, 'must list 1-25 account ranges of 9-19 digits, comma-separated').optional(),
 });
 
 export type EnvConfig = z.output<typeof envSchema>;
@@ -144,6 +145,8 @@ export interface ServiceConfig {
   /** node:http server.requestTimeout and headersTimeout. */
   requestTimeoutMs: number;
   headersTimeoutMs: number;
+  /** The issuer's account ranges (ISSUER_ACCOUNT_RANGES), for finding push / pull requestors by ID; undefined = the lists already fetched (embedded mode: the sample list's ranges). */
+  issuerAccountRanges: string[] | undefined;
 }
 
 /** Token Connect push provisioning and the Notify Token Updated receiver. */
@@ -239,6 +242,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       logLevel: e.LOG_LEVEL,
       requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
       headersTimeoutMs: e.HEADERS_TIMEOUT_MS,
+      issuerAccountRanges: e.ISSUER_ACCOUNT_RANGES?.split(','),
     },
   };
 }

@@ -19,6 +19,8 @@ export interface ErrorSpec {
   message: string;
   /** Never answered over HTTP (start-up failures, work nobody waits for any more, handled inside a module). */
   internalOnly?: true;
+  /** A second status one operation answers this code with (the registry lists it as { code, status }). */
+  alsoStatus?: number;
 }
 
 export const ERRORS = {
@@ -53,6 +55,16 @@ export const ERRORS = {
   NO_OTHER_CARD_ART: { status: 409, kind: 'bad-input', message: 'The demo has no other card art to switch to' },
   TOKEN_DEACTIVATED: { status: 410, kind: 'bad-input', message: 'This token has been deactivated' },
   NOT_CONFIGURED: { status: 501, kind: 'internal', message: 'This feature is not configured on this instance' },
+  // 4xx: push and pull provisioning
+  INVALID_ACCOUNT_NUMBER: { status: 400, kind: 'bad-input', message: 'accountNumber must be 9 to 19 digits and pass the Luhn check' },
+  CARD_EXPIRED: { status: 400, kind: 'bad-input', message: 'The card has expired (expiryMonth / expiryYear is in the past)' },
+  TOO_MANY_ACCOUNTS: { status: 400, kind: 'bad-input', message: 'Push 1 to 5 accounts, or 1 when the token requestor does not support multiple cards' },
+  PUSH_METHOD_UNAVAILABLE: { status: 400, kind: 'bad-input', message: 'The token requestor does not offer that push method (or its uri is not usable for it)' },
+  INVALID_CALLBACK_URL: { status: 400, kind: 'bad-input', message: 'callbackURL must be an absolute https: URL or an app scheme of at most 256 characters' },
+  INVALID_LOCALE: { status: 400, kind: 'bad-input', message: 'locale must be a language and a country like en_US' },
+  UNKNOWN_TOKEN_REQUESTOR: { status: 400, alsoStatus: 404, kind: 'bad-input', message: 'No eligible token requestor has that ID' },
+  INVALID_RESULTS: { status: 400, kind: 'bad-input', message: 'The query must hold 1 to 5 results[<pushAccountReceipt>]=<STATUS>|<tokenUniqueReference> entries' },
+  NO_ELIGIBLE_ACCOUNTS: { status: 422, kind: 'bad-input', message: 'None of the cards can be pushed to this token requestor' },
   TOKEN_STORE_UNAVAILABLE: { status: 503, kind: 'internal', message: 'Token records are unavailable; retry later' },
   // 502: the asset MDES sent cannot be used
   ASSET_BODY_INVALID: { status: 502, kind: 'bad-asset', message: 'The Get Asset body is not a valid mediaContents list' },
@@ -108,6 +120,8 @@ export interface CardArtErrorOptions {
   cause?: unknown;
   /** Seconds a client should wait before retrying (sent as Retry-After), when known. */
   retryAfterSeconds?: number;
+  /** The code's `alsoStatus` instead of its status (only that one is accepted). */
+  status?: number;
 }
 
 /** The one error type of card-art, made from a code of the table; `message` is the detail (for logs and the CLI). */
@@ -122,7 +136,10 @@ export class CardArtError extends Error {
     super(detail ?? spec.message, { cause: options.cause });
     this.name = 'CardArtError';
     this.code = code;
-    this.status = spec.status;
+    if (options.status !== undefined && options.status !== spec.status && options.status !== spec.alsoStatus) {
+      throw new TypeError(`${code} is never answered with ${options.status}`);
+    }
+    this.status = options.status ?? spec.status;
     this.kind = spec.kind;
     this.retryAfterSeconds = options.retryAfterSeconds;
   }

@@ -65,6 +65,7 @@ describe('loadConfig', () => {
       logLevel: 'info',
       requestTimeoutMs: 30_000,
       headersTimeoutMs: 10_000,
+      issuerAccountRanges: undefined,
     });
   });
 

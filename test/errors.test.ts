@@ -3,7 +3,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { CardArtError, ERROR_CODES, ERRORS, isErrorCode } from '../src/errors.ts';
+import { CardArtError, ERROR_CODES, ERRORS, isErrorCode, type ErrorSpec } from '../src/errors.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -16,14 +16,15 @@ function sourceFiles(dir: string): string[] {
 }
 
 /** `| \`CODE\` | status | kind | message |` rows of the README's error table. */
-function readmeErrorRows(): Array<{ code: string; status: number; kind: string; message: string }> {
+function readmeErrorRows(): Array<{ code: string; status: number; alsoStatus?: number; kind: string; message: string }> {
   const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
   const section = readme.slice(readme.indexOf('### Errors'), readme.indexOf('## Configuration'));
-  return [...section.matchAll(/^\| `([A-Z0-9_]+)` \| (\d{3}) \| ([a-z-]+) \| (.*) \|$/gm)].map((m) => ({
+  return [...section.matchAll(/^\| `([A-Z0-9_]+)` \| (\d{3})(?: \/ (\d{3}))? \| ([a-z-]+) \| (.*) \|$/gm)].map((m) => ({
     code: m[1]!,
     status: Number(m[2]),
-    kind: m[3]!,
-    message: m[4]!.replace(' (never answered over HTTP)', '').replaceAll('\\|', '|'),
+    ...(m[3] ? { alsoStatus: Number(m[3]) } : {}),
+    kind: m[4]!,
+    message: m[5]!.replace(' (never answered over HTTP)', '').replaceAll('\\|', '|'),
   }));
 }
 
@@ -49,8 +50,8 @@ describe('error table', () => {
     const rows = readmeErrorRows();
     expect(rows.map((row) => row.code)).toEqual(ERROR_CODES);
     for (const row of rows) {
-      const spec = ERRORS[row.code as keyof typeof ERRORS];
-      expect(row).toEqual({ code: row.code, status: spec.status, kind: spec.kind, message: spec.message });
+      const spec: ErrorSpec = ERRORS[row.code as keyof typeof ERRORS];
+      expect(row).toEqual({ code: row.code, status: spec.status, ...(spec.alsoStatus ? { alsoStatus: spec.alsoStatus } : {}), kind: spec.kind, message: spec.message });
     }
   });
 

@@ -5,13 +5,14 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { ERRORS, type ErrorCode } from '../errors.ts';
-import type { Answer, HeaderSpec, JsonSchema, Operation } from './contract/operation.ts';
+import { errorStatus, type Answer, type ErrorAnswer, type HeaderSpec, type JsonSchema, type Operation } from './contract/operation.ts';
 import { operations } from './contract/operations.ts';
 
 const TAGS = [
   { name: 'images', description: 'Card images and single assets, cached forever by asset ID' },
   { name: 'token-connect', description: 'MDES Token Connect requestors and their logos' },
   { name: 'cache', description: 'Pre-warming the asset cache' },
+  { name: 'provisioning', description: 'Push and pull provisioning (MDES Token Connect, issuer side)' },
   { name: 'tokens', description: 'Token records, card art by token, and the Notify Token Updated receiver MDES calls' },
   { name: 'operations', description: 'Health, readiness, metrics and this document' },
   { name: 'demo', description: 'The demo page and its data' },
@@ -57,9 +58,12 @@ function answer(spec: Answer): Record<string, unknown> {
 }
 
 /** One error answer per status, its `code` an enum of exactly the codes this operation can answer with it. */
-function errorAnswers(codes: readonly ErrorCode[], shape: 'card-art' | 'mdes' = 'card-art'): Record<string, unknown> {
+function errorAnswers(declared: readonly ErrorAnswer[], shape: 'card-art' | 'mdes' = 'card-art'): Record<string, unknown> {
   const byStatus = new Map<number, ErrorCode[]>();
-  for (const code of new Set(codes)) byStatus.set(ERRORS[code].status, [...(byStatus.get(ERRORS[code].status) ?? []), code]);
+  for (const { code, status } of declared.map(errorStatus)) {
+    const list = byStatus.get(status) ?? [];
+    if (!list.includes(code)) byStatus.set(status, [...list, code]);
+  }
   const answers: Record<string, unknown> = {};
   for (const [status, list] of [...byStatus].sort(([a], [b]) => a - b)) {
     const first = list[0]!;

@@ -4,6 +4,13 @@ import { ERRORS, ERROR_CODES, type ErrorCode, type ErrorKind } from '../../error
 
 export type JsonSchema = Record<string, unknown>;
 
+/** A code of the table, answered with its status, or `{ code, status }` with the code's `alsoStatus`. */
+export type ErrorAnswer = ErrorCode | { code: ErrorCode; status: number };
+
+export function errorStatus(answer: ErrorAnswer): { code: ErrorCode; status: number } {
+  return typeof answer === 'string' ? { code: answer, status: ERRORS[answer].status } : answer;
+}
+
 export interface HeaderSpec {
   description: string;
   schema: JsonSchema;
@@ -48,7 +55,7 @@ export interface Operation {
   /** Success and other non-error answers by status. */
   answers: Readonly<Partial<Record<200 | 201 | 202 | 302 | 304 | 503, Answer>>>;
   /** Every code this operation can answer; the document lists them per status. */
-  errors: readonly ErrorCode[];
+  errors: readonly ErrorAnswer[];
   /**
    * The body of its error answers: card-art's `{"error":{code,message}}` (default), or MDES's own shape for the
    * endpoints MDES calls (Notify Token Updated), with the code in `errorCode`.

@@ -4,7 +4,7 @@
  */
 import { CARD_HEIGHT, CARD_WIDTH } from '../../core/card-render-types.ts';
 import type { ErrorCode } from '../../errors.ts';
-import { ANY_REQUEST_CODES, codesOfKinds, type Answer, type HeaderSpec, type Operation } from './operation.ts';
+import { ANY_REQUEST_CODES, codesOfKinds, type Answer, type ErrorAnswer, type HeaderSpec, type Operation } from './operation.ts';
 import {
   assetPathSchema,
   assetQuerySchema,
@@ -18,6 +18,16 @@ import {
   tokenRequestorListSchema,
   tokenRequestorsQuerySchema,
 } from './schemas.ts';
+import { z } from 'zod';
+import {
+  pullProvisioningQuerySchema,
+  pullProvisioningResponseSchema,
+  pullReturnUrlQuerySchema,
+  pullReturnUrlResponseSchema,
+  pushProvisioningRequestSchema,
+  pushProvisioningResponseSchema,
+  pushResultsResponseSchema,
+} from '../contracts/push-provisioning.ts';
 import {
   ntuAckSchema,
   ntuRequestSchema,
@@ -72,6 +82,30 @@ const CARD_INPUT_CODES: readonly ErrorCode[] = [
 ];
 
 const jsonNoStore = { 'Cache-Control': { description: 'Never cached', schema: { type: 'string', const: 'no-store' } } };
+
+/** The rules of a push request, checked before MDES is called. */
+const PUSH_INPUT_CODES: readonly ErrorCode[] = [
+  'INVALID_REQUEST',
+  'INVALID_ACCOUNT_NUMBER',
+  'CARD_EXPIRED',
+  'TOO_MANY_ACCOUNTS',
+  'PUSH_METHOD_UNAVAILABLE',
+  'INVALID_CALLBACK_URL',
+  'INVALID_LOCALE',
+  'UNKNOWN_TOKEN_REQUESTOR',
+  'UNAUTHORIZED',
+];
+/** Finding the requestor (Token Connect) and calling pushMultipleAccounts. */
+const PROVISIONING_UPSTREAM_CODES: readonly ErrorCode[] = codesOfKinds('upstream').filter((code) => code !== 'ASSET_NOT_FOUND');
+/** Pull provisioning: an unknown requestor is a 404 there. */
+const PULL_CODES: readonly ErrorAnswer[] = [
+  'INVALID_REQUEST',
+  'INVALID_LOCALE',
+  'PUSH_METHOD_UNAVAILABLE',
+  { code: 'UNKNOWN_TOKEN_REQUESTOR', status: 404 },
+  'UNAUTHORIZED',
+  ...PROVISIONING_UPSTREAM_CODES,
+];
 
 /** What parseProductConfig can refuse in a productConfig carried by a token. */
 const PRODUCT_CONFIG_CODES: readonly ErrorCode[] = ['INVALID_ASSET_ID', 'INVALID_PRODUCT_CONFIG', 'MISSING_BACKGROUND', 'INVALID_FOREGROUND_COLOR', 'INVALID_REQUEST'];
@@ -282,6 +316,69 @@ export const operations = {
       },
     },
     errors: ['INVALID_WIDTH', 'INVALID_FORMAT', 'TOKEN_CARD_ART_UNKNOWN', ...TOKEN_LOOKUP_CODES, ...ANY_REQUEST_CODES],
+  },
+  pushProvisioning: {
+    operationId: 'pushProvisioning',
+    method: 'post',
+    path: '/v1/push-provisioning',
+    tags: ['provisioning'],
+    summary: 'Push cards to a token requestor: pushMultipleAccounts receipts and the redirect URL (MDES Token Connect)',
+    description: '422 NO_ELIGIBLE_ACCOUNTS also lists error.ineligible (pushAccountId, accountPanSuffix, reasonCode, description). Card numbers are never stored, logged or echoed.',
+    security: 'bearer',
+    body: {
+      schema: pushProvisioningRequestSchema,
+      description: 'The cards to push and where the requestor sends the cardholder back',
+      example: { tokenRequestorId: '50110030273', pushMethod: 'WEB', accounts: [{ accountNumber: '5204730000002514', expiryMonth: '12', expiryYear: '30' }], callbackURL: 'https://issuer.example/push-done', locale: 'en_US' },
+    },
+    answers: {
+      200: {
+        description: 'Receipts for the eligible cards and where to send the cardholder',
+        json: pushProvisioningResponseSchema,
+        example: { redirectUrl: 'https://wallet.example/push?x=1', signed: false, pushed: [{ pushAccountId: '1', accountPanSuffix: '2514', pushAccountReceipt: 'MCC-STL-0001' }], ineligible: [], expiresAt: '2026-11-24T10:30:00.000Z' },
+        headers: jsonNoStore,
+      },
+    },
+    errors: [...PUSH_INPUT_CODES, 'NO_ELIGIBLE_ACCOUNTS', 'NOT_CONFIGURED', ...PROVISIONING_UPSTREAM_CODES, ...ANY_REQUEST_CODES],
+  },
+  pushProvisioningResults: {
+    operationId: 'pushProvisioningResults',
+    method: 'get',
+    path: '/v1/push-provisioning/results',
+    tags: ['provisioning'],
+    summary: 'Read the results[<receipt>]=<STATUS>|<tokenUniqueReference> the requestor appended to callbackURL',
+    security: 'bearer',
+    query: z.object({ 'results[<pushAccountReceipt>]': z.string().optional().meta({ description: 'One per receipt, 1 to 5: results[<pushAccountReceipt>]=<STATUS>|<tokenUniqueReference>' }) }),
+    answers: { 200: { description: 'One result per receipt', json: pushResultsResponseSchema, example: { results: [{ pushAccountReceipt: 'MCC-STL-0001', status: 'APPROVED', tokenUniqueReference: 'DWSPMC0001' }] }, headers: jsonNoStore } },
+    errors: ['INVALID_RESULTS', 'UNAUTHORIZED', ...ANY_REQUEST_CODES],
+  },
+  pullProvisioning: {
+    operationId: 'pullProvisioning',
+    method: 'get',
+    path: '/v1/pull-provisioning',
+    tags: ['provisioning'],
+    summary: 'Pull provisioning entered from a requestor: who is asking',
+    security: 'bearer',
+    query: pullProvisioningQuerySchema,
+    answers: {
+      200: {
+        description: 'The requestor',
+        json: pullProvisioningResponseSchema,
+        example: { tokenRequestor: { tokenRequestorId: '50110030273', consumerFacingEntityName: 'Demo Pay', tokenRequestorType: 'WALLET', logoUrl: '/v1/token-requestor-assets/logo-wallet' }, sessionId: 'sess-123', locale: 'en_US', userInterface: 'WEB' },
+        headers: jsonNoStore,
+      },
+    },
+    errors: [...PULL_CODES, ...ANY_REQUEST_CODES],
+  },
+  pullProvisioningReturnUrl: {
+    operationId: 'pullProvisioningReturnUrl',
+    method: 'get',
+    path: '/v1/pull-provisioning/return-url',
+    tags: ['provisioning'],
+    summary: 'Where to send the cardholder back to the requestor (cancelled or failed)',
+    security: 'bearer',
+    query: pullReturnUrlQuerySchema,
+    answers: { 200: { description: 'The URL', json: pullReturnUrlResponseSchema, example: { redirectUrl: 'https://wallet.example/return?status=CANCELLED' }, headers: jsonNoStore } },
+    errors: [...PULL_CODES, ...ANY_REQUEST_CODES],
   },
   getHealth: {
     operationId: 'getHealth',

@@ -43,6 +43,10 @@ interface Case {
 }
 
 const json = { 'content-type': 'application/json' };
+/** The fixture's WEB requestor and a Luhn-valid test number inside its account range (222300001…). */
+const MERCHANT_REQUESTOR = '50110030274';
+const PUSH_CARD = '2223000010000013';
+let CALLBACK = '';
 const card = new URLSearchParams(CARD).toString();
 
 /** Good and bad requests per operation; which are valid is the document's call, made below. */
@@ -52,6 +56,7 @@ function cases(): Case[] {
   const brokenJson = (operationId: string, path: string): Case => ({ operationId, method: 'GET', path, body: '{"x":', headers: json });
   const postCard = (body: unknown) => post('postCardArt', '/v1/card-art', JSON.stringify(body));
   const prewarm = (body: unknown) => post('prewarmProductConfigs', '/v1/product-configs', JSON.stringify(body));
+  const postPush = (body: unknown) => post('pushProvisioning', '/v1/push-provisioning', JSON.stringify(body));
   return [
     // getCardArt
     get('getCardArt', `/v1/card-art?${card}`),
@@ -149,6 +154,23 @@ function cases(): Case[] {
     post('notifyTokenUpdated', '/digitization/1/0/notifyTokenUpdated', '{"requestId":'),
     post('notifyTokenUpdatedStatic', '/digitization/static/1/0/notifyTokenUpdated', JSON.stringify({ requestId: 'r1', encryptedPayload: { encryptedData: 'zz', iv: '00', encryptedKey: '00' } })),
     post('notifyTokenUpdatedStatic', '/digitization/static/1/0/notifyTokenUpdated', 'requestId=1', { 'content-type': 'text/plain' }),
+    // push and pull provisioning (open without API_TOKENS in embedded mode); card numbers are test numbers
+    postPush({ tokenRequestorId: MERCHANT_REQUESTOR, pushMethod: 'WEB', accounts: [{ accountNumber: PUSH_CARD, expiryMonth: '12', expiryYear: '39' }], callbackURL: CALLBACK, locale: 'en_US' }),
+    postPush({ tokenRequestorId: MERCHANT_REQUESTOR, pushMethod: 'WEB', accounts: [{ accountNumber: '2223000010000014', expiryMonth: '12', expiryYear: '39' }], callbackURL: CALLBACK, locale: 'en_US' }),
+    postPush({ tokenRequestorId: MERCHANT_REQUESTOR, pushMethod: 'WEB', accounts: [{ accountNumber: PUSH_CARD, expiryMonth: '01', expiryYear: '20' }], callbackURL: CALLBACK, locale: 'en_US' }),
+    postPush({ tokenRequestorId: MERCHANT_REQUESTOR, pushMethod: 'WEB', accounts: [{ accountNumber: PUSH_CARD, expiryMonth: '12', expiryYear: '39' }], callbackURL: 'javascript:alert(1)', locale: 'en_US' }),
+    postPush({ tokenRequestorId: '50110039999', pushMethod: 'WEB', accounts: [{ accountNumber: PUSH_CARD, expiryMonth: '12', expiryYear: '39' }], callbackURL: CALLBACK, locale: 'en_US' }),
+    postPush({ tokenRequestorId: MERCHANT_REQUESTOR, pushMethod: 'WEB', accounts: [], callbackURL: CALLBACK, locale: 'english' }),
+    get('pushProvisioningResults', `/v1/push-provisioning/results?${encodeURIComponent('results[MCC-STL-0001]')}=${encodeURIComponent('APPROVED|DWSPMC000000000001')}`),
+    get('pushProvisioningResults', '/v1/push-provisioning/results'),
+    get('pushProvisioningResults', `/v1/push-provisioning/results?${encodeURIComponent('results[MCC-STL-0001]')}=MAYBE`),
+    get('pullProvisioning', `/v1/pull-provisioning?trid=${MERCHANT_REQUESTOR}&sessionId=sess-123&locale=en_US&userInterface=WEB`),
+    get('pullProvisioning', '/v1/pull-provisioning?trid=50110039999&sessionId=sess-123&locale=en_US&userInterface=WEB'),
+    get('pullProvisioning', `/v1/pull-provisioning?trid=${MERCHANT_REQUESTOR}&sessionId=sess-123&locale=english&userInterface=WEB`),
+    get('pullProvisioning', '/v1/pull-provisioning'),
+    get('pullProvisioningReturnUrl', `/v1/pull-provisioning/return-url?trid=${MERCHANT_REQUESTOR}&sessionId=sess-123&userInterface=WEB&status=CANCELLED`),
+    get('pullProvisioningReturnUrl', `/v1/pull-provisioning/return-url?trid=${MERCHANT_REQUESTOR}&sessionId=sess-123&userInterface=WEB&status=ERROR`),
+    get('pullProvisioningReturnUrl', '/v1/pull-provisioning/return-url?trid=50110039999&sessionId=sess-123&userInterface=WEB&status=CANCELLED'),
     // operations and demo: good, and a request whose body cannot be parsed
     get('getHealth', '/healthz'),
     brokenJson('getHealth', '/healthz'),
@@ -278,6 +300,7 @@ function answerProblems(testCase: Case, response: RawResponse): string[] {
 beforeAll(async () => {
   fixtures = await makeServiceFixtures();
   service = await startTestService(fixtures.dir);
+  CALLBACK = `${service.baseUrl}/?pushReturn=1`;
   doc = JSON.parse((await rawRequest(service.baseUrl, { path: '/openapi.json' })).body.toString('utf8')) as Document;
   ajv.addSchema(doc, 'openapi.json');
 });

@@ -33,14 +33,14 @@ export function requestorListCacheKey(rangesKey: string): string {
   return `token-requestors:${rangesKey}`;
 }
 
-/** A token requestor logo's Get Asset body. */
+/** A token requestor logo's Get Asset body. v2: bodies are validated before they are cached (v1 entries could hold a body that never decoded). */
 export function requestorBodyKey(assetId: string): string {
-  return `requestor-asset:${assetId}`;
+  return `requestor-asset:v2:${assetId}`;
 }
 
-/** A requestor logo's SVG as served (passed the safety check); unversioned, the bytes are MDES's own. */
+/** A requestor logo's SVG as served. v2: the rebuilt (sanitized) SVG; v1 held the upstream bytes as they came. */
 export function requestorSvgKey(assetId: string): string {
-  return `requestor-svg:${assetId}`;
+  return `requestor-svg:v2:${assetId}`;
 }
 
 /** A requestor logo rendered to PNG: it changes with the renderer, so it carries RENDER_VERSION. */

@@ -15,6 +15,12 @@ import { z } from 'zod';
 import { DEFAULT_LAYER_CACHE_BYTES } from './core/card-renderer.ts';
 import { CardArtError } from './errors.ts';
 import { loadCertificatePem, loadPrivateKeyPem, OAEP_DIGESTS, type OaepDigest } from './upstream/field-level-encryption.ts';
+import { DEFAULT_CACHE_MAX_MB } from './cache/variant-bound.ts';
+import { DEFAULT_RENDER_MAX_PER_CLIENT, DEFAULT_RENDER_QUEUE_WAIT_MS } from './service/client-render-gate.ts';
+import { DEFAULT_READINESS_PROBE_INTERVAL_MS } from './service/readiness.ts';
+import { DEFAULT_SOCKET_TIMEOUTS, type SocketTimeouts } from './service/socket-guard.ts';
+import { parseTrustProxy } from './service/trust-proxy.ts';
+import { DEFAULT_UPSTREAM_BUDGET_WAIT_MS, DEFAULT_UPSTREAM_MAX_RPS } from './upstream/upstream-budget.ts';
 
 /** The bundled sample assets the embedded simulator serves when SIMULATOR_ASSET_DIR is unset. */
 export const BUNDLED_SAMPLES_DIR = fileURLToPath(new URL('./simulator/samples/', import.meta.url));
@@ -48,16 +54,17 @@ export const DEFAULT_TOKEN_REQUESTORS_REFRESH_HOURS = 336;
 export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 10_000;
 /** 0: off. A gateway usually sits behind its own edge limits; this is a per-instance backstop. */
 export const DEFAULT_RATE_LIMIT_PER_MINUTE = 0;
-/** 30 s: a whole request (headers and body) from a stalled client must not hold a socket longer. */
-export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
-/** 10 s: request headers are a few hundred bytes; a client slower than this is stalling. */
-export const DEFAULT_HEADERS_TIMEOUT_MS = 10_000;
 /** info: one line per request and per failure, nothing per cache hit. */
 export const DEFAULT_LOG_LEVEL = 'info';
 /** SHA-512: what the MDES sandbox uses to wrap the AES key of pushMultipleAccounts payloads. */
 export const DEFAULT_MDES_OAEP_DIGEST: OaepDigest = 'SHA512';
 /** The machine's host name: the host that answers is the one MDES called. */
 export const DEFAULT_NTU_RESPONSE_HOST = hostname();
+/** 300 s: a bad or unknown asset is not fetched or rendered again for five minutes, yet a fix upstream is seen soon. */
+export const DEFAULT_NEGATIVE_CACHE_SECONDS = 300;
+// Defaults stated (with their reasons) next to the modules they bound, imported here once:
+// DEFAULT_RENDER_MAX_PER_CLIENT, DEFAULT_RENDER_QUEUE_WAIT_MS, DEFAULT_UPSTREAM_MAX_RPS, DEFAULT_UPSTREAM_BUDGET_WAIT_MS,
+// DEFAULT_CACHE_MAX_MB, DEFAULT_READINESS_PROBE_INTERVAL_MS, DEFAULT_SOCKET_TIMEOUTS.
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -98,8 +105,6 @@ export const envSchema = z.object({
   RATE_LIMIT_PER_MINUTE: int(0, 1_000_000).default(DEFAULT_RATE_LIMIT_PER_MINUTE),
   TRUST_PROXY: text().max(500).optional(),
   LOG_LEVEL: z.enum(LOG_LEVELS).default(DEFAULT_LOG_LEVEL),
-  REQUEST_TIMEOUT_MS: int(1000, 600_000).default(DEFAULT_REQUEST_TIMEOUT_MS),
-  HEADERS_TIMEOUT_MS: int(1000, 600_000).default(DEFAULT_HEADERS_TIMEOUT_MS),
   MDES_ENCRYPTION_CERT: text().optional(),
   MDES_OAEP_DIGEST: z.enum(OAEP_DIGESTS).default(DEFAULT_MDES_OAEP_DIGEST),
   MDES_DECRYPTION_KEY: text().optional(),
@@ -108,6 +113,17 @@ export const envSchema = z.object({
   NTU_RESPONSE_HOST: text().max(255).default(DEFAULT_NTU_RESPONSE_HOST),
   NTU_ALLOWED_IPS: text().optional(),
   ISSUER_ACCOUNT_RANGES: text().max(25 * 20).regex(/^\d{9,19}(,\d{9,19}){0,24}$/, 'must list 1-25 account ranges of 9-19 digits, comma-separated').optional(),
+  NEGATIVE_CACHE_SECONDS: int(0, 86_400).default(DEFAULT_NEGATIVE_CACHE_SECONDS),
+  RENDER_MAX_PER_CLIENT: int(0, 10_000).default(DEFAULT_RENDER_MAX_PER_CLIENT),
+  RENDER_QUEUE_WAIT_MS: int(1, 600_000).default(DEFAULT_RENDER_QUEUE_WAIT_MS),
+  UPSTREAM_MAX_RPS: int(1, 100_000).default(DEFAULT_UPSTREAM_MAX_RPS),
+  UPSTREAM_BUDGET_WAIT_MS: int(0, 60_000).default(DEFAULT_UPSTREAM_BUDGET_WAIT_MS),
+  CACHE_MAX_MB: int(1, 16 * 1024 * 1024).default(DEFAULT_CACHE_MAX_MB),
+  READINESS_PROBE_INTERVAL_MS: int(100, 3_600_000).default(DEFAULT_READINESS_PROBE_INTERVAL_MS),
+  HTTP_HEADERS_TIMEOUT_MS: int(100, 600_000).default(DEFAULT_SOCKET_TIMEOUTS.headersTimeoutMs),
+  HTTP_REQUEST_TIMEOUT_MS: int(100, 600_000).default(DEFAULT_SOCKET_TIMEOUTS.requestTimeoutMs),
+  HTTP_SOCKET_IDLE_TIMEOUT_MS: int(100, 600_000).default(DEFAULT_SOCKET_TIMEOUTS.socketIdleTimeoutMs),
+  HTTP_KEEP_ALIVE_TIMEOUT_MS: int(100, 600_000).default(DEFAULT_SOCKET_TIMEOUTS.keepAliveTimeoutMs),
 });
 
 export type EnvConfig = z.output<typeof envSchema>;
@@ -139,12 +155,23 @@ export interface ServiceConfig {
   layerCacheBytes: number;
   /** Image requests per client IP and minute (RATE_LIMIT_PER_MINUTE; 0 = off). */
   rateLimitPerMinute: number;
-  /** express 'trust proxy' (TRUST_PROXY): which proxies may tell the client IP; undefined = none. */
-  trustProxy: boolean | number | string | undefined;
+  /** express 'trust proxy' (TRUST_PROXY): addresses / CIDRs of proxies that may tell the client IP; undefined = none. */
+  trustProxy: string[] | undefined;
   logLevel: (typeof LOG_LEVELS)[number];
-  /** node:http server.requestTimeout and headersTimeout. */
-  requestTimeoutMs: number;
-  headersTimeoutMs: number;
+  /** Cold renders queued or running per client address (RENDER_MAX_PER_CLIENT; 0 = no per-client bound). */
+  renderMaxPerClient: number;
+  /** Longest wait for a render slot before 503 RENDER_QUEUE_TIMEOUT (RENDER_QUEUE_WAIT_MS). */
+  renderQueueWaitMs: number;
+  /** MDES calls per second from this instance (UPSTREAM_MAX_RPS). */
+  upstreamMaxRps: number;
+  /** Longest wait for MDES budget before 503 UPSTREAM_BUSY (UPSTREAM_BUDGET_WAIT_MS). */
+  upstreamBudgetWaitMs: number;
+  /** Byte bound of rendered variants in the persistent tier (CACHE_MAX_MB); assets are not counted. */
+  cacheMaxBytes: number;
+  /** How often /readyz may probe MDES at most (READINESS_PROBE_INTERVAL_MS). */
+  readinessProbeIntervalMs: number;
+  /** The HTTP server's socket timeouts (HTTP_*_TIMEOUT_MS). */
+  socketTimeouts: SocketTimeouts;
   /** The issuer's account ranges (ISSUER_ACCOUNT_RANGES), for finding push / pull requestors by ID; undefined = the lists already fetched (embedded mode: the sample list's ranges). */
   issuerAccountRanges: string[] | undefined;
 }
@@ -172,6 +199,8 @@ export interface AppConfig {
   cacheDir: string;
   cacheUrl: string | undefined;
   memoryCacheBytes: number;
+  /** How long an unknown asset ID or an asset that failed on its own is remembered (NEGATIVE_CACHE_SECONDS; 0 = never). */
+  negativeCacheSeconds: number;
   service: ServiceConfig;
 }
 
@@ -196,13 +225,6 @@ export function parseEnv<T extends z.ZodObject>(schema: T, env: Record<string, s
   return parsed.data;
 }
 
-/** "true"/"false", a hop count, or express's address list form ("loopback, 10.0.0.0/8"). */
-function parseTrustProxy(value: string | undefined): boolean | number | string | undefined {
-  if (value === undefined) return undefined;
-  if (value === 'true' || value === 'false') return value === 'true';
-  return /^\d+$/.test(value) ? Number(value) : value;
-}
-
 function mdesCredentials(e: EnvConfig): MdesCredentials | undefined {
   if (!e.MDES_BASE_URL) return undefined;
   if (!e.MDES_CONSUMER_KEY) throw new CardArtError('CONFIG_INVALID', 'MDES_CONSUMER_KEY is required when MDES_BASE_URL is set');
@@ -211,6 +233,11 @@ function mdesCredentials(e: EnvConfig): MdesCredentials | undefined {
     throw new CardArtError('CONFIG_INVALID', `MDES_SIGNING_KEY: no readable file at ${e.MDES_SIGNING_KEY}`);
   }
   return { consumerKey: e.MDES_CONSUMER_KEY, signingKeyPath: e.MDES_SIGNING_KEY, signingKeyPassword: e.MDES_SIGNING_KEY_PASSWORD };
+}
+
+/** The service settings alone (tests of one setting); loadConfig reads them with everything else. */
+export function loadServiceConfig(env: Record<string, string | undefined> = process.env): ServiceConfig {
+  return loadConfig(env).service;
 }
 
 /** Reads and validates the whole environment once at start; a bad value fails here, naming the variable. */
@@ -231,6 +258,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     cacheDir: e.CACHE_DIR,
     cacheUrl: e.CACHE_URL,
     memoryCacheBytes: e.MEMORY_CACHE_MB * 1024 * 1024,
+    negativeCacheSeconds: e.NEGATIVE_CACHE_SECONDS,
     service: {
       renderConcurrency: e.RENDER_CONCURRENCY,
       renderQueueLimit: e.RENDER_QUEUE_LIMIT,
@@ -240,8 +268,18 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
       trustProxy: parseTrustProxy(e.TRUST_PROXY),
       logLevel: e.LOG_LEVEL,
-      requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
-      headersTimeoutMs: e.HEADERS_TIMEOUT_MS,
+      renderMaxPerClient: e.RENDER_MAX_PER_CLIENT,
+      renderQueueWaitMs: e.RENDER_QUEUE_WAIT_MS,
+      upstreamMaxRps: e.UPSTREAM_MAX_RPS,
+      upstreamBudgetWaitMs: e.UPSTREAM_BUDGET_WAIT_MS,
+      cacheMaxBytes: e.CACHE_MAX_MB * 1024 * 1024,
+      readinessProbeIntervalMs: e.READINESS_PROBE_INTERVAL_MS,
+      socketTimeouts: {
+        headersTimeoutMs: e.HTTP_HEADERS_TIMEOUT_MS,
+        requestTimeoutMs: e.HTTP_REQUEST_TIMEOUT_MS,
+        socketIdleTimeoutMs: e.HTTP_SOCKET_IDLE_TIMEOUT_MS,
+        keepAliveTimeoutMs: e.HTTP_KEEP_ALIVE_TIMEOUT_MS,
+      },
       issuerAccountRanges: e.ISSUER_ACCOUNT_RANGES?.split(','),
     },
   };

@@ -5,6 +5,11 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { BUNDLED_SAMPLES_DIR, DEFAULT_NTU_RESPONSE_HOST, envSchema, loadConfig } from '../src/config.ts';
+import { DEFAULT_CACHE_MAX_MB } from '../src/cache/variant-bound.ts';
+import { DEFAULT_RENDER_MAX_PER_CLIENT, DEFAULT_RENDER_QUEUE_WAIT_MS } from '../src/service/client-render-gate.ts';
+import { DEFAULT_READINESS_PROBE_INTERVAL_MS } from '../src/service/readiness.ts';
+import { DEFAULT_SOCKET_TIMEOUTS } from '../src/service/socket-guard.ts';
+import { DEFAULT_UPSTREAM_BUDGET_WAIT_MS, DEFAULT_UPSTREAM_MAX_RPS } from '../src/upstream/upstream-budget.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -35,7 +40,7 @@ describe('README configuration table', () => {
       if (computed) {
         expect([name, shown, fallback]).toEqual([name, computed.shown, computed.value]);
       } else if (fallback === undefined) {
-        expect([name, /^(unset|unset = any|—|required with `MDES_BASE_URL`)$/.test(shown ?? '')]).toEqual([name, true]);
+        expect([name, /^(unset( = [a-z ]+)?|—|required with `MDES_BASE_URL`)$/.test(shown ?? '')]).toEqual([name, true]);
       } else {
         expect([name, shown]).toEqual([name, `\`${String(fallback)}\``]);
       }
@@ -48,8 +53,13 @@ describe('loadConfig', () => {
     const blank = loadConfig({ PORT: '  ', RATE_LIMIT_PER_MINUTE: '', LOG_LEVEL: '\t', CACHE_DIR: ' ', TRUST_PROXY: ' ' });
     const empty = loadConfig({});
     expect(blank).toEqual(empty);
-    const trimmed = loadConfig({ PORT: ' 9090 ', RATE_LIMIT_PER_MINUTE: ' 60', TRUST_PROXY: ' 2 ', REQUEST_TIMEOUT_MS: '45000 ' });
-    expect([trimmed.port, trimmed.service.rateLimitPerMinute, trimmed.service.trustProxy, trimmed.service.requestTimeoutMs]).toEqual([9090, 60, 2, 45_000]);
+    const trimmed = loadConfig({ PORT: ' 9090 ', RATE_LIMIT_PER_MINUTE: ' 60', TRUST_PROXY: ' 10.0.0.1 ', HTTP_REQUEST_TIMEOUT_MS: '45000 ' });
+    expect([trimmed.port, trimmed.service.rateLimitPerMinute, trimmed.service.trustProxy, trimmed.service.socketTimeouts.requestTimeoutMs]).toEqual([
+      9090,
+      60,
+      ['10.0.0.1'],
+      45_000,
+    ]);
   });
 
   it('gives the app a complete service config, server timeouts included', () => {
@@ -63,9 +73,14 @@ describe('loadConfig', () => {
       rateLimitPerMinute: 0,
       trustProxy: undefined,
       logLevel: 'info',
-      requestTimeoutMs: 30_000,
-      headersTimeoutMs: 10_000,
       issuerAccountRanges: undefined,
+      renderMaxPerClient: DEFAULT_RENDER_MAX_PER_CLIENT,
+      renderQueueWaitMs: DEFAULT_RENDER_QUEUE_WAIT_MS,
+      upstreamMaxRps: DEFAULT_UPSTREAM_MAX_RPS,
+      upstreamBudgetWaitMs: DEFAULT_UPSTREAM_BUDGET_WAIT_MS,
+      cacheMaxBytes: DEFAULT_CACHE_MAX_MB * 1024 * 1024,
+      readinessProbeIntervalMs: DEFAULT_READINESS_PROBE_INTERVAL_MS,
+      socketTimeouts: DEFAULT_SOCKET_TIMEOUTS,
     });
   });
 
@@ -73,7 +88,7 @@ describe('loadConfig', () => {
     for (const [name, value] of [
       ['RENDER_QUEUE_LIMIT', '-1'],
       ['RENDER_CONCURRENCY', '0'],
-      ['HEADERS_TIMEOUT_MS', '1e4'],
+      ['HTTP_HEADERS_TIMEOUT_MS', '1e4'],
       ['LOG_LEVEL', 'loud'],
       ['CACHE_URL', 'http://127.0.0.1:6379'],
       ['MEMORY_CACHE_MB', '12.5'],

@@ -2,6 +2,7 @@ import express, { type Express } from 'express';
 import type { Logger } from 'pino';
 import type { TieredCache } from '../cache/cache-types.ts';
 import type { ServiceConfig } from '../config.ts';
+import type { NegativeCache } from '../cache/negative-cache.ts';
 import type { CardRenderer } from '../core/card-renderer.ts';
 import type { UpstreamStats } from '../upstream/http-asset-source.ts';
 import type { AssetPrewarmer } from './asset-prewarmer.ts';
@@ -9,11 +10,14 @@ import { errorHandler, notFoundHandler } from './error-handler.ts';
 import { buildOpenApiDocument } from './openapi.ts';
 import { createRenderQueue, type RenderQueue } from './render-queue.ts';
 import { createRenderedImageCache } from './rendered-image-cache.ts';
-import { createRateLimiter } from './rate-limit.ts';
+import { createRateLimiter, type RateLimitRedisClient } from './rate-limit.ts';
 import { observeRequests } from './request-observer.ts';
 import type { RequestorLogos } from './requestor-logos.ts';
 import { demoRoutes, type DemoData } from './routes/demo-routes.ts';
-import { healthRoutes, type ReadinessChecks } from './routes/health-routes.ts';
+import { healthRoutes } from './routes/health-routes.ts';
+import type { Readiness } from './readiness.ts';
+import { createClientRenderGate } from './client-render-gate.ts';
+import { enforceRequestLimits } from './request-limits.ts';
 import { imageRoutes } from './routes/image-routes.ts';
 import { productConfigRoutes } from './routes/product-config-routes.ts';
 import { pushProvisioningRoutes } from './routes/push-provisioning-routes.ts';
@@ -32,8 +36,18 @@ import type { TokenRequestorDirectory } from './token-requestor-directory.ts';
 
 /** A productConfig list or card request is a few KB; 64 KB leaves room without inviting abuse. */
 export const JSON_BODY_LIMIT = '64kb';
-/** The endpoints that render or send images: what a per-client rate limit protects. */
-const IMAGE_PATHS = ['/v1/card-art', '/v1/assets', '/v1/token-requestor-assets'];
+/** Every endpoint that can cause upstream or render work: what the per-client rate limit protects. */
+export const RATE_LIMITED_PATHS = [
+  '/v1/card-art',
+  '/v1/assets',
+  '/v1/token-requestor-assets',
+  '/v1/token-requestors',
+  '/v1/product-configs',
+  '/v1/push-provisioning',
+  '/v1/pull-provisioning',
+  // The demo's "new card art from the issuer" makes the simulator send a Notify Token Updated, which pre-warms.
+  '/demo/tokens',
+];
 
 export interface AppDeps {
   renderer: CardRenderer;
@@ -41,12 +55,16 @@ export interface AppDeps {
   cache: TieredCache;
   tokenRequestors: TokenRequestorDirectory;
   prewarmer: AssetPrewarmer;
-  readiness: ReadinessChecks;
+  readiness: Readiness;
   upstreamStats?: () => UpstreamStats;
   demo: DemoData;
   log: Logger;
   /** The service settings, complete (defaults were applied once, by loadConfig). */
-  settings: Pick<ServiceConfig, 'renderConcurrency' | 'renderQueueLimit' | 'rateLimitPerMinute' | 'trustProxy'>;
+  settings: Pick<ServiceConfig, 'renderConcurrency' | 'renderQueueLimit' | 'renderMaxPerClient' | 'renderQueueWaitMs' | 'rateLimitPerMinute' | 'trustProxy'>;
+  /** Shared rate-limit counters (CACHE_URL): a node-redis client. */
+  rateLimitRedis?: RateLimitRedisClient;
+  /** Remembered failures: renders that failed for an asset's own reasons answer from here without queueing. */
+  failures?: NegativeCache;
   /** Push and pull provisioning; absent = those routes are not mounted. */
   provisioning?: ProvisioningService;
   /** API_TOKENS for the provisioning routes; undefined = open (embedded simulator only). */
@@ -75,7 +93,11 @@ export interface CardArtApp extends Express {
 /** The express app (no listen): routes validate, call the core and set headers; one middleware maps errors. */
 export function createApp(deps: AppDeps): CardArtApp {
   const { log, settings } = deps;
-  const renderQueue = createRenderQueue({ concurrency: settings.renderConcurrency, limit: settings.renderQueueLimit });
+  const renderQueue = createRenderQueue({
+    concurrency: settings.renderConcurrency,
+    limit: settings.renderQueueLimit,
+    maxWaitMs: settings.renderQueueWaitMs,
+  });
   const metrics = createServiceMetrics({
     cacheStats: () => deps.cache.stats(),
     upstreamStats: deps.upstreamStats,
@@ -85,7 +107,9 @@ export function createApp(deps: AppDeps): CardArtApp {
   const images = createRenderedImageCache({
     cache: deps.cache,
     queue: renderQueue,
+    gate: createClientRenderGate({ maxPerClient: settings.renderMaxPerClient }),
     onRendered: (kind, seconds) => metrics.observeRender(kind, seconds),
+    failures: deps.failures,
   });
   const openApi = buildOpenApiDocument();
 
@@ -98,6 +122,7 @@ export function createApp(deps: AppDeps): CardArtApp {
 
   if (settings.trustProxy !== undefined) app.set('trust proxy', settings.trustProxy);
   app.use(observeRequests(log, metrics));
+  app.use(enforceRequestLimits);
   app.use((_req, res, next) => {
     res.setHeader('X-Content-Type-Options', 'nosniff');
     next();
@@ -115,12 +140,15 @@ export function createApp(deps: AppDeps): CardArtApp {
   }
   app.use(express.json({ limit: JSON_BODY_LIMIT, type: ['application/json', 'application/*+json'] }));
 
-  app.use(healthRoutes({ checks: deps.readiness, registry: metrics.registry }));
+  app.use(healthRoutes({ readiness: deps.readiness, registry: metrics.registry }));
   app.get('/openapi.json', (_req, res) => {
     res.setHeader('Cache-Control', 'no-cache');
     res.json(openApi);
   });
-  app.use(IMAGE_PATHS, createRateLimiter({ perMinute: settings.rateLimitPerMinute }));
+  app.use(
+    RATE_LIMITED_PATHS,
+    createRateLimiter({ perMinute: settings.rateLimitPerMinute, ...(deps.rateLimitRedis ? { redis: deps.rateLimitRedis } : {}) }),
+  );
   app.use(imageRoutes({ renderer: deps.renderer, images, metrics }));
   app.use(tokenConnectRoutes({ tokenRequestors: deps.tokenRequestors, logos: deps.logos, images }));
   app.use(productConfigRoutes({ prewarmer: deps.prewarmer }));

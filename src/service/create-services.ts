@@ -6,6 +6,7 @@ import { assetCacheKey } from '../cache-keys.ts';
 import { createCachedMediaLoader } from '../cache/cached-media-loader.ts';
 import type { CacheStore } from '../cache/cache-types.ts';
 import { createPersistentStore } from '../cache/create-store.ts';
+import { createNegativeCache } from '../cache/negative-cache.ts';
 import { createTieredCache } from '../cache/tiered-cache.ts';
 import { BUNDLED_SAMPLES_DIR, type AppConfig } from '../config.ts';
 import { createCardRenderer } from '../core/card-renderer.ts';
@@ -16,6 +17,11 @@ import { createHttpAssetSource } from '../upstream/http-asset-source.ts';
 import { createEphemeralSimulatorSigner, createOAuthSigner, loadSigningKey, type RequestSigner } from '../upstream/oauth-signer.ts';
 import { ACCOUNT_RANGE_PATTERN, MAX_ACCOUNT_RANGES } from '../upstream/validate-input.ts';
 import { createAssetPrewarmer } from './asset-prewarmer.ts';
+import { createUpstreamBudget } from '../upstream/upstream-budget.ts';
+import { createSharedRedis, SHARED_REDIS_PREFIX } from './shared-redis.ts';
+import { createFileJournal, createRedisJournal } from './prewarm-journal.ts';
+import { createReadiness } from './readiness.ts';
+import { boundPersistentStore } from '../cache/bounded-store.ts';
 import { createTokenServices } from './token-services.ts';
 import { generateEncryptionKeyPair } from '../upstream/field-level-encryption.ts';
 import type { AppDeps } from './create-app.ts';
@@ -83,7 +89,11 @@ export async function createServices(
     });
   }
 
+  // Readiness learns MDES's state from real calls, so /readyz need not call it per request.
+  let recordUpstream: (answered: boolean) => void = () => {};
   const source = createHttpAssetSource({
+    budget: createUpstreamBudget({ maxRps: serviceConfig.upstreamMaxRps, maxWaitMs: serviceConfig.upstreamBudgetWaitMs }),
+    onAttempt: (answered) => recordUpstream(answered),
     baseUrl,
     assetPath: upstream.assetPath,
     tokenConnectPath: upstream.tokenConnectPath,
@@ -91,15 +101,24 @@ export async function createServices(
     timeoutMs: upstream.timeoutMs,
     signer,
   });
-  const store = overrides.store ?? createPersistentStore({ cacheDir: config.cacheDir, cacheUrl: config.cacheUrl });
+  const sharedRedis = config.cacheUrl ? createSharedRedis(config.cacheUrl) : undefined;
+  const rawStore = overrides.store ?? createPersistentStore({ cacheDir: config.cacheDir, cacheUrl: config.cacheUrl });
+  // Cache entries go through the CACHE_MAX_MB bound; token records are data and use the store directly.
+  const store = boundPersistentStore(rawStore, {
+    cacheDir: config.cacheDir, maxBytes: serviceConfig.cacheMaxBytes, redis: sharedRedis?.client, log });
   const cache = createTieredCache({ memoryBytes: config.memoryCacheBytes, store, log });
-  const rasterizer = createRasterizer();
+  const failures = createNegativeCache({ ttlMs: config.negativeCacheSeconds * 1000 });
+  const rasterizer = createRasterizer({
+    warm: true,
+    onProcessExit: (event) => log.warn({ rasterizer: event }, 'rasterizer process stopped; a new one takes its place'),
+  });
   // Page sizes of PDFs are read in the PDF worker, so pdf.js never loads on the main thread.
   const decode = (body: unknown) => decodeBestMedia(body, { readPdfPageSize: (bytes) => rasterizer.readPdfPageSize(bytes) });
   const loadMedia = createCachedMediaLoader({
     cache,
     fetchAsset: (assetId, signal) => source.getAsset(assetId, signal),
     decode,
+    failures,
   });
 
   const tokenRequestors = createTokenRequestorDirectory({
@@ -113,10 +132,22 @@ export async function createServices(
     isCached: async (assetId) => (await cache.get(assetCacheKey(assetId))) !== undefined,
     load: (assetId) => loadMedia(assetId),
     log,
+    journal: sharedRedis
+      ? createRedisJournal(sharedRedis.client, { prefix: SHARED_REDIS_PREFIX })
+      : createFileJournal(config.cacheDir),
   });
+  // Accepted pre-warm work of an earlier run (or another instance) continues in the background.
+  void prewarmer.resume().catch((error: unknown) => log.warn({ err: error }, 'could not resume the pre-warm queue'));
+  const readiness = createReadiness({
+    probeUpstream: (signal) => source.ping(signal),
+    pingCache: () => cache.ping(),
+    intervalMs: serviceConfig.readinessProbeIntervalMs,
+    rendererAlive: () => rasterizer.alive(),
+  });
+  recordUpstream = (answered) => readiness.recordUpstream(answered);
   const demo = await loadDemoData(simulator ? upstream.simulatorAssetDir : BUNDLED_SAMPLES_DIR);
   const tokens = await createTokenServices({
-    store,
+    store: rawStore,
     prewarmer,
     provisioning: config.provisioning,
     decryptionKeyPem: config.provisioning.decryptionKeyPem ?? ntuKeyPair?.privateKeyPem,
@@ -144,15 +175,14 @@ export async function createServices(
       rasterizer,
       forgetMedia: (assetId) => cache.delete(assetCacheKey(assetId)),
       layerCacheBytes: serviceConfig.layerCacheBytes,
+      failures,
     }),
-    logos: createRequestorLogos({ source, cache, rasterizer, decode }),
+    logos: createRequestorLogos({ source, cache, rasterizer, decode, failures }),
+    failures,
     cache,
     tokenRequestors,
     prewarmer,
-    readiness: {
-      upstream: (signal) => (source.ping ? source.ping(signal) : Promise.resolve()),
-      cache: () => cache.ping(),
-    },
+    readiness,
     upstreamStats: () => source.stats(),
     demo,
     provisioning,
@@ -161,13 +191,16 @@ export async function createServices(
     tokens,
     log,
     settings: serviceConfig,
+    ...(sharedRedis ? { rateLimitRedis: sharedRedis.client } : {}),
   };
 
   return {
     deps,
     simulator,
     async close() {
+      await prewarmer.close();
       const results = await Promise.allSettled([cache.close(), rasterizer.close(), simulator?.close()]);
+      await sharedRedis?.close();
       for (const result of results) {
         if (result.status === 'rejected') log.warn({ err: result.reason }, 'error while closing');
       }

@@ -1,10 +1,10 @@
 /** The real composition root and express app in this process, on an ephemeral loopback port. */
 import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { pino, type Logger } from 'pino';
 import { loadConfig } from '../../src/config.ts';
 import { createApp, type CardArtApp } from '../../src/service/create-app.ts';
 import { createServices, type Services } from '../../src/service/create-services.ts';
+import { listenHttp } from '../../src/service/http-server.ts';
 
 export interface RunningService {
   baseUrl: string;
@@ -19,14 +19,11 @@ export async function startService(
   log: Logger = pino({ level: 'silent' }),
 ): Promise<RunningService> {
   const fullEnv = { LOG_LEVEL: 'silent', ...env };
-  const services = await createServices(loadConfig(fullEnv), log);
+  const config = loadConfig(fullEnv);
+  const services = await createServices(config, log);
   const app = createApp(services.deps);
-  const server = app.listen(0, '127.0.0.1');
-  await new Promise<void>((resolve, reject) => {
-    server.once('listening', resolve);
-    server.once('error', reject);
-  });
-  const { port } = server.address() as AddressInfo;
+  const serviceConfig = config.service;
+  const { server, port } = await listenHttp(app, { port: 0, host: '127.0.0.1', timeouts: serviceConfig.socketTimeouts });
   return {
     baseUrl: `http://127.0.0.1:${port}`,
     services,

@@ -73,5 +73,17 @@ export function codesOfKinds(...kinds: ErrorKind[]): ErrorCode[] {
   return ERROR_CODES.filter((code) => kinds.includes(ERRORS[code].kind) && !('internalOnly' in ERRORS[code]));
 }
 
-/** Codes any request can meet: a body is parsed as JSON on every route, and a fault of ours is always possible. */
-export const ANY_REQUEST_CODES: readonly ErrorCode[] = ['INVALID_JSON', 'PAYLOAD_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE', ...codesOfKinds('internal')];
+/**
+ * Codes any request can meet: the URL and query bounds hold for every route, a body is parsed as JSON on every
+ * route, and a fault of ours is always possible.
+ */
+export const ANY_REQUEST_CODES: readonly ErrorCode[] = [
+  'URI_TOO_LONG',
+  'TOO_MANY_QUERY_KEYS',
+  'INVALID_JSON',
+  'PAYLOAD_TOO_LARGE',
+  'UNSUPPORTED_MEDIA_TYPE',
+  ...codesOfKinds('internal'),
+];
+/** Answered on the rate-limited paths (RATE_LIMIT_PER_MINUTE). */
+export const RATE_LIMIT_CODES: readonly ErrorCode[] = ['RATE_LIMITED'];

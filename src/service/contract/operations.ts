@@ -4,7 +4,7 @@
  */
 import { CARD_HEIGHT, CARD_WIDTH } from '../../core/card-render-types.ts';
 import type { ErrorCode } from '../../errors.ts';
-import { ANY_REQUEST_CODES, codesOfKinds, type Answer, type ErrorAnswer, type HeaderSpec, type Operation } from './operation.ts';
+import { ANY_REQUEST_CODES, codesOfKinds, RATE_LIMIT_CODES, type Answer, type ErrorAnswer, type HeaderSpec, type Operation } from './operation.ts';
 import {
   assetPathSchema,
   assetQuerySchema,
@@ -66,8 +66,11 @@ const RENDER_CODES: readonly ErrorCode[] = [
   ...codesOfKinds('bad-asset').filter((code) => code !== 'SVG_NOT_AVAILABLE'),
   ...codesOfKinds('upstream'),
   'RATE_LIMITED',
+  'RENDER_CLIENT_LIMIT',
   'RENDER_QUEUE_FULL',
+  'RENDER_QUEUE_TIMEOUT',
   'RENDER_POOL_CLOSED',
+  'UPSTREAM_BUSY',
 ];
 
 const CARD_INPUT_CODES: readonly ErrorCode[] = [
@@ -96,7 +99,7 @@ const PUSH_INPUT_CODES: readonly ErrorCode[] = [
   'UNAUTHORIZED',
 ];
 /** Finding the requestor (Token Connect) and calling pushMultipleAccounts. */
-const PROVISIONING_UPSTREAM_CODES: readonly ErrorCode[] = codesOfKinds('upstream').filter((code) => code !== 'ASSET_NOT_FOUND');
+const PROVISIONING_UPSTREAM_CODES: readonly ErrorCode[] = [...codesOfKinds('upstream').filter((code) => code !== 'ASSET_NOT_FOUND'), 'UPSTREAM_BUSY'];
 /** Pull provisioning: an unknown requestor is a 404 there. */
 const PULL_CODES: readonly ErrorAnswer[] = [
   'INVALID_REQUEST',
@@ -105,6 +108,7 @@ const PULL_CODES: readonly ErrorAnswer[] = [
   { code: 'UNKNOWN_TOKEN_REQUESTOR', status: 404 },
   'UNAUTHORIZED',
   ...PROVISIONING_UPSTREAM_CODES,
+  ...RATE_LIMIT_CODES,
 ];
 
 /** What parseProductConfig can refuse in a productConfig carried by a token. */
@@ -227,7 +231,7 @@ export const operations = {
         headers: { 'Cache-Control': { description: 'Browsers may reuse the list for an hour', schema: { type: 'string' } } },
       },
     },
-    errors: ['INVALID_ACCOUNT_RANGES', 'INVALID_REQUEST', ...codesOfKinds('upstream').filter((code) => code !== 'ASSET_NOT_FOUND'), ...ANY_REQUEST_CODES],
+    errors: ['INVALID_ACCOUNT_RANGES', 'INVALID_REQUEST', 'UPSTREAM_BUSY', ...codesOfKinds('upstream').filter((code) => code !== 'ASSET_NOT_FOUND'), ...RATE_LIMIT_CODES, ...ANY_REQUEST_CODES],
   },
   getTokenRequestorAsset: {
     operationId: 'getTokenRequestorAsset',
@@ -262,7 +266,7 @@ export const operations = {
     answers: {
       202: { description: 'Queued for a background fetch', json: prewarmResultSchema, example: { queued: ['bg-blue'], alreadyCached: ['issuer-bank'] } },
     },
-    errors: ['INVALID_ASSET_ID', 'INVALID_PRODUCT_CONFIG', 'MISSING_BACKGROUND', 'INVALID_FOREGROUND_COLOR', 'INVALID_REQUEST', 'PREWARM_QUEUE_FULL', ...ANY_REQUEST_CODES],
+    errors: ['INVALID_ASSET_ID', 'INVALID_PRODUCT_CONFIG', 'MISSING_BACKGROUND', 'INVALID_FOREGROUND_COLOR', 'INVALID_REQUEST', 'PREWARM_QUEUE_FULL', ...RATE_LIMIT_CODES, ...ANY_REQUEST_CODES],
   },
   ...notifyTokenUpdatedOperations(),
   postToken: {
@@ -338,7 +342,7 @@ export const operations = {
         headers: jsonNoStore,
       },
     },
-    errors: [...PUSH_INPUT_CODES, 'NO_ELIGIBLE_ACCOUNTS', 'NOT_CONFIGURED', ...PROVISIONING_UPSTREAM_CODES, ...ANY_REQUEST_CODES],
+    errors: [...PUSH_INPUT_CODES, 'NO_ELIGIBLE_ACCOUNTS', 'NOT_CONFIGURED', ...PROVISIONING_UPSTREAM_CODES, ...RATE_LIMIT_CODES, ...ANY_REQUEST_CODES],
   },
   pushProvisioningResults: {
     operationId: 'pushProvisioningResults',
@@ -349,7 +353,7 @@ export const operations = {
     security: 'bearer',
     query: z.object({ 'results[<pushAccountReceipt>]': z.string().optional().meta({ description: 'One per receipt, 1 to 5: results[<pushAccountReceipt>]=<STATUS>|<tokenUniqueReference>' }) }),
     answers: { 200: { description: 'One result per receipt', json: pushResultsResponseSchema, example: { results: [{ pushAccountReceipt: 'MCC-STL-0001', status: 'APPROVED', tokenUniqueReference: 'DWSPMC0001' }] }, headers: jsonNoStore } },
-    errors: ['INVALID_RESULTS', 'UNAUTHORIZED', ...ANY_REQUEST_CODES],
+    errors: ['INVALID_RESULTS', 'UNAUTHORIZED', ...RATE_LIMIT_CODES, ...ANY_REQUEST_CODES],
   },
   pullProvisioning: {
     operationId: 'pullProvisioning',
@@ -398,11 +402,16 @@ export const operations = {
     summary: 'Readiness: upstream and cache store reachable',
     security: 'none',
     answers: {
-      200: { description: 'Ready', json: readinessSchema, example: { status: 'ready', checks: { upstream: { ok: true }, cache: { ok: true } } }, headers: jsonNoStore },
-      503: {
-        description: 'Not ready; each failed check names an error code',
+      200: {
+        description: 'Ready (this instance can serve); MDES and the cache store reported as ok / degraded',
         json: readinessSchema,
-        example: { status: 'unavailable', checks: { upstream: { ok: false, error: 'TIMEOUT' }, cache: { ok: true } } },
+        example: { status: 'ready', checks: { upstream: { status: 'degraded', error: 'UPSTREAM_UNREACHABLE' }, cache: { status: 'ok' }, renderer: { status: 'ok' } } },
+        headers: jsonNoStore,
+      },
+      503: {
+        description: 'Draining (shutting down) or the renderer is down',
+        json: readinessSchema,
+        example: { status: 'draining', checks: { upstream: { status: 'ok' }, cache: { status: 'ok' }, renderer: { status: 'ok' } } },
         headers: jsonNoStore,
       },
     },

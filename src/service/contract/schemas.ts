@@ -122,8 +122,8 @@ export const prewarmResultSchema = z
 
 export const healthSchema = z.object({ status: z.literal('ok') }).meta({ id: 'Health' });
 
-const checkSchema = z.object({ ok: z.boolean(), error: z.string().optional().meta({ description: 'An error code, never a message' }) });
+const checkSchema = z.object({ status: z.enum(['ok', 'degraded']), error: z.string().optional().meta({ description: 'An error code, never a message' }) });
 
 export const readinessSchema = z
-  .object({ status: z.enum(['ready', 'unavailable']), checks: z.object({ upstream: checkSchema, cache: checkSchema }) })
-  .meta({ id: 'Readiness' });
+  .object({ status: z.enum(['ready', 'draining', 'unavailable']), checks: z.object({ upstream: checkSchema, cache: checkSchema, renderer: checkSchema }) })
+  .meta({ id: 'Readiness', description: 'MDES and the cache store are reported (degraded), never fail readiness; draining or a dead renderer does' });

@@ -4,12 +4,11 @@ import { createApp } from './service/create-app.ts';
 import { createServices } from './service/create-services.ts';
 import { listenHttp } from './service/http-server.ts';
 import { createLogDestination } from './service/log-destination.ts';
-import { loadServiceConfig } from './service/service-config.ts';
 
 /** Starts card-art: config → services → HTTP server; SIGTERM/SIGINT shut it down gracefully. */
 async function main(): Promise<void> {
   const config = loadConfig();
-  const serviceConfig = loadServiceConfig();
+  const serviceConfig = config.service;
   const logDestination = createLogDestination();
   const log = pino(
     {
@@ -18,7 +17,7 @@ async function main(): Promise<void> {
     },
     logDestination.stream,
   );
-  const services = await createServices(config, serviceConfig, log);
+  const services = await createServices(config, log);
   const app = createApp(services.deps);
   const { server, sockets, port } = await listenHttp(app, { port: config.port, timeouts: serviceConfig.socketTimeouts });
   log.info(

@@ -11,7 +11,7 @@ import { createCardRenderer } from '../../../src/core/card-renderer.ts';
 import { computeCardLayout } from '../../../src/core/layout.ts';
 import { createRasterizer } from '../../../src/core/rasterizer.ts';
 import { renderTextOverlay } from '../../../src/core/text-overlay.ts';
-import { DEFAULT_RENDER_CONCURRENCY } from '../../../src/service/create-app.ts';
+import { DEFAULT_RENDER_CONCURRENCY } from '../../../src/config.ts';
 import { ASSET_IDS, cardArtPath, mixedCard } from '../bench-assets.ts';
 import type { BenchContext } from '../bench-context.ts';
 import { makeRow, type BenchRow } from '../bench-report.ts';

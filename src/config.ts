@@ -2,6 +2,8 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { CardArtError } from './errors.ts';
+import { DEFAULT_CACHE_LOCK_TTL_MS, DEFAULT_CACHE_LOCK_WAIT_MS } from './cache/fleet-lock.ts';
+import { DEFAULT_REDIS_PREFIX } from './cache/redis-store.ts';
 
 /** The bundled sample assets the embedded simulator serves when SIMULATOR_ASSET_DIR is unset. */
 export const BUNDLED_SAMPLES_DIR = fileURLToPath(new URL('./simulator/samples/', import.meta.url));
@@ -40,6 +42,9 @@ const envSchema = z.object({
   CACHE_DIR: z.string().min(1).default(DEFAULT_CACHE_DIR),
   CACHE_URL: optionalString.pipe(z.url({ protocol: /^rediss?$/ }).optional()),
   MEMORY_CACHE_MB: positiveInt(DEFAULT_MEMORY_CACHE_MB, 65_536),
+  CACHE_KEY_PREFIX: z.string().regex(/^[\w:.-]{0,100}$/, 'letters, digits and ":_.-" only, at most 100').default(DEFAULT_REDIS_PREFIX),
+  CACHE_LOCK_TTL_MS: z.coerce.number().int().min(500).max(60_000).default(DEFAULT_CACHE_LOCK_TTL_MS),
+  CACHE_LOCK_WAIT_MS: z.coerce.number().int().min(0).max(120_000).default(DEFAULT_CACHE_LOCK_WAIT_MS),
 });
 
 export type EnvConfig = z.output<typeof envSchema>;
@@ -67,6 +72,12 @@ export interface AppConfig {
   cacheDir: string;
   cacheUrl: string | undefined;
   memoryCacheBytes: number;
+  /** Prefix of every Redis key (CACHE_KEY_PREFIX): several deployments or test runs can share one Redis. */
+  cacheKeyPrefix: string;
+  /** Fleet lock TTL (CACHE_LOCK_TTL_MS): how long a dead instance's lock delays the others at most. */
+  cacheLockTtlMs: number;
+  /** How long a miss waits for another instance's load (CACHE_LOCK_WAIT_MS) before loading itself. */
+  cacheLockWaitMs: number;
 }
 
 /** Parses environment variables with `schema`; the first bad one fails as CONFIG_INVALID, naming it. */
@@ -114,5 +125,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     cacheDir: e.CACHE_DIR,
     cacheUrl: e.CACHE_URL,
     memoryCacheBytes: e.MEMORY_CACHE_MB * 1024 * 1024,
+    cacheKeyPrefix: e.CACHE_KEY_PREFIX,
+    cacheLockTtlMs: e.CACHE_LOCK_TTL_MS,
+    cacheLockWaitMs: e.CACHE_LOCK_WAIT_MS,
   };
 }

@@ -1,3 +1,5 @@
+import type { FleetLockStats } from './fleet-lock.ts';
+
 /** One cached value: raw bytes plus small string metadata (e.g. kind, width, height, contentType, etag). */
 export interface CacheEntry {
   bytes: Buffer;
@@ -43,6 +45,8 @@ export interface CacheStats {
   persistentCorrupt: number;
   /** 'closed' = store in use, 'open' = store bypassed after repeated failures, 'half-open' = probing. */
   persistentCircuit: 'closed' | 'open' | 'half-open';
+  /** The fleet-wide single flight (all zero without a fleet lock). */
+  fleetLock: FleetLockStats;
 }
 
 export interface GetOrLoadOptions {

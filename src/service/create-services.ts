@@ -5,6 +5,8 @@ import type { Logger } from 'pino';
 import { assetCacheKey, createCachedMediaLoader } from '../cache/cached-media-loader.ts';
 import type { CacheStore } from '../cache/cache-types.ts';
 import { createPersistentStore } from '../cache/create-store.ts';
+import { createRedisFleetLock } from '../cache/redis-fleet-lock.ts';
+import { checkRedisSettings } from '../cache/redis-settings-check.ts';
 import { createTieredCache } from '../cache/tiered-cache.ts';
 import { BUNDLED_SAMPLES_DIR, type AppConfig } from '../config.ts';
 import { createCardRenderer } from '../core/card-renderer.ts';
@@ -80,8 +82,16 @@ export async function createServices(
     timeoutMs: upstream.timeoutMs,
     signer,
   });
-  const store = overrides.store ?? createPersistentStore({ cacheDir: config.cacheDir, cacheUrl: config.cacheUrl });
-  const cache = createTieredCache({ memoryBytes: config.memoryCacheBytes, store, log });
+  const store =
+    overrides.store ??
+    createPersistentStore({ cacheDir: config.cacheDir, cacheUrl: config.cacheUrl }, { redis: { prefix: config.cacheKeyPrefix } });
+  // Many instances on one Redis load each cold key once between them (DESIGN §11).
+  const fleetLock =
+    config.cacheUrl && !overrides.store
+      ? createRedisFleetLock(config.cacheUrl, { prefix: config.cacheKeyPrefix, ttlMs: config.cacheLockTtlMs })
+      : undefined;
+  if (fleetLock) void checkRedisSettings(() => fleetLock.readSettings(), log);
+  const cache = createTieredCache({ memoryBytes: config.memoryCacheBytes, store, log, fleetLock, lockWaitMs: config.cacheLockWaitMs });
   const rasterizer = createRasterizer();
   // Page sizes of PDFs are read in the PDF worker, so pdf.js never loads on the main thread.
   const decode = (body: unknown) => decodeBestMedia(body, { readPdfPageSize: (bytes) => rasterizer.readPdfPageSize(bytes) });

@@ -70,6 +70,8 @@ export function createRedisFleetLock(url: string, opts: RedisFleetLockOptions = 
     });
   }
 
+  ensureSubscribed(); // early, so the first waiters already hear releases (a failure is retried by the next wait)
+
   return {
     lockKeyOf,
 

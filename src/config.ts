@@ -1,7 +1,10 @@
 import { existsSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { isIP } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { CardArtError } from './errors.ts';
+import { loadCertificatePem, loadPrivateKeyPem, OAEP_DIGESTS, type OaepDigest } from './upstream/field-level-encryption.ts';
 import { DEFAULT_CACHE_LOCK_TTL_MS, DEFAULT_CACHE_LOCK_WAIT_MS } from './cache/fleet-lock.ts';
 import { DEFAULT_REDIS_PREFIX } from './cache/redis-store.ts';
 
@@ -19,6 +22,8 @@ export const DEFAULT_UPSTREAM_TIMEOUT_MS = 5000;
 export const DEFAULT_CACHE_DIR = 'assets-cache';
 /** 128 MB: holds several hundred rendered cards and their components. */
 export const DEFAULT_MEMORY_CACHE_MB = 128;
+/** SHA-512: what the MDES sandbox uses to wrap the AES key of pushMultipleAccounts payloads. */
+export const DEFAULT_MDES_OAEP_DIGEST: OaepDigest = 'SHA512';
 
 const optionalString = z
   .string()
@@ -42,6 +47,13 @@ const envSchema = z.object({
   CACHE_DIR: z.string().min(1).default(DEFAULT_CACHE_DIR),
   CACHE_URL: optionalString.pipe(z.url({ protocol: /^rediss?$/ }).optional()),
   MEMORY_CACHE_MB: positiveInt(DEFAULT_MEMORY_CACHE_MB, 65_536),
+  MDES_ENCRYPTION_CERT: optionalString,
+  MDES_OAEP_DIGEST: optionalString.pipe(z.enum(OAEP_DIGESTS).default(DEFAULT_MDES_OAEP_DIGEST)),
+  MDES_DECRYPTION_KEY: optionalString,
+  MDES_DECRYPTION_KEY_PASSWORD: z.string().optional(),
+  API_TOKENS: optionalString,
+  NTU_RESPONSE_HOST: optionalString,
+  NTU_ALLOWED_IPS: optionalString,
   CACHE_KEY_PREFIX: z.string().regex(/^[\w:.-]{0,100}$/, 'letters, digits and ":_.-" only, at most 100').default(DEFAULT_REDIS_PREFIX),
   CACHE_LOCK_TTL_MS: z.coerce.number().int().min(500).max(60_000).default(DEFAULT_CACHE_LOCK_TTL_MS),
   CACHE_LOCK_WAIT_MS: z.coerce.number().int().min(0).max(120_000).default(DEFAULT_CACHE_LOCK_WAIT_MS),
@@ -66,9 +78,25 @@ export interface UpstreamConfig {
   simulatorAssetDir: string;
 }
 
+/** Token Connect push provisioning (§8) and the Notify Token Updated receiver (§10). */
+export interface ProvisioningConfig {
+  /** Mastercard's encryption certificate (MDES_ENCRYPTION_CERT) as PEM; undefined against real MDES = push off. */
+  encryptionCertificatePem: string | undefined;
+  oaepDigest: OaepDigest;
+  /** Private key that opens Notify Token Updated payloads (MDES_DECRYPTION_KEY) as PEM; undefined = receiver off. */
+  decryptionKeyPem: string | undefined;
+  /** Bearer tokens for the §8 and §10 endpoints (API_TOKENS); undefined = open (embedded simulator only). */
+  apiTokens: string[] | undefined;
+  /** `responseHost` of Notify Token Updated answers (NTU_RESPONSE_HOST, default the host name). */
+  ntuResponseHost: string;
+  /** Addresses / CIDRs allowed to post Notify Token Updated (NTU_ALLOWED_IPS); undefined = any. */
+  ntuAllowedIps: string[] | undefined;
+}
+
 export interface AppConfig {
   port: number;
   upstream: UpstreamConfig;
+  provisioning: ProvisioningConfig;
   cacheDir: string;
   cacheUrl: string | undefined;
   memoryCacheBytes: number;
@@ -113,6 +141,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   }
   return {
     port: e.PORT,
+    provisioning: loadProvisioningConfig(e),
     upstream: {
       baseUrl: e.MDES_BASE_URL?.replace(/\/+$/, ''),
       assetPath: e.MDES_ASSET_PATH,
@@ -128,5 +157,43 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     cacheKeyPrefix: e.CACHE_KEY_PREFIX,
     cacheLockTtlMs: e.CACHE_LOCK_TTL_MS,
     cacheLockWaitMs: e.CACHE_LOCK_WAIT_MS,
+  };
+}
+
+function loadProvisioningConfig(e: EnvConfig): ProvisioningConfig {
+  const encryptionCertificatePem = e.MDES_ENCRYPTION_CERT
+    ? loadCertificatePem(e.MDES_ENCRYPTION_CERT, 'MDES_ENCRYPTION_CERT')
+    : undefined;
+  const decryptionKeyPem = e.MDES_DECRYPTION_KEY
+    ? loadPrivateKeyPem(e.MDES_DECRYPTION_KEY, e.MDES_DECRYPTION_KEY_PASSWORD, 'MDES_DECRYPTION_KEY')
+    : undefined;
+  const apiTokens = e.API_TOKENS?.split(',').map((token) => token.trim()).filter(Boolean);
+  if (apiTokens?.some((token) => !/^[\x21-\x7e]{16,512}$/.test(token))) {
+    throw new CardArtError(500, 'CONFIG_INVALID', 'API_TOKENS: each token must be 16–512 printable characters without spaces');
+  }
+  if (e.MDES_BASE_URL && (encryptionCertificatePem || decryptionKeyPem) && !apiTokens?.length) {
+    throw new CardArtError(
+      500,
+      'CONFIG_INVALID',
+      'API_TOKENS is required when MDES_BASE_URL is set with MDES_ENCRYPTION_CERT or MDES_DECRYPTION_KEY',
+    );
+  }
+  const ntuAllowedIps = e.NTU_ALLOWED_IPS?.split(',').map((entry) => entry.trim()).filter(Boolean);
+  for (const entry of ntuAllowedIps ?? []) {
+    const [address, prefix, extra] = entry.split('/');
+    const family = isIP(address ?? '');
+    const maxPrefix = family === 6 ? 128 : 32;
+    const prefixOk = prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= maxPrefix);
+    if (family === 0 || !prefixOk || extra !== undefined) {
+      throw new CardArtError(500, 'CONFIG_INVALID', `NTU_ALLOWED_IPS: "${entry}" is not an address or CIDR`);
+    }
+  }
+  return {
+    encryptionCertificatePem,
+    oaepDigest: e.MDES_OAEP_DIGEST,
+    decryptionKeyPem,
+    apiTokens: apiTokens?.length ? apiTokens : undefined,
+    ntuResponseHost: e.NTU_RESPONSE_HOST ?? hostname(),
+    ntuAllowedIps: ntuAllowedIps?.length ? ntuAllowedIps : undefined,
   };
 }

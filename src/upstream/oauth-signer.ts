@@ -17,20 +17,22 @@ export const SIMULATOR_CONSUMER_KEY = 'card-art-embedded-simulator';
  * Reads the MDES signing key as an unencrypted PKCS#8 PEM: from a PKCS#12 (.p12, via node-forge) or a PEM
  * file (encrypted PEM needs the password). Error messages name the variables, never the password or key.
  */
-export function loadSigningKey(path: string, password?: string): string {
+export function loadSigningKey(path: string, password?: string, variable = 'MDES_SIGNING_KEY'): string {
   let bytes: Buffer;
   try {
     bytes = readFileSync(path);
   } catch (error) {
     const reason = (error as NodeJS.ErrnoException).code ?? 'unreadable';
-    throw new CardArtError(500, 'CONFIG_INVALID', `MDES_SIGNING_KEY: cannot read the key file at ${path} (${reason})`);
+    throw new CardArtError(500, 'CONFIG_INVALID', `${variable}: cannot read the key file at ${path} (${reason})`);
   }
   if (bytes.length > MAX_KEY_FILE_BYTES) {
-    throw new CardArtError(500, 'CONFIG_INVALID', `MDES_SIGNING_KEY: ${path} is too large to be a signing key`);
+    throw new CardArtError(500, 'CONFIG_INVALID', `${variable}: ${path} is too large to be a private key`);
   }
   const text = bytes.toString('latin1');
-  const pem = text.includes('-----BEGIN') ? pemKeyToPkcs8(text, password, path) : pkcs12KeyToPkcs8(bytes, password, path);
-  assertRsaPrivateKey(pem, path);
+  const pem = text.includes('-----BEGIN')
+    ? pemKeyToPkcs8(text, password, path, variable)
+    : pkcs12KeyToPkcs8(bytes, password, path, variable);
+  assertRsaPrivateKey(pem, path, variable);
   return pem;
 }
 
@@ -59,20 +61,20 @@ export function createEphemeralSimulatorSigner(): { signer: RequestSigner; publi
   return { signer: createOAuthSigner({ consumerKey: SIMULATOR_CONSUMER_KEY, signingKeyPem }), publicKeyPem };
 }
 
-function pemKeyToPkcs8(text: string, password: string | undefined, path: string): string {
+function pemKeyToPkcs8(text: string, password: string | undefined, path: string, variable: string): string {
   let key: KeyObject;
   try {
     key = createPrivateKey({ key: text, format: 'pem', ...(password ? { passphrase: password } : {}) });
   } catch {
     const hint = text.includes('ENCRYPTED')
-      ? 'check MDES_SIGNING_KEY_PASSWORD (the PEM is encrypted)'
+      ? `check ${variable}_PASSWORD (the PEM is encrypted)`
       : 'it holds no readable private key';
-    throw new CardArtError(500, 'CONFIG_INVALID', `MDES_SIGNING_KEY: cannot load the PEM key at ${path}; ${hint}`);
+    throw new CardArtError(500, 'CONFIG_INVALID', `${variable}: cannot load the PEM key at ${path}; ${hint}`);
   }
   return key.export({ type: 'pkcs8', format: 'pem' }).toString();
 }
 
-function pkcs12KeyToPkcs8(bytes: Buffer, password: string | undefined, path: string): string {
+function pkcs12KeyToPkcs8(bytes: Buffer, password: string | undefined, path: string, variable: string): string {
   let p12: forge.pkcs12.Pkcs12Pfx;
   try {
     const asn1 = forge.asn1.fromDer(forge.util.createBuffer(bytes.toString('binary')));
@@ -82,7 +84,7 @@ function pkcs12KeyToPkcs8(bytes: Buffer, password: string | undefined, path: str
     throw new CardArtError(
       500,
       'CONFIG_INVALID',
-      `MDES_SIGNING_KEY: cannot open the PKCS#12 file at ${path}; check MDES_SIGNING_KEY_PASSWORD`,
+      `${variable}: cannot open the PKCS#12 file at ${path}; check ${variable}_PASSWORD`,
     );
   }
   for (const bagType of [forge.pki.oids.pkcs8ShroudedKeyBag, forge.pki.oids.keyBag]) {
@@ -93,18 +95,18 @@ function pkcs12KeyToPkcs8(bytes: Buffer, password: string | undefined, path: str
       return createPrivateKey(rsaPem).export({ type: 'pkcs8', format: 'pem' }).toString();
     }
   }
-  throw new CardArtError(500, 'CONFIG_INVALID', `MDES_SIGNING_KEY: the PKCS#12 file at ${path} holds no private key`);
+  throw new CardArtError(500, 'CONFIG_INVALID', `${variable}: the PKCS#12 file at ${path} holds no private key`);
 }
 
-function assertRsaPrivateKey(pem: string, where: string): KeyObject {
+function assertRsaPrivateKey(pem: string, where: string, variable = 'MDES_SIGNING_KEY'): KeyObject {
   let key: KeyObject;
   try {
     key = createPrivateKey(pem);
   } catch {
-    throw new CardArtError(500, 'CONFIG_INVALID', `MDES_SIGNING_KEY: ${where} is not a readable private key`);
+    throw new CardArtError(500, 'CONFIG_INVALID', `${variable}: ${where} is not a readable private key`);
   }
   if (key.asymmetricKeyType !== 'rsa') {
-    throw new CardArtError(500, 'CONFIG_INVALID', `MDES_SIGNING_KEY: ${where} is not an RSA key (OAuth1 RSA-SHA256 needs one)`);
+    throw new CardArtError(500, 'CONFIG_INVALID', `${variable}: ${where} is not an RSA key`);
   }
   return key;
 }

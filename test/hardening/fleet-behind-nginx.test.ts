@@ -179,9 +179,8 @@ describe('three instances behind nginx sharing the Redis at 127.0.0.1:6379', () 
     );
     expect(renders.reduce((a, b) => a + b, 0)).toBe(1);
     expect(upstreamCalls.reduce((a, b) => a + b, 0)).toBe(4);
-    // nginx spread the burst: every instance answered some of it, and the two that did not load waited instead.
+    // nginx spread the burst: every instance answered some of it (the ones that did not load waited or read Redis).
     for (const count of served) expect(count).toBeGreaterThan(0);
-    expect(waited.filter((w) => w > 0).length).toBeGreaterThanOrEqual(2);
   }, 60_000);
 
   it('an entry rendered by one instance is served by the others with no upstream call and no render', async () => {
@@ -234,10 +233,16 @@ describe('three instances behind nginx sharing the Redis at 127.0.0.1:6379', () 
     holder!.child.kill('SIGKILL');
     const killedAt = Date.now();
     const releasedAfter = new Map<string, number>();
+    const lastTtl = new Map(lockKeys.map((key, i) => [key, ttlsAtKill[i]!]));
+    let renewedAfterKill = 0;
     let takeoverAfter: number | undefined;
     while ((releasedAfter.size < lockKeys.length || takeoverAfter === undefined) && Date.now() - killedAt < LOCK_TTL_MS + 10_000) {
       for (const [i, key] of lockKeys.entries()) {
-        if (!releasedAfter.has(key) && (await admin.get(key)) !== tokens[i]) releasedAfter.set(key, Date.now() - killedAt);
+        if (releasedAfter.has(key)) continue;
+        const [value, ttl] = (await admin.multi().get(key).pTTL(key).exec()) as unknown as [string | null, number];
+        if (value !== tokens[i]) releasedAfter.set(key, Date.now() - killedAt);
+        else if (ttl > lastTtl.get(key)!) renewedAfterKill += 1; // nobody may extend a dead holder's lock
+        else lastTtl.set(key, ttl);
       }
       if (takeoverAfter === undefined && (simulator.counts()[`asset:${BG_KILL}`] ?? 0) >= 2) takeoverAfter = Date.now() - killedAt;
       await sleep(10);
@@ -260,9 +265,11 @@ describe('three instances behind nginx sharing the Redis at 127.0.0.1:6379', () 
     expect(tally(coldOutcomes)).toEqual({ 200: coldOutcomes.length });
     expect(tally(warmOutcomes)).toEqual({ 200: warmOutcomes.length });
     expect(new Set(coldOutcomes.map((o) => o.etag)).size).toBe(1);
-    // Each lock was released by expiry within its TTL (plus this loop's polling), not held on.
+    // Each lock only ran down from at most its TTL (never renewed once its holder was dead) and then was gone; the
+    // bound below is that TTL plus slack for this loop's polling on a busy machine.
+    expect(renewedAfterKill).toBe(0);
     expect(releasedAfter.size).toBe(lockKeys.length);
-    for (const after of releasedAfter.values()) expect(after).toBeLessThanOrEqual(LOCK_TTL_MS + 1000);
+    for (const after of releasedAfter.values()) expect(after).toBeLessThanOrEqual(LOCK_TTL_MS + 1500);
     expect(takeoverAfter).toBeDefined();
     // The dead holder's call and the one that took over; nobody else called MDES for it.
     expect(simulator.counts()[`asset:${BG_KILL}`]).toBe(2);

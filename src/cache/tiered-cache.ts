@@ -186,7 +186,7 @@ export function createTieredCache(opts: TieredCacheOptions): TieredCache {
           // The write is awaited: waiters look for the entry as soon as the lock is released.
           return await runLoad(key, load, true);
         } finally {
-          await held.release();
+          void held.release(); // never rejects; the callers need not wait for it (the entry is already stored)
         }
       }
       if (!waited) fleet.waited += 1;

@@ -33,6 +33,14 @@ function instance(opts: { ttlMs?: number; waitMs?: number } = {}): TieredCache {
 const entry = (text: string): CacheEntry => ({ bytes: Buffer.from(text), meta: { kind: 'test' } });
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** True once the lock key is gone (a release runs just after the load's callers are answered), false after 2 s. */
+async function lockReleased(key: string): Promise<boolean> {
+  for (const deadline = Date.now() + 2000; Date.now() < deadline; await sleep(5)) {
+    if ((await admin.exists(`${prefix}lock:${key}`)) === 0) return true;
+  }
+  return false;
+}
+
 beforeAll(async () => {
   await admin.connect();
 });
@@ -60,7 +68,7 @@ describe('fleet-wide single flight', () => {
     expect(fleet.reduce((sum, s) => sum + s.waited, 0)).toBe(2);
     expect(fleet.reduce((sum, s) => sum + s.servedAfterWait, 0)).toBe(2);
     expect(caches.reduce((sum, cache) => sum + cache.stats().loads, 0)).toBe(1);
-    expect(await admin.exists(`${prefix}lock:cold-1`)).toBe(0);
+    expect(await lockReleased('cold-1')).toBe(true);
   });
 
   it('a failed load releases the lock and caches nothing; a waiting instance then loads', async () => {
@@ -72,7 +80,8 @@ describe('fleet-wide single flight', () => {
       throw new Error('upstream said no');
     };
     const first = a.getOrLoad('cold-2', failing);
-    await sleep(50); // a holds the lock
+    const deadline = Date.now() + 2000; // until a holds the lock
+    while ((await admin.exists(`${prefix}lock:cold-2`)) === 0 && Date.now() < deadline) await sleep(5);
     const second = b.getOrLoad('cold-2', async () => {
       calls += 1;
       return entry('second try');
@@ -82,7 +91,7 @@ describe('fleet-wide single flight', () => {
     expect(calls).toBe(2);
     expect(b.stats().fleetLock.tookOver).toBe(1);
     expect(a.stats().loadFailures).toBe(1);
-    expect(await admin.exists(`${prefix}lock:cold-2`)).toBe(0);
+    expect(await lockReleased('cold-2')).toBe(true);
   });
 
   it('a holder that dies mid-load (no renewal, no release) is taken over once its lock expires', async () => {
@@ -121,7 +130,8 @@ describe('fleet-wide single flight', () => {
     const stuck = instance();
     const impatient = instance({ waitMs: 300 });
     void stuck.getOrLoad('cold-5', () => sleep(3000).then(() => entry('late')));
-    await sleep(100);
+    const deadline = Date.now() + 2000; // until the stuck one holds the lock
+    while ((await admin.exists(`${prefix}lock:cold-5`)) === 0 && Date.now() < deadline) await sleep(5);
     expect((await impatient.getOrLoad('cold-5', async () => entry('impatient'))).bytes.toString()).toBe('impatient');
     expect(impatient.stats().fleetLock.waitTimeouts).toBe(1);
   });

@@ -6,13 +6,18 @@ export interface CacheEntry {
   meta: Record<string, string>;
 }
 
+export interface StoreSetOptions {
+  /** The entry reads as a miss after this many ms (Redis drops it itself; a disk file is deleted when next read). */
+  ttlMs?: number;
+}
+
 /** A persistent tier (disk files, Redis, …). Every method may reject when the store is down. */
 export interface CacheStore {
   readonly name: string;
   /** A corrupt, truncated or unreadable entry resolves undefined (a miss), never rejects. */
   get(key: string): Promise<CacheEntry | undefined>;
   /** Rejects with CACHE_ENTRY_TOO_LARGE above the store's entry bound, CACHE_STORE_UNAVAILABLE when down. */
-  set(key: string, entry: CacheEntry): Promise<void>;
+  set(key: string, entry: CacheEntry, options?: StoreSetOptions): Promise<void>;
   delete(key: string): Promise<void>;
   /** Resolves when the store is reachable (for /readyz). */
   ping(): Promise<void>;

@@ -13,12 +13,16 @@ import { decodeEntryFrame, encodeEntryFrame } from './entry-frame.ts';
 /** The part of a keyv store adapter that moves opaque byte blobs. */
 export interface BlobAdapter {
   get(key: string): Promise<Buffer | undefined>;
-  set(key: string, value: Buffer): Promise<unknown>;
+  /** `ttlMs`: a store that can expire keys itself (Redis) does; others rely on the expiry in the frame. */
+  set(key: string, value: Buffer, ttlMs?: number): Promise<unknown>;
   delete(key: string): Promise<boolean>;
   clear(): Promise<void>;
   disconnect?(): Promise<void>;
   on(event: string, listener: (...args: unknown[]) => void): unknown;
 }
+
+/** Meta key carrying keyv's `expires` (epoch ms) inside the frame, so a store without TTLs still expires entries. */
+const EXPIRES_META = 'keyv:expires';
 
 export interface FramedEntryAdapterOptions {
   /** Largest `bytes` accepted by set (larger → CACHE_ENTRY_TOO_LARGE). */
@@ -43,19 +47,26 @@ export class FramedEntryAdapter extends EventEmitter {
     return this.#corrupt;
   }
 
-  async get(key: string): Promise<{ value: CacheEntry } | undefined> {
+  async get(key: string): Promise<{ value: CacheEntry; expires?: number } | undefined> {
     const frame = await this.#inner.get(key);
     if (frame === undefined) return undefined;
     const entry = Buffer.isBuffer(frame) ? decodeEntryFrame(key, frame) : undefined;
-    if (entry) return { value: entry };
+    if (entry) {
+      const expires = entry.meta[EXPIRES_META];
+      if (expires === undefined) return { value: entry };
+      const { [EXPIRES_META]: _, ...meta } = entry.meta;
+      // keyv deletes and misses an entry whose `expires` has passed.
+      return { value: { bytes: entry.bytes, meta }, expires: Number(expires) };
+    }
     this.#corrupt += 1;
     // Dropping it lets the next load write a good copy; failing to drop it changes nothing for the caller.
     await this.#inner.delete(key).catch(() => false);
     return undefined;
   }
 
-  async set(key: string, data: { value: CacheEntry } | CacheEntry): Promise<void> {
-    const entry = 'value' in data ? data.value : data;
+  async set(key: string, data: { value: CacheEntry; expires?: number } | CacheEntry, ttlMs?: number): Promise<void> {
+    const wrapped = 'value' in data ? data : undefined;
+    let entry = wrapped ? wrapped.value : (data as CacheEntry);
     if (!entry || !Buffer.isBuffer(entry.bytes) || typeof entry.meta !== 'object') {
       throw new TypeError('FramedEntryAdapter stores CacheEntry values only (create Keyv with serialize: undefined)');
     }
@@ -66,7 +77,8 @@ export class FramedEntryAdapter extends EventEmitter {
         `cache entry of ${entry.bytes.length} bytes exceeds the ${this.opts.maxEntryBytes}-byte bound`,
       );
     }
-    await this.#inner.set(key, encodeEntryFrame(key, entry));
+    if (typeof wrapped?.expires === 'number') entry = { bytes: entry.bytes, meta: { ...entry.meta, [EXPIRES_META]: String(wrapped.expires) } };
+    await this.#inner.set(key, encodeEntryFrame(key, entry), ttlMs);
   }
 
   delete(key: string): Promise<boolean> {

@@ -31,7 +31,7 @@ export function createKeyvCacheStore(options: KeyvCacheStoreOptions): CacheStore
     name: options.name,
     keyv,
     get: (key) => guard('get', async () => (await keyv.get<CacheEntry>(key)) ?? undefined),
-    set: (key, entry) => guard('set', async () => void (await keyv.set(key, entry))),
+    set: (key, entry, setOptions) => guard('set', async () => void (await keyv.set(key, entry, setOptions?.ttlMs))),
     delete: (key) => guard('delete', async () => void (await keyv.delete(key))),
     clear: () => guard('clear', () => keyv.clear()),
     ping: () => guard('ping', options.ping),

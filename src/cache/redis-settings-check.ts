@@ -1,6 +1,6 @@
 /**
  * What the shared tier needs from Redis (src/cache/README.md "Redis as the shared tier"): a memory bound, and an
- * eviction policy that can evict cache entries (they carry no TTL) without evicting records that must stay.
+ * eviction policy that never evicts TTL-less keys (token records live next to the cache entries).
  * Checked once at start; a setting that will hurt is logged as a warning, never a reason not to start.
  */
 
@@ -9,17 +9,17 @@ export interface RedisSettings {
   maxmemoryPolicy: string | undefined;
 }
 
-/** The warnings the given settings deserve (empty when they fit a cache-only Redis). */
+/** The warnings the given settings deserve (empty when they fit: a memory bound and a policy sparing TTL-less keys). */
 export function assessRedisSettings(settings: RedisSettings): string[] {
   const warnings: string[] = [];
   if (settings.maxmemory === '0') {
-    warnings.push('Redis maxmemory is 0 (unbounded): the cache grows with every new asset and render until the host runs out of memory; set maxmemory');
+    warnings.push('Redis maxmemory is 0 (unbounded): Redis grows with every new asset and render until the host runs out of memory; set maxmemory');
   }
   const policy = settings.maxmemoryPolicy;
-  if (policy === 'noeviction') {
-    warnings.push('Redis maxmemory-policy is noeviction: once full, cache writes fail (entries are then loaded again by every instance); use allkeys-lru on a Redis (or database) that holds only the cache');
-  } else if (policy?.startsWith('volatile-')) {
-    warnings.push(`Redis maxmemory-policy is ${policy}: cache entries have no TTL, so they are never evicted and writes fail once full; use allkeys-lru on a Redis (or database) that holds only the cache`);
+  if (policy?.startsWith('allkeys-')) {
+    warnings.push(
+      `Redis maxmemory-policy is ${policy}: it can evict token records, which have no TTL and must stay; use volatile-lru (only keys with a TTL are evicted) or noeviction`,
+    );
   }
   return warnings;
 }

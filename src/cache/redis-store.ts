@@ -77,7 +77,7 @@ export function createRedisStore(url: string, opts: RedisStoreOptions = {}): Cac
   };
   const blobs: BlobAdapter = {
     get: async (key) => (await ready(), redis.get<Buffer>(key)),
-    set: async (key, value) => (await ready(), redis.set(key, value as unknown as string)),
+    set: async (key, value, ttlMs) => (await ready(), redis.set(key, value as unknown as string, ttlMs)),
     delete: async (key) => (await ready(), redis.delete(key)),
     clear: async () => (await ready(), redis.clear()),
     on: (event, listener) => redis.on(event, listener),

@@ -17,6 +17,13 @@ import { healthRoutes, type ReadinessChecks } from './routes/health-routes.ts';
 import { imageRoutes } from './routes/image-routes.ts';
 import { productConfigRoutes } from './routes/product-config-routes.ts';
 import { tokenConnectRoutes } from './routes/token-connect-routes.ts';
+import { notifyTokenUpdatedRoutes } from './routes/notify-token-updated-routes.ts';
+import { tokenRoutes } from './routes/token-routes.ts';
+import { requireBearerToken } from './bearer-auth.ts';
+import { createCallerAllowList } from './caller-allow-list.ts';
+import { demoTokenRoutes, type DemoTokenRouteDeps } from './demo-tokens.ts';
+import type { NtuReceiver } from './ntu-receiver.ts';
+import type { TokenRecords } from './token-records.ts';
 import { createServiceMetrics, type ServiceMetrics } from './service-metrics.ts';
 import type { TokenRequestorDirectory } from './token-requestor-directory.ts';
 
@@ -47,6 +54,19 @@ export interface AppDeps {
   /** Image requests per client IP and minute; 0 or absent = no limit. */
   rateLimitPerMinute?: number;
   trustProxy?: boolean | number | string;
+  /** Token records, the Notify Token Updated receiver and the by-token endpoints (DESIGN §10); absent = not mounted. */
+  tokens?: TokenDeps;
+}
+
+export interface TokenDeps {
+  records: TokenRecords;
+  /** Undefined: the receiver answers 501 NOT_CONFIGURED. */
+  ntuReceiver: NtuReceiver | undefined;
+  ntuResponseHost: string;
+  ntuAllowedIps?: string[];
+  apiTokens?: string[];
+  /** The demo's seeded tokens and its "new card art from the issuer" action (embedded mode). */
+  demo?: DemoTokenRouteDeps;
 }
 
 export interface CardArtApp extends Express {
@@ -86,6 +106,17 @@ export function createApp(deps: AppDeps): CardArtApp {
     res.setHeader('X-Content-Type-Options', 'nosniff');
     next();
   });
+  // Before the app's JSON parser: the receiver checks its caller before reading a body, with its own size bound.
+  if (deps.tokens) {
+    app.use(
+      notifyTokenUpdatedRoutes({
+        receiver: deps.tokens.ntuReceiver,
+        responseHost: deps.tokens.ntuResponseHost,
+        isCallerAllowed: createCallerAllowList(deps.tokens.ntuAllowedIps),
+        log,
+      }),
+    );
+  }
   app.use(express.json({ limit: JSON_BODY_LIMIT, type: ['application/json', 'application/*+json'] }));
 
   app.use(healthRoutes({ checks: deps.readiness, registry: metrics.registry }));
@@ -97,6 +128,8 @@ export function createApp(deps: AppDeps): CardArtApp {
   app.use(imageRoutes({ renderer: deps.renderer, images, metrics }));
   app.use(tokenConnectRoutes({ tokenRequestors: deps.tokenRequestors, logos: deps.logos, images }));
   app.use(productConfigRoutes({ prewarmer: deps.prewarmer }));
+  if (deps.tokens) app.use(tokenRoutes({ records: deps.tokens.records, auth: requireBearerToken(deps.tokens.apiTokens) }));
+  if (deps.tokens?.demo) app.use(demoTokenRoutes(deps.tokens.demo));
   app.use(demoRoutes(deps.demo));
 
   app.use(notFoundHandler);

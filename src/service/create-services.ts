@@ -17,6 +17,8 @@ import { createHttpAssetSource } from '../upstream/http-asset-source.ts';
 import { createEphemeralSimulatorSigner, createOAuthSigner, loadSigningKey, type RequestSigner } from '../upstream/oauth-signer.ts';
 import { ACCOUNT_RANGE_PATTERN, MAX_ACCOUNT_RANGES } from '../upstream/validate-input.ts';
 import { createAssetPrewarmer } from './asset-prewarmer.ts';
+import { createTokenServices } from './token-services.ts';
+import { generateEncryptionKeyPair } from '../upstream/field-level-encryption.ts';
 import type { AppDeps } from './create-app.ts';
 import { createRequestorLogos } from './requestor-logos.ts';
 import type { DemoCard, DemoData } from './routes/demo-routes.ts';
@@ -50,6 +52,10 @@ export async function createServices(
   let simulator: RunningSimulator | undefined;
   let baseUrl = upstream.baseUrl;
   let signer: RequestSigner;
+  // Embedded mode: the service makes the key pair Notify Token Updated payloads are encrypted for, and the
+  // simulator (playing MDES) gets its certificate, so the real decryption path runs.
+  const ntuKeyPair =
+    baseUrl === undefined && !config.provisioning.decryptionKeyPem ? generateEncryptionKeyPair('card-art notify token updated') : undefined;
   if (baseUrl === undefined) {
     const ephemeral = createEphemeralSimulatorSigner();
     simulator = await startSimulator({
@@ -62,6 +68,7 @@ export async function createServices(
         tokenConnectPath: upstream.tokenConnectPath,
         requestorAssetPath: upstream.requestorAssetPath,
       },
+      ...(ntuKeyPair ? { notifyTokenUpdated: { certificatePem: ntuKeyPair.certificatePem, oaepDigest: config.provisioning.oaepDigest } } : {}),
     });
     baseUrl = simulator.baseUrl;
     signer = ephemeral.signer;
@@ -101,6 +108,22 @@ export async function createServices(
     decode,
   });
 
+  const prewarmer = createAssetPrewarmer({
+    isCached: async (assetId) => (await cache.get(assetCacheKey(assetId))) !== undefined,
+    load: (assetId) => loadMedia(assetId),
+    log,
+  });
+  const demo = await loadDemoData(simulator ? upstream.simulatorAssetDir : BUNDLED_SAMPLES_DIR);
+  const tokens = await createTokenServices({
+    store,
+    prewarmer,
+    provisioning: config.provisioning,
+    decryptionKeyPem: config.provisioning.decryptionKeyPem ?? ntuKeyPair?.privateKeyPem,
+    simulator,
+    demoCards: demo.cards,
+    log,
+  });
+
   const deps: AppDeps = {
     renderer: createCardRenderer({
       loadMedia,
@@ -116,17 +139,14 @@ export async function createServices(
       log,
       persist: cache,
     }),
-    prewarmer: createAssetPrewarmer({
-      isCached: async (assetId) => (await cache.get(assetCacheKey(assetId))) !== undefined,
-      load: (assetId) => loadMedia(assetId),
-      log,
-    }),
+    prewarmer,
     readiness: {
       upstream: (signal) => (source.ping ? source.ping(signal) : Promise.resolve()),
       cache: () => cache.ping(),
     },
     upstreamStats: () => source.stats(),
-    demo: await loadDemoData(simulator ? upstream.simulatorAssetDir : BUNDLED_SAMPLES_DIR),
+    demo,
+    tokens,
     log,
     renderConcurrency: serviceConfig.renderConcurrency,
     renderQueueLimit: serviceConfig.renderQueueLimit,

@@ -2,6 +2,7 @@ import { ASSET_ID_PATTERN } from '../core/asset-id.ts';
 import { ALLOWED_WIDTHS } from '../core/card-render-types.ts';
 import { DEFAULT_REQUESTOR_LOGO_SIZE, REQUESTOR_LOGO_SIZES } from './requestor-logos.ts';
 import { MAX_PRODUCT_CONFIGS } from './routes/product-config-routes.ts';
+import { tokenOpenApiPaths } from './openapi-tokens.ts';
 
 const ASSET_ID = { type: 'string', pattern: ASSET_ID_PATTERN.source };
 const errorRef = { $ref: '#/components/responses/Error' };
@@ -57,6 +58,7 @@ export function buildOpenApiDocument(): Record<string, unknown> {
       description: 'Turns Mastercard MDES productConfig asset IDs into finished 1536×969 card images.',
     },
     paths: {
+      ...tokenOpenApiPaths(),
       '/v1/card-art': {
         get: {
           summary: 'Render a card from productConfig fields',
@@ -206,6 +208,7 @@ export function buildOpenApiDocument(): Record<string, unknown> {
       '/': { get: { summary: 'Demo page', responses: { '200': { description: 'HTML' } } } },
     },
     components: {
+      securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', description: 'API_TOKENS; open when unset (embedded simulator)' } },
       schemas: {
         ProductConfig: { type: 'object', properties: productConfigFields, additionalProperties: true },
         TokenRequestor: {

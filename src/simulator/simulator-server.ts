@@ -8,7 +8,9 @@ import { ACCOUNT_RANGE_PATTERN, MAX_ACCOUNT_RANGES } from '../upstream/validate-
 import { ASSET_ID_PATTERN, readAssetBodyText } from './asset-folder.ts';
 import { createFaultInjector, TOKEN_REQUESTORS_TARGET, type Fault, type FaultInjector } from './fault-injector.ts';
 import { gatewayErrorBody, mdesErrorBody } from './mdes-error-bodies.ts';
+import { createNtuSender, type NtuSender } from './ntu-sender.ts';
 import { createOAuthVerifier } from './oauth-verifier.ts';
+import type { OaepDigest } from '../upstream/field-level-encryption.ts';
 
 export type { Fault, FaultInjector } from './fault-injector.ts';
 
@@ -30,6 +32,8 @@ export interface RunningSimulator {
   counts(): Record<string, number>;
   resetCounts(): void;
   faults: FaultInjector;
+  /** Sends Notify Token Updated to a token requestor (the service); undefined without `notifyTokenUpdated` options. */
+  ntu: NtuSender | undefined;
   close(): Promise<void>;
 }
 
@@ -41,6 +45,8 @@ export interface SimulatorOptions {
   verifyKeyPem?: string;
   /** Route paths under the base URL; the MDES sandbox defaults otherwise. */
   paths?: Partial<Record<keyof typeof SIMULATOR_PATHS, string>>;
+  /** The token requestor's public encryption certificate: lets the simulator send Notify Token Updated. */
+  notifyTokenUpdated?: { certificatePem: string; oaepDigest: OaepDigest };
 }
 
 type Route = { name: 'asset' | 'requestorAsset'; assetId: string } | { name: 'tokenRequestors' } | { name: 'other' };
@@ -131,6 +137,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<RunningSim
       counts = {};
     },
     faults,
+    ntu: opts.notifyTokenUpdated ? createNtuSender(opts.notifyTokenUpdated) : undefined,
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -85,3 +85,44 @@ test('the demo page shows every card and requestor logo, decoded at the right si
   await page.screenshot({ path: 'test-artifacts/demo.png', fullPage: true });
   await page.close();
 });
+
+test('"New card art from the issuer" has the simulator send an NTU, and the card shows its new art without a reload', async () => {
+  const page = await browser.newPage({ viewport: { width: 1200, height: 900 }, deviceScaleFactor: 1 });
+  const problems: string[] = [];
+  page.on('pageerror', (error) => problems.push(error.message));
+  const ntuAnswers: number[] = [];
+  page.on('response', (response) => {
+    if (response.url().includes('/new-card-art')) ntuAnswers.push(response.status());
+  });
+  await page.goto(`${service.baseUrl}/`, { waitUntil: 'load' });
+  await page.waitForFunction(() => document.querySelectorAll('#cards li.card img[src]').length === 3);
+  const first = page.locator('#cards li.card').first();
+  const reference = await first.getAttribute('data-token');
+  expect(reference).toMatch(/^[A-Za-z0-9_-]+$/);
+  const before = await first.locator('img').getAttribute('src');
+  expect(before).toContain('/v1/card-art?');
+  expect(before).not.toContain('cobrand-shop');
+  await page.evaluate(() => ((window as unknown as { sameDocument: boolean }).sameDocument = true));
+
+  await first.getByRole('button', { name: 'New card art from the issuer' }).click();
+  await page.waitForFunction(
+    (old) => {
+      const img = document.querySelector<HTMLImageElement>('#cards li.card img');
+      return img !== null && img.getAttribute('src') !== old && img.complete && img.naturalWidth > 0;
+    },
+    before,
+    { timeout: 15_000 },
+  );
+  const after = (await first.locator('img').getAttribute('src'))!;
+  // The next demo card's art (issuer + co-brand), still with this card's digits.
+  const url = new URL(after, service.baseUrl);
+  expect(url.searchParams.get('coBrandLogoAssetId')).toBe('cobrand-shop');
+  expect(url.searchParams.get('text')).toBe('•••• 4242');
+  expect(await page.evaluate(() => (window as unknown as { sameDocument?: boolean }).sameDocument)).toBe(true);
+  expect(ntuAnswers).toEqual([200]);
+
+  const record = await (await fetch(`${service.baseUrl}/v1/tokens/${reference}`)).json();
+  expect(record.productConfig.coBrandLogoAssetId).toBe('cobrand-shop');
+  expect(problems).toEqual([]);
+  await page.close();
+});

@@ -360,6 +360,11 @@ describe('operations', () => {
         '/v1/product-configs',
         '/v1/token-requestor-assets/{assetId}',
         '/v1/token-requestors',
+        '/digitization/1/0/notifyTokenUpdated',
+        '/digitization/static/1/0/notifyTokenUpdated',
+        '/v1/tokens',
+        '/v1/tokens/{tokenUniqueReference}',
+        '/v1/tokens/{tokenUniqueReference}/card-art',
       ].sort(),
     );
     expect(doc.components.schemas.Error).toBeDefined();

@@ -1,0 +1,111 @@
+/**
+ * Card art by token (DESIGN §10): `POST /v1/tokens` records a token from a Tokenize / Get Token response,
+ * `GET /v1/tokens/{tokenUniqueReference}` answers its record and card art URL, and `…/card-art` redirects to the
+ * immutable `/v1/card-art` URL of its current art. The redirect may change with the next notification, so it
+ * is cacheable only privately and must be revalidated. Bearer auth with API_TOKENS.
+ */
+import { Router, type RequestHandler } from 'express';
+import { ASSET_ID_FIELDS, parseProductConfig } from '../../core/product-config.ts';
+import { CardArtError } from '../../errors.ts';
+import {
+  postTokenBodySchema,
+  tokenCardArtQuerySchema,
+  tokenPathParamsSchema,
+  type TokenRecord,
+} from '../contracts/tokens.ts';
+import type { TokenRecords } from '../token-records.ts';
+
+/** Private: the answer depends on the token; no-cache: a notification can change it at any time. */
+const BY_TOKEN_CACHE_CONTROL = 'private, no-cache';
+
+export interface TokenRouteDeps {
+  records: TokenRecords;
+  auth: RequestHandler;
+  now?: () => number;
+}
+
+export function tokenRoutes(deps: TokenRouteDeps): Router {
+  const router = Router();
+  const now = deps.now ?? Date.now;
+  router.use('/v1/tokens', deps.auth);
+
+  router.post('/v1/tokens', async (req, res) => {
+    const parsed = postTokenBodySchema.safeParse(req.body);
+    if (!parsed.success) {
+      const field = parsed.error.issues[0]?.path.map(String).join('.') || 'body';
+      throw new CardArtError(
+        400,
+        'INVALID_TOKEN',
+        `Invalid token at ${field}: send {"tokenUniqueReference","status","productConfig","tokenInfo"?:{"accountPanSuffix","tokenPanSuffix"}}`,
+      );
+    }
+    const body = parsed.data;
+    const result = await deps.records.apply({
+      tokenUniqueReference: body.tokenUniqueReference,
+      status: body.status,
+      statusTimestamp: body.statusTimestamp ?? new Date(now()).toISOString(),
+      productConfig: parseProductConfig(body.productConfig) as TokenRecord['productConfig'],
+      accountPanSuffix: body.tokenInfo?.accountPanSuffix,
+      tokenPanSuffix: body.tokenInfo?.tokenPanSuffix,
+      tokenRequestorId: body.tokenRequestorId,
+    });
+    res.setHeader('Cache-Control', 'no-store');
+    res.status(result.previous ? 200 : 201).json({ ...tokenAnswer(result.record), applied: result.applied });
+  });
+
+  router.get('/v1/tokens/:tokenUniqueReference', async (req, res) => {
+    const record = await liveRecord(deps.records, req.params.tokenUniqueReference);
+    res.setHeader('Cache-Control', BY_TOKEN_CACHE_CONTROL);
+    res.json(tokenAnswer(record));
+  });
+
+  router.get('/v1/tokens/:tokenUniqueReference/card-art', async (req, res) => {
+    const query = tokenCardArtQuerySchema.safeParse(req.query);
+    if (!query.success) {
+      const field = String(query.error.issues[0]?.path[0] ?? 'query');
+      throw field === 'format'
+        ? new CardArtError(400, 'INVALID_FORMAT', 'format must be one of png, webp, avif')
+        : new CardArtError(400, 'INVALID_WIDTH', 'width must be one of the allowed widths: 1536, 1152, 768, 512, 384, 256, 128');
+    }
+    const record = await liveRecord(deps.records, req.params.tokenUniqueReference);
+    const url = cardArtUrlOf(record, { width: query.data.width, format: query.data.format });
+    if (!url) throw new CardArtError(404, 'TOKEN_CARD_ART_UNKNOWN', 'No card art is known for this token yet');
+    res.setHeader('Cache-Control', BY_TOKEN_CACHE_CONTROL);
+    res.redirect(302, url);
+  });
+
+  return router;
+}
+
+/** The record of a token that can be shown: 404 when unknown, 410 once MDES has deactivated it. */
+async function liveRecord(records: TokenRecords, rawReference: string | undefined): Promise<TokenRecord> {
+  const params = tokenPathParamsSchema.safeParse({ tokenUniqueReference: rawReference });
+  if (!params.success) {
+    throw new CardArtError(400, 'INVALID_TOKEN_REFERENCE', 'tokenUniqueReference must be 1–64 letters, digits, "-" or "_"');
+  }
+  const record = await records.get(params.data.tokenUniqueReference);
+  if (!record) throw new CardArtError(404, 'TOKEN_NOT_FOUND', 'No token with this tokenUniqueReference is known');
+  if (record.status === 'DEACTIVATED') throw new CardArtError(410, 'TOKEN_DEACTIVATED', 'This token has been deactivated');
+  return record;
+}
+
+export function tokenAnswer(record: TokenRecord): TokenRecord & { cardArtUrl: string | null } {
+  return { ...record, cardArtUrl: cardArtUrlOf(record, {}) ?? null };
+}
+
+/** The immutable `/v1/card-art` URL of a record's productConfig, with `text=•••• <accountPanSuffix>`. */
+export function cardArtUrlOf(record: TokenRecord, options: { width?: string; format?: string }): string | undefined {
+  const config = record.productConfig;
+  if (!config) return undefined;
+  const params = new URLSearchParams();
+  for (const field of [...ASSET_ID_FIELDS, 'foregroundColor', 'isCoBranded'] as const) {
+    if (field === 'iconAssetId') continue; // the icon is not part of the card image
+    const value = config[field];
+    if (value !== undefined) params.set(field, String(value));
+  }
+  if (record.accountPanSuffix) params.set('text', `•••• ${record.accountPanSuffix}`);
+  if (options.width) params.set('width', options.width);
+  if (options.format) params.set('format', options.format);
+  return `/v1/card-art?${params}`;
+}
+

@@ -1,0 +1,51 @@
+/** Wires DESIGN §10: token records and handled requestIds in the persistent store, the NTU receiver, the demo tokens. */
+import type { Logger } from 'pino';
+import type { CacheStore } from '../cache/cache-types.ts';
+import type { ProvisioningConfig } from '../config.ts';
+import type { RunningSimulator } from '../simulator/simulator-server.ts';
+import { createPayloadDecrypter } from '../upstream/field-level-encryption.ts';
+import type { AssetPrewarmer } from './asset-prewarmer.ts';
+import type { TokenDeps } from './create-app.ts';
+import { seedDemoTokens } from './demo-tokens.ts';
+import { createNtuReceiver } from './ntu-receiver.ts';
+import type { DemoCard } from './routes/demo-routes.ts';
+import { createHandledRequests, createTokenRecords } from './token-records.ts';
+
+export async function createTokenServices(opts: {
+  store: CacheStore;
+  prewarmer: AssetPrewarmer;
+  provisioning: ProvisioningConfig;
+  /** MDES_DECRYPTION_KEY, or the key pair made at start in embedded mode; undefined = receiver off (501). */
+  decryptionKeyPem: string | undefined;
+  simulator: RunningSimulator | undefined;
+  demoCards: DemoCard[];
+  log: Logger;
+}): Promise<TokenDeps> {
+  const records = createTokenRecords({ store: opts.store });
+  const ntuReceiver = opts.decryptionKeyPem
+    ? createNtuReceiver({
+        decrypter: createPayloadDecrypter({ privateKeyPem: opts.decryptionKeyPem }),
+        records,
+        handled: createHandledRequests({ store: opts.store }),
+        prewarmer: opts.prewarmer,
+        log: opts.log,
+      })
+    : undefined;
+  let demo: TokenDeps['demo'];
+  if (opts.simulator) {
+    // A store that is down at start leaves the demo without tokens rather than stopping the service.
+    const tokens = await seedDemoTokens(records, opts.demoCards).catch((error: unknown) => {
+      opts.log.warn({ err: error }, 'could not record the demo tokens');
+      return [];
+    });
+    demo = { tokens, cards: opts.demoCards, records, ntu: opts.simulator.ntu };
+  }
+  return {
+    records,
+    ntuReceiver,
+    ntuResponseHost: opts.provisioning.ntuResponseHost,
+    ...(opts.provisioning.ntuAllowedIps ? { ntuAllowedIps: opts.provisioning.ntuAllowedIps } : {}),
+    ...(opts.provisioning.apiTokens ? { apiTokens: opts.provisioning.apiTokens } : {}),
+    ...(demo ? { demo } : {}),
+  };
+}

@@ -1,6 +1,6 @@
 /**
  * What the shared tier needs from Redis (src/cache/README.md "Redis as the shared tier"): a memory bound, and an
- * eviction policy that never evicts TTL-less keys (token records live next to the cache entries).
+ * eviction policy that evicts nothing that must stay (token records and push receipts live next to the cache entries).
  * Checked once at start; a setting that will hurt is logged as a warning, never a reason not to start.
  */
 
@@ -9,7 +9,7 @@ export interface RedisSettings {
   maxmemoryPolicy: string | undefined;
 }
 
-/** The warnings the given settings deserve (empty when they fit: a memory bound and a policy sparing TTL-less keys). */
+/** The warnings the given settings deserve (empty when they fit: a memory bound and noeviction). */
 export function assessRedisSettings(settings: RedisSettings): string[] {
   const warnings: string[] = [];
   if (settings.maxmemory === '0') {
@@ -17,9 +17,9 @@ export function assessRedisSettings(settings: RedisSettings): string[] {
   }
   const policy = settings.maxmemoryPolicy;
   if (policy?.startsWith('allkeys-')) {
-    warnings.push(
-      `Redis maxmemory-policy is ${policy}: it can evict token records, which have no TTL and must stay; use volatile-lru (only keys with a TTL are evicted) or noeviction`,
-    );
+    warnings.push(`Redis maxmemory-policy is ${policy}: it can evict token records, which must stay; use noeviction`);
+  } else if (policy?.startsWith('volatile-')) {
+    warnings.push(`Redis maxmemory-policy is ${policy}: it can evict push receipts before they expire; use noeviction`);
   }
   return warnings;
 }

@@ -16,6 +16,9 @@ import { demoRoutes, type DemoData } from './routes/demo-routes.ts';
 import { healthRoutes, type ReadinessChecks } from './routes/health-routes.ts';
 import { imageRoutes } from './routes/image-routes.ts';
 import { productConfigRoutes } from './routes/product-config-routes.ts';
+import { pushProvisioningRoutes } from './routes/push-provisioning-routes.ts';
+import { pushDemoRoutes, type PushDemoCard } from './routes/push-demo-routes.ts';
+import type { ProvisioningService } from './push-provisioning/provisioning-service.ts';
 import { tokenConnectRoutes } from './routes/token-connect-routes.ts';
 import { notifyTokenUpdatedRoutes } from './routes/notify-token-updated-routes.ts';
 import { tokenRoutes } from './routes/token-routes.ts';
@@ -54,6 +57,12 @@ export interface AppDeps {
   /** Image requests per client IP and minute; 0 or absent = no limit. */
   rateLimitPerMinute?: number;
   trustProxy?: boolean | number | string;
+  /** Push and pull provisioning (§8–§9); absent = those routes are not mounted. */
+  provisioning?: ProvisioningService;
+  /** API_TOKENS for the provisioning routes; undefined = open (embedded simulator only). */
+  apiTokens?: readonly string[];
+  /** Test cards for the demo's "Push to wallet" screen (push-cards.json). */
+  pushDemoCards?: PushDemoCard[];
   /** Token records, the Notify Token Updated receiver and the by-token endpoints (DESIGN §10); absent = not mounted. */
   tokens?: TokenDeps;
 }
@@ -128,6 +137,8 @@ export function createApp(deps: AppDeps): CardArtApp {
   app.use(imageRoutes({ renderer: deps.renderer, images, metrics }));
   app.use(tokenConnectRoutes({ tokenRequestors: deps.tokenRequestors, logos: deps.logos, images }));
   app.use(productConfigRoutes({ prewarmer: deps.prewarmer }));
+  if (deps.provisioning) app.use(pushProvisioningRoutes({ provisioning: deps.provisioning, apiTokens: deps.apiTokens }));
+  app.use(pushDemoRoutes(deps.pushDemoCards ?? []));
   if (deps.tokens) app.use(tokenRoutes({ records: deps.tokens.records, auth: requireBearerToken(deps.tokens.apiTokens) }));
   if (deps.tokens?.demo) app.use(demoTokenRoutes(deps.tokens.demo));
   app.use(demoRoutes(deps.demo));

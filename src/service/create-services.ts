@@ -24,6 +24,11 @@ import { createRequestorLogos } from './requestor-logos.ts';
 import type { DemoCard, DemoData } from './routes/demo-routes.ts';
 import type { ServiceConfig } from './service-config.ts';
 import { createTokenRequestorDirectory } from './token-requestor-directory.ts';
+import { createProvisioningService, createRequestorLookup } from './push-provisioning/provisioning-service.ts';
+import { createReceiptStore } from './push-provisioning/receipt-store.ts';
+import { loadPushDemoCards } from './routes/push-demo-routes.ts';
+import { createPayloadEncrypter } from '../upstream/field-level-encryption.ts';
+import { createPushAccountsClient } from '../upstream/push-multiple-accounts.ts';
 
 export interface Services {
   deps: AppDeps;
@@ -108,6 +113,13 @@ export async function createServices(
     decode,
   });
 
+  const tokenRequestors = createTokenRequestorDirectory({
+    source,
+    refreshIntervalMs: serviceConfig.tokenRequestorsRefreshMs,
+    log,
+    // The simulator's list names its own origin, whose port changes every start: never reuse an old run's copy.
+    ...(simulator ? {} : { persist: cache }),
+  });
   const prewarmer = createAssetPrewarmer({
     isCached: async (assetId) => (await cache.get(assetCacheKey(assetId))) !== undefined,
     load: (assetId) => loadMedia(assetId),
@@ -123,6 +135,19 @@ export async function createServices(
     demoCards: demo.cards,
     log,
   });
+  // Embedded mode encrypts for the simulator's "Mastercard" key, so the real encryption path always runs.
+  const encryptionCertificatePem = simulator ? simulator.push.encryptionCertificatePem : config.provisioning.encryptionCertificatePem;
+  const provisioning = createProvisioningService({
+    pushClient: encryptionCertificatePem
+      ? createPushAccountsClient({
+          transport: source,
+          encrypter: createPayloadEncrypter({ certificatePem: encryptionCertificatePem, oaepDigest: config.provisioning.oaepDigest }),
+        })
+      : undefined,
+    findRequestor: createRequestorLookup(tokenRequestors, serviceConfig.issuerAccountRanges ?? (simulator ? demo.accountRanges : undefined)),
+    receipts: createReceiptStore({ store, log }),
+    urlRules: { allowLoopbackHttp: simulator !== undefined },
+  });
 
   const deps: AppDeps = {
     renderer: createCardRenderer({
@@ -133,12 +158,7 @@ export async function createServices(
     }),
     logos: createRequestorLogos({ source, cache, rasterizer, decode }),
     cache,
-    tokenRequestors: createTokenRequestorDirectory({
-      source,
-      refreshIntervalMs: serviceConfig.tokenRequestorsRefreshMs,
-      log,
-      persist: cache,
-    }),
+    tokenRequestors,
     prewarmer,
     readiness: {
       upstream: (signal) => (source.ping ? source.ping(signal) : Promise.resolve()),
@@ -146,6 +166,9 @@ export async function createServices(
     },
     upstreamStats: () => source.stats(),
     demo,
+    provisioning,
+    apiTokens: config.provisioning.apiTokens,
+    pushDemoCards: await loadPushDemoCards(simulator ? upstream.simulatorAssetDir : BUNDLED_SAMPLES_DIR),
     tokens,
     log,
     renderConcurrency: serviceConfig.renderConcurrency,

@@ -2,6 +2,7 @@ import { ASSET_ID_PATTERN } from '../core/asset-id.ts';
 import { ALLOWED_WIDTHS } from '../core/card-render-types.ts';
 import { DEFAULT_REQUESTOR_LOGO_SIZE, REQUESTOR_LOGO_SIZES } from './requestor-logos.ts';
 import { MAX_PRODUCT_CONFIGS } from './routes/product-config-routes.ts';
+import { pushProvisioningOpenApiPaths } from './contracts/push-provisioning-openapi.ts';
 import { tokenOpenApiPaths } from './openapi-tokens.ts';
 
 const ASSET_ID = { type: 'string', pattern: ASSET_ID_PATTERN.source };
@@ -206,6 +207,7 @@ export function buildOpenApiDocument(): Record<string, unknown> {
         get: { summary: 'Prometheus metrics', responses: { '200': { description: 'text/plain exposition format' } } },
       },
       '/': { get: { summary: 'Demo page', responses: { '200': { description: 'HTML' } } } },
+      ...pushProvisioningOpenApiPaths(),
     },
     components: {
       securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', description: 'API_TOKENS; open when unset (embedded simulator)' } },

@@ -23,6 +23,8 @@ export interface ServiceConfig {
   /** express 'trust proxy' (TRUST_PROXY): which proxies may tell the client IP; undefined = none. */
   trustProxy: boolean | number | string | undefined;
   logLevel: string;
+  /** The issuer's account ranges (ISSUER_ACCOUNT_RANGES), for finding push / pull requestors by ID; undefined = the lists already fetched (embedded mode: the sample list's ranges). */
+  issuerAccountRanges: string[] | undefined;
 }
 
 const serviceEnvSchema = z.object({
@@ -33,6 +35,7 @@ const serviceEnvSchema = z.object({
   LAYER_CACHE_MB: z.coerce.number().int().min(0).max(4096).default(DEFAULT_LAYER_CACHE_MB),
   TRUST_PROXY: z.string().max(500).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  ISSUER_ACCOUNT_RANGES: z.string().max(25 * 20).regex(/^\d{9,19}(,\d{9,19}){0,24}$/, 'must list 1-25 account ranges of 9-19 digits, comma-separated').optional(),
 });
 
 /** "true"/"false", a hop count, or express's address list form ("loopback, 10.0.0.0/8"). */
@@ -57,5 +60,6 @@ export function loadServiceConfig(env: NodeJS.ProcessEnv = process.env): Service
     rateLimitPerMinute: readRateLimitPerMinute(env),
     trustProxy: parseTrustProxy(e.TRUST_PROXY),
     logLevel: e.LOG_LEVEL,
+    issuerAccountRanges: e.ISSUER_ACCOUNT_RANGES?.split(','),
   };
 }

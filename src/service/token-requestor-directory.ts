@@ -17,6 +17,8 @@ export interface RequestorList {
 export interface TokenRequestorDirectory {
   /** The list for a validated set of ranges: cached per set, refreshed after the interval, served stale meanwhile. */
   get(accountRanges: string[], signal?: AbortSignal): Promise<RequestorList>;
+  /** A requestor by ID from the lists this instance holds (no upstream call); undefined when none has it. */
+  find(tokenRequestorId: string): TokenRequestor | undefined;
 }
 
 export interface TokenRequestorDirectoryOptions {
@@ -96,6 +98,14 @@ export function createTokenRequestorDirectory(options: TokenRequestorDirectoryOp
         });
       }
       return slot.list;
+    },
+
+    find(tokenRequestorId) {
+      for (const slot of slots.values()) {
+        const found = slot.list?.tokenRequestors.find((requestor) => requestor.tokenRequestorId === tokenRequestorId);
+        if (found) return found;
+      }
+      return undefined;
     },
   };
 }

@@ -210,43 +210,96 @@ interface TokenRequestorSample {
   color: string;
   tokenRequestorType: 'WALLET' | 'MERCHANT';
   imageAssetId: string;
-  enabledAccountRanges?: string[];
+  enabledAccountRanges: string[];
   supportedPushMethods: string[];
   availablePushMethods: Array<{ type: string; uri: string }>;
+  supportsMultiplePushedCards: boolean;
+  supportedAccountHolderData: string[];
+  /** Simulator: the requestor verifies a signed pushAccountData (JWS) instead of plain receipts. */
+  tokenRequestorSignatureSupport: boolean;
+  /** Simulator and demo only (not an MDES field): a Click to Pay-like requestor, sent `extFlow=true`. */
+  clickToPay?: boolean;
 }
+
+/** Replaced by the simulator's own origin when it serves the list, so WEB uris open its requestor pages. */
+const SIM = '{SIMULATOR_ORIGIN}';
+/**
+ * The simulator's range rule: a card is enabled when its number starts with a range. Each range is the first nine
+ * digits of one of the test cards below, so every requestor enables some of them and not others.
+ */
+const RANGE = { mc5555: '555555555', mc5105: '510510510', mc2223: '222300312', mc5200: '520082828', mc5454: '545454545' } as const;
 
 const TOKEN_REQUESTORS: TokenRequestorSample[] = [
   {
     tokenRequestorId: '50110030271', name: 'Tailspin Pay', consumerFacingEntityName: 'Tailspin Pay', initials: 'TP', color: '#0b6bcb',
     tokenRequestorType: 'WALLET', imageAssetId: 'e1f2a3b4-c5d6-4e7f-8a9b-0c1d2e3f4a51',
+    enabledAccountRanges: [RANGE.mc5555, RANGE.mc5105, RANGE.mc2223, RANGE.mc5200],
     supportedPushMethods: ['ANDROID', 'IOS', 'WEB'],
-    availablePushMethods: [{ type: 'ANDROID', uri: 'https://pay.tailspin.example/android/push' }, { type: 'WEB', uri: 'https://pay.tailspin.example/push' }],
+    availablePushMethods: [{ type: 'ANDROID', uri: 'tailspinpay://push' }, { type: 'WEB', uri: `${SIM}/requestors/50110030271/push` }],
+    supportsMultiplePushedCards: true, supportedAccountHolderData: ['NAME', 'ADDRESS'], tokenRequestorSignatureSupport: true,
   },
   {
     tokenRequestorId: '50110030272', name: 'Wingtip Wallet', consumerFacingEntityName: 'Wingtip Wallet', initials: 'WW', color: '#107c10',
     tokenRequestorType: 'WALLET', imageAssetId: 'e1f2a3b4-c5d6-4e7f-8a9b-0c1d2e3f4a52',
+    enabledAccountRanges: [RANGE.mc5555, RANGE.mc2223, RANGE.mc5454],
     supportedPushMethods: ['IOS', 'WEB'],
-    availablePushMethods: [{ type: 'IOS', uri: 'wingtipwallet://push' }, { type: 'WEB', uri: 'https://wallet.wingtip.example/push' }],
+    availablePushMethods: [{ type: 'IOS', uri: 'wingtipwallet://push' }, { type: 'WEB', uri: `${SIM}/requestors/50110030272/push?flow=issuer` }],
+    supportsMultiplePushedCards: true, supportedAccountHolderData: ['NAME', 'EMAIL_ADDRESS', 'MOBILE_PHONE_NUMBER'], tokenRequestorSignatureSupport: false,
   },
   {
     tokenRequestorId: '50110030273', name: 'Adatum Shop', consumerFacingEntityName: 'Adatum Online Shop', initials: 'AS', color: '#d83b01',
-    tokenRequestorType: 'MERCHANT', imageAssetId: 'e1f2a3b4-c5d6-4e7f-8a9b-0c1d2e3f4a53', enabledAccountRanges: ['541234500', '555555000'],
+    tokenRequestorType: 'MERCHANT', imageAssetId: 'e1f2a3b4-c5d6-4e7f-8a9b-0c1d2e3f4a53',
+    enabledAccountRanges: [RANGE.mc5555, RANGE.mc5105],
     supportedPushMethods: ['WEB'],
-    availablePushMethods: [{ type: 'WEB', uri: 'https://shop.adatum.example/cards/push' }],
+    availablePushMethods: [{ type: 'WEB', uri: `${SIM}/requestors/50110030273/push` }],
+    supportsMultiplePushedCards: false, supportedAccountHolderData: [], tokenRequestorSignatureSupport: false,
   },
   {
-    tokenRequestorId: '50110030274', name: 'Proseware Market', consumerFacingEntityName: 'Proseware Market', initials: 'PM', color: '#5c2d91',
-    tokenRequestorType: 'MERCHANT', imageAssetId: 'e1f2a3b4-c5d6-4e7f-8a9b-0c1d2e3f4a54', enabledAccountRanges: ['510000000', '520000000', '541234500'],
-    supportedPushMethods: ['ANDROID', 'WEB'],
-    availablePushMethods: [{ type: 'WEB', uri: 'https://market.proseware.example/wallet/push' }],
+    tokenRequestorId: '50110030274', name: 'Proseware Click to Pay', consumerFacingEntityName: 'Proseware Click to Pay', initials: 'PC', color: '#5c2d91',
+    tokenRequestorType: 'WALLET', imageAssetId: 'e1f2a3b4-c5d6-4e7f-8a9b-0c1d2e3f4a54',
+    enabledAccountRanges: [RANGE.mc5555, RANGE.mc5200, RANGE.mc5454],
+    supportedPushMethods: ['WEB'],
+    availablePushMethods: [{ type: 'WEB', uri: `${SIM}/requestors/50110030274/push` }],
+    supportsMultiplePushedCards: true, supportedAccountHolderData: ['NAME', 'EMAIL_ADDRESS'], tokenRequestorSignatureSupport: true, clickToPay: true,
   },
   {
     tokenRequestorId: '50110030275', name: 'Alpine Rides', consumerFacingEntityName: 'Alpine Ski Rides', initials: 'AR', color: '#008272',
-    tokenRequestorType: 'MERCHANT', imageAssetId: 'e1f2a3b4-c5d6-4e7f-8a9b-0c1d2e3f4a55', enabledAccountRanges: ['222100000', '555555000'],
+    tokenRequestorType: 'MERCHANT', imageAssetId: 'e1f2a3b4-c5d6-4e7f-8a9b-0c1d2e3f4a55',
+    enabledAccountRanges: [RANGE.mc2223, RANGE.mc5454],
     supportedPushMethods: ['IOS', 'ANDROID'],
     availablePushMethods: [{ type: 'IOS', uri: 'alpinerides://cards/push' }],
+    supportsMultiplePushedCards: false, supportedAccountHolderData: [], tokenRequestorSignatureSupport: false,
   },
 ];
+
+/**
+ * The issuer's cards the demo can push (Mastercard test card numbers only, never real ones). The service never
+ * stores them: the demo page sends them to the push endpoint only, and only the last four digits come back.
+ */
+function pushCards() {
+  const cards = demoCards();
+  const holder = {
+    accountHolderName: 'Alex Example',
+    accountHolderAddress: { line1: '1 Test Street', city: 'Springfield', postalCode: '12345', country: 'USA' },
+    accountHolderEmailAddress: 'alex@example.com',
+    accountHolderMobilePhoneNumber: { countryDialInCode: '1', phoneNumber: '5550100' },
+  };
+  const entry = (card: number, accountNumber: string, name: string) => ({
+    name,
+    productConfig: cards[card]!.productConfig,
+    accountNumber,
+    expiryMonth: '12',
+    expiryYear: '39',
+    accountHolderData: holder,
+  });
+  return [
+    entry(0, '5555555555554444', 'Northwind Classic'),
+    entry(1, '5105105105105100', 'Contoso Air Miles'),
+    entry(3, '2223003122003222', 'Fabrikam Everyday'),
+    entry(5, '5200828282828210', 'Woodgrove Debit'),
+    entry(4, '5454545454545454', 'Northwind Litware Rewards'),
+  ];
+}
 
 /** Cards for the demo page and the benchmark: each combination the renderer has to handle. */
 function demoCards() {
@@ -377,6 +430,7 @@ export async function makeSamples(dir: string = SAMPLES_DIR): Promise<string[]> 
   add('demo-cards.json', `${JSON.stringify(demoCards(), null, 2)}\n`);
   const tokenRequestors = TOKEN_REQUESTORS.map(({ initials: _initials, color: _color, ...rest }) => rest);
   add('token-requestors.json', `${JSON.stringify({ tokenRequestors }, null, 2)}\n`);
+  add('push-cards.json', `${JSON.stringify(pushCards(), null, 2)}\n`);
 
   for (const [name, bytes] of files) writeFileSync(path.join(dir, name), bytes);
   return files.map(([name]) => name);

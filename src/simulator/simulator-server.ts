@@ -1,8 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import path from 'node:path';
 import { DEFAULT_MDES_ASSET_PATH, DEFAULT_MDES_REQUESTOR_ASSET_PATH, DEFAULT_MDES_TOKEN_CONNECT_PATH } from '../config.ts';
 import { ACCOUNT_RANGE_PATTERN, MAX_ACCOUNT_RANGES } from '../upstream/validate-input.ts';
 import { ASSET_ID_PATTERN, readAssetBodyText } from './asset-folder.ts';
@@ -10,6 +8,9 @@ import { createFaultInjector, TOKEN_REQUESTORS_TARGET, type Fault, type FaultInj
 import { gatewayErrorBody, mdesErrorBody } from './mdes-error-bodies.ts';
 import { createNtuSender, type NtuSender } from './ntu-sender.ts';
 import { createOAuthVerifier } from './oauth-verifier.ts';
+import { createPushAccountsSimulator, type PushAccountsSimulator } from './push-accounts-simulator.ts';
+import { createRequestorPages, REQUESTOR_PAGES_PREFIX } from './requestor-pages.ts';
+import { readRequestorListText } from './simulated-requestors.ts';
 import type { OaepDigest } from '../upstream/field-level-encryption.ts';
 
 export type { Fault, FaultInjector } from './fault-injector.ts';
@@ -32,6 +33,10 @@ export interface RunningSimulator {
   counts(): Record<string, number>;
   resetCounts(): void;
   faults: FaultInjector;
+  /** e.g. `http://127.0.0.1:PORT`: where the simulated requestors' pages are (`{SIMULATOR_ORIGIN}` in token-requestors.json). */
+  origin: string;
+  /** The MDES side of push provisioning: its encryption certificate (handed to the service), JWS key and receipts. */
+  push: PushAccountsSimulator;
   /** Sends Notify Token Updated to a token requestor (the service); undefined without `notifyTokenUpdated` options. */
   ntu: NtuSender | undefined;
   close(): Promise<void>;
@@ -49,7 +54,9 @@ export interface SimulatorOptions {
   notifyTokenUpdated?: { certificatePem: string; oaepDigest: OaepDigest };
 }
 
-type Route = { name: 'asset' | 'requestorAsset'; assetId: string } | { name: 'tokenRequestors' } | { name: 'other' };
+type Route = { name: 'asset' | 'requestorAsset'; assetId: string } | { name: 'tokenRequestors' } | { name: 'pushAccounts' } | { name: 'other' };
+/** Fault target of pushMultipleAccounts calls. */
+export const PUSH_ACCOUNTS_TARGET = 'pushMultipleAccounts';
 
 /** An embedded MDES that speaks the real HTTP API over a folder of assets (DESIGN §4). */
 export async function startSimulator(opts: SimulatorOptions): Promise<RunningSimulator> {
@@ -63,6 +70,9 @@ export async function startSimulator(opts: SimulatorOptions): Promise<RunningSim
   let port = 0;
   const host = opts.host ?? '127.0.0.1';
   const publicHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+  const origin = () => `http://${publicHost}:${port}`;
+  const push = createPushAccountsSimulator({ assetDir: opts.assetDir, origin });
+  const requestorPages = createRequestorPages({ assetDir: opts.assetDir, origin, push });
 
   function routeOf(method: string, pathname: string): Route {
     const prefix = SIMULATOR_BASE_PATH;
@@ -79,6 +89,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<RunningSim
     if (method === 'POST' && pathname === `${prefix}${paths.tokenConnectPath}/getEligibleTokenRequestors`) {
       return { name: 'tokenRequestors' };
     }
+    if (method === 'POST' && pathname === `${prefix}${paths.tokenConnectPath}/pushMultipleAccounts`) return { name: 'pushAccounts' };
     return { name: 'other' };
   }
 
@@ -90,6 +101,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<RunningSim
     if (route.name === 'asset' || route.name === 'requestorAsset') count(`${route.name}:${route.assetId}`);
     const body = await readRequestBody(req);
     if (body === undefined) return send(res, 413, mdesErrorBody('REQUEST_TOO_LARGE', 'Request body too large'));
+    if (route.name === 'other' && pathname.startsWith(REQUESTOR_PAGES_PREFIX)) return requestorPages.handle(req, res, body);
     if (route.name === 'other') return send(res, 404, mdesErrorBody('NOT_FOUND', 'No such resource'));
 
     const auth = verifyAuth({
@@ -100,7 +112,9 @@ export async function startSimulator(opts: SimulatorOptions): Promise<RunningSim
     });
     if (!auth.ok) return send(res, 401, gatewayErrorBody('AUTHENTICATION_FAILED', auth.reason));
 
-    const fault = faults.take(route.name === 'tokenRequestors' ? TOKEN_REQUESTORS_TARGET : route.assetId);
+    const fault = faults.take(
+      route.name === 'tokenRequestors' ? TOKEN_REQUESTORS_TARGET : route.name === 'pushAccounts' ? PUSH_ACCOUNTS_TARGET : route.assetId,
+    );
     if (fault?.kind === 'latency') {
       if (!(await waitUnlessClosed(req, fault.ms))) return;
     } else if (fault && (await applyResponseFault(fault, req, res))) {
@@ -108,7 +122,11 @@ export async function startSimulator(opts: SimulatorOptions): Promise<RunningSim
     }
 
     const answer =
-      route.name === 'tokenRequestors' ? await tokenRequestorsAnswer(opts.assetDir, body) : await assetAnswer(opts.assetDir, route.assetId);
+      route.name === 'tokenRequestors'
+        ? await tokenRequestorsAnswer(opts.assetDir, body, origin())
+        : route.name === 'pushAccounts'
+          ? await push.handlePush(body)
+          : await assetAnswer(opts.assetDir, route.assetId, push);
     if (answer.status === 200 && fault?.kind === 'invalid-json') return send(res, 200, answer.body.slice(0, Math.max(1, answer.body.length - 2)) + '<oops');
     if (answer.status === 200 && fault?.kind === 'invalid-base64') return send(res, 200, withInvalidBase64(answer.body));
     if (answer.status === 200 && fault?.kind === 'truncate') return sendTruncated(res, answer.body);
@@ -137,6 +155,8 @@ export async function startSimulator(opts: SimulatorOptions): Promise<RunningSim
       counts = {};
     },
     faults,
+    origin: origin(),
+    push,
     ntu: opts.notifyTokenUpdated ? createNtuSender(opts.notifyTokenUpdated) : undefined,
     close: () =>
       new Promise<void>((resolve) => {
@@ -172,14 +192,16 @@ async function applyResponseFault(fault: Fault, req: IncomingMessage, res: Serve
   }
 }
 
-async function assetAnswer(assetDir: string, assetId: string): Promise<{ status: number; body: string }> {
+async function assetAnswer(assetDir: string, assetId: string, push: PushAccountsSimulator): Promise<{ status: number; body: string }> {
+  const jwk = push.jwkAssetBody(assetId);
+  if (jwk !== undefined) return { status: 200, body: jwk };
   const body = await readAssetBodyText(assetDir, assetId);
   if (body === undefined) return { status: 404, body: mdesErrorBody('ASSET_NOT_FOUND', `Asset ${assetId} not found`) };
   return { status: 200, body };
 }
 
 /** getEligibleTokenRequestors: requestors whose enabledAccountRanges prefix-match a requested range (all when absent). */
-async function tokenRequestorsAnswer(assetDir: string, requestBody: string): Promise<{ status: number; body: string }> {
+async function tokenRequestorsAnswer(assetDir: string, requestBody: string, origin: string): Promise<{ status: number; body: string }> {
   let ranges: unknown;
   try {
     ranges = (JSON.parse(requestBody) as { accountRanges?: unknown }).accountRanges;
@@ -194,12 +216,8 @@ async function tokenRequestorsAnswer(assetDir: string, requestBody: string): Pro
   ) {
     return { status: 400, body: mdesErrorBody('INVALID_FIELD_VALUE', 'accountRanges must hold 1-25 numeric strings of 9-19 digits') };
   }
-  let text: string;
-  try {
-    text = await readFile(path.join(assetDir, 'token-requestors.json'), 'utf8');
-  } catch {
-    return { status: 200, body: JSON.stringify({ responseId: randomUUID(), tokenRequestors: [] }) };
-  }
+  const text = await readRequestorListText(assetDir, origin);
+  if (text === undefined) return { status: 200, body: JSON.stringify({ responseId: randomUUID(), tokenRequestors: [] }) };
   let parsed: { responseId?: unknown; tokenRequestors?: unknown };
   try {
     parsed = JSON.parse(text) as typeof parsed;

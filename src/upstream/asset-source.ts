@@ -32,3 +32,8 @@ export interface AssetSource {
   /** Resolves when the upstream answers at all (for /readyz); rejects otherwise. */
   ping?(signal?: AbortSignal): Promise<void>;
 }
+
+/** Sends one pushMultipleAccounts request body (already encrypted) and returns the parsed JSON answer. */
+export interface PushAccountsTransport {
+  pushMultipleAccounts(requestBody: Record<string, unknown>, signal?: AbortSignal): Promise<unknown>;
+}

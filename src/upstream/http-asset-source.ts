@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { CardArtError, isCardArtError } from '../errors.ts';
-import type { AssetSource, EligibleTokenRequestorsResponse } from './asset-source.ts';
+import type { AssetSource, EligibleTokenRequestorsResponse, PushAccountsTransport } from './asset-source.ts';
 import { readBoundedBody } from './bounded-body.ts';
 import type { RequestSigner } from './oauth-signer.ts';
 import { backoffDelayMs, parseRetryAfterSeconds, sleep } from './retry-policy.ts';
@@ -44,7 +44,7 @@ export interface HttpAssetSourceOptions {
   fetchImpl?: typeof fetch;
 }
 
-type Operation = 'asset' | 'tokenRequestors' | 'requestorAsset';
+type Operation = 'asset' | 'tokenRequestors' | 'requestorAsset' | 'pushAccounts';
 
 interface UpstreamRequest {
   operation: Operation;
@@ -52,12 +52,14 @@ interface UpstreamRequest {
   url: string;
   method: 'GET' | 'POST';
   body?: string;
+  /** Not idempotent (a push): retried only after a failure that proves MDES never got the request. */
+  unsafeToRepeat?: boolean;
 }
 
 /** The MDES client: OAuth1-signed requests, per-attempt timeouts, bounded bodies and bounded retries. */
 export function createHttpAssetSource(
   opts: HttpAssetSourceOptions,
-): AssetSource & { stats(): UpstreamStats; ping(signal?: AbortSignal): Promise<void> } {
+): AssetSource & PushAccountsTransport & { stats(): UpstreamStats; ping(signal?: AbortSignal): Promise<void> } {
   const baseUrl = opts.baseUrl.replace(/\/+$/, '');
   const maxResponseBytes = opts.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
   const maxAttempts = Math.max(1, opts.maxAttempts ?? DEFAULT_MAX_ATTEMPTS);
@@ -88,6 +90,7 @@ export function createHttpAssetSource(
       if (outcome.ok) return outcome.value;
       const failure = outcome.failure;
       if (!failure.retryable || attempt >= maxAttempts) throw failure.error;
+      if (request.unsafeToRepeat && !failure.notReceived) throw failure.error;
       stats.retries++;
       try {
         await sleep(failure.delayMs ?? backoffDelayMs(attempt, backoffBaseMs, BACKOFF_CAP_MS), callerSignal);
@@ -148,9 +151,11 @@ export function createHttpAssetSource(
         retryAfterSeconds: retryAfter ?? 1,
       });
       if (retryAfter !== undefined && retryAfter > maxRetryAfterSeconds) return { retryable: false, error };
-      return { retryable: true, error, ...(retryAfter !== undefined ? { delayMs: retryAfter * 1000 } : {}) };
+      // The gateway refuses a rate-limited call before the API sees it, so even a push may be repeated.
+      return { retryable: true, notReceived: true, error, ...(retryAfter !== undefined ? { delayMs: retryAfter * 1000 } : {}) };
     }
-    return failureForStatus(response.status, bodyText, request.what, request.operation !== 'tokenRequestors');
+    const isAssetLookup = request.operation === 'asset' || request.operation === 'requestorAsset';
+    return failureForStatus(response.status, bodyText, request.what, isAssetLookup);
   }
 
   function assetUrl(path: string, assetId: string): string {
@@ -175,6 +180,12 @@ export function createHttpAssetSource(
       const body = JSON.stringify({ requestId: randomUUID(), accountRanges: ranges });
       const url = `${baseUrl}${opts.tokenConnectPath}/getEligibleTokenRequestors`;
       return call({ operation: 'tokenRequestors', what, url, method: 'POST', body }, signal, assertEligibleTokenRequestors);
+    },
+
+    async pushMultipleAccounts(requestBody, signal) {
+      const url = `${baseUrl}${opts.tokenConnectPath}/pushMultipleAccounts`;
+      const body = JSON.stringify(requestBody);
+      return call({ operation: 'pushAccounts', what: 'pushMultipleAccounts', url, method: 'POST', body, unsafeToRepeat: true }, signal);
     },
 
     async ping(signal) {
@@ -209,13 +220,18 @@ function transportFailure(request: Pick<UpstreamRequest, 'what'>, error: unknown
       error: new CardArtError(502, 'UPSTREAM_BODY_INVALID', `${request.what}: upstream response ended early`, { cause: error }),
     };
   }
+  const reason = networkReason(error);
   return {
     retryable: true,
-    error: new CardArtError(502, 'UPSTREAM_UNREACHABLE', `${request.what}: cannot reach MDES (${networkReason(error)})`, {
+    notReceived: NOT_CONNECTED_CODES.has(reason),
+    error: new CardArtError(502, 'UPSTREAM_UNREACHABLE', `${request.what}: cannot reach MDES (${reason})`, {
       cause: error,
     }),
   };
 }
+
+/** Failures before a connection existed: MDES cannot have received (let alone acted on) the request. */
+const NOT_CONNECTED_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
 
 /** undici reports a body cut off mid-stream as TypeError('terminated'). */
 function isBodyCutOff(error: unknown): boolean {

@@ -4,6 +4,8 @@ import { CardArtError } from '../errors.ts';
 export interface AttemptFailure {
   error: CardArtError;
   retryable: boolean;
+  /** True when the failure proves the upstream never received the request (safe to repeat even a push). */
+  notReceived?: boolean;
   /** Wait before the next attempt instead of the normal backoff (Retry-After). */
   delayMs?: number;
 }

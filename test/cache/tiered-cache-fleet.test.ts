@@ -138,11 +138,11 @@ describe('fleet-wide single flight', () => {
 });
 
 describe('Redis settings check', () => {
-  it('warns about an unbounded Redis and policies that can evict TTL-less records', () => {
-    expect(assessRedisSettings({ maxmemory: '1073741824', maxmemoryPolicy: 'volatile-lru' })).toEqual([]);
+  it('warns about an unbounded Redis and policies that can evict records', () => {
     expect(assessRedisSettings({ maxmemory: '1073741824', maxmemoryPolicy: 'noeviction' })).toEqual([]);
-    expect(assessRedisSettings({ maxmemory: '0', maxmemoryPolicy: 'volatile-lru' })).toEqual([expect.stringMatching(/maxmemory is 0/)]);
+    expect(assessRedisSettings({ maxmemory: '0', maxmemoryPolicy: 'noeviction' })).toEqual([expect.stringMatching(/maxmemory is 0/)]);
     expect(assessRedisSettings({ maxmemory: '1000000', maxmemoryPolicy: 'allkeys-lru' })).toEqual([expect.stringMatching(/allkeys-lru.*token records/)]);
+    expect(assessRedisSettings({ maxmemory: '1000000', maxmemoryPolicy: 'volatile-lru' })).toEqual([expect.stringMatching(/volatile-lru.*push receipts/)]);
     expect(assessRedisSettings({ maxmemory: '1000000', maxmemoryPolicy: 'allkeys-random' })).toHaveLength(1);
   });
 

@@ -31,7 +31,7 @@ describe('bundled samples', () => {
     const total = files.reduce((sum, name) => sum + statSync(path.join(BUNDLED_SAMPLES_DIR, name)).size, 0);
     expect(total).toBeLessThan(1.5 * 1024 * 1024);
     for (const name of files) {
-      if (name === 'demo-cards.json' || name === 'token-requestors.json') continue;
+      if (['demo-cards.json', 'token-requestors.json', 'push-cards.json'].includes(name)) continue;
       const [id, extension] = [name.slice(0, name.lastIndexOf('.')), name.slice(name.lastIndexOf('.'))];
       expect(id).toMatch(ASSET_ID_PATTERN);
       expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
@@ -60,7 +60,7 @@ describe('bundled samples', () => {
   });
 
   it('include a multi-entry asset with a PDF and PNGs', async () => {
-    const multi = files.filter((name) => name.endsWith('.json') && !['demo-cards.json', 'token-requestors.json'].includes(name));
+    const multi = files.filter((name) => name.endsWith('.json') && !['demo-cards.json', 'token-requestors.json', 'push-cards.json'].includes(name));
     const kindsPerAsset = await Promise.all(multi.map(async (name) => (await decoded(name.replace('.json', ''))).map((m) => m.kind)));
     expect(kindsPerAsset.some((kinds) => kinds.includes('pdf') && kinds.filter((k) => k === 'png').length >= 2)).toBe(true);
   });

@@ -22,6 +22,8 @@ export const DEFAULT_UPSTREAM_TIMEOUT_MS = 5000;
 export const DEFAULT_CACHE_DIR = 'assets-cache';
 /** 128 MB: holds several hundred rendered cards and their components. */
 export const DEFAULT_MEMORY_CACHE_MB = 128;
+/** 300 s: a bad or unknown asset is not fetched or rendered again for five minutes, yet a fix upstream is seen soon. */
+export const DEFAULT_NEGATIVE_CACHE_SECONDS = 300;
 /** SHA-512: what the MDES sandbox uses to wrap the AES key of pushMultipleAccounts payloads. */
 export const DEFAULT_MDES_OAEP_DIGEST: OaepDigest = 'SHA512';
 
@@ -54,6 +56,7 @@ const envSchema = z.object({
   API_TOKENS: optionalString,
   NTU_RESPONSE_HOST: optionalString,
   NTU_ALLOWED_IPS: optionalString,
+  NEGATIVE_CACHE_SECONDS: z.coerce.number().int().min(0).max(86_400).default(DEFAULT_NEGATIVE_CACHE_SECONDS),
   CACHE_KEY_PREFIX: z.string().regex(/^[\w:.-]{0,100}$/, 'letters, digits and ":_.-" only, at most 100').default(DEFAULT_REDIS_PREFIX),
   CACHE_LOCK_TTL_MS: z.coerce.number().int().min(500).max(60_000).default(DEFAULT_CACHE_LOCK_TTL_MS),
   CACHE_LOCK_WAIT_MS: z.coerce.number().int().min(0).max(120_000).default(DEFAULT_CACHE_LOCK_WAIT_MS),
@@ -100,6 +103,8 @@ export interface AppConfig {
   cacheDir: string;
   cacheUrl: string | undefined;
   memoryCacheBytes: number;
+  /** How long an unknown asset ID or an asset that failed on its own is remembered (NEGATIVE_CACHE_SECONDS; 0 = never). */
+  negativeCacheSeconds: number;
   /** Prefix of every Redis key (CACHE_KEY_PREFIX): several deployments or test runs can share one Redis. */
   cacheKeyPrefix: string;
   /** Fleet lock TTL (CACHE_LOCK_TTL_MS): how long a dead instance's lock delays the others at most. */
@@ -154,6 +159,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     cacheDir: e.CACHE_DIR,
     cacheUrl: e.CACHE_URL,
     memoryCacheBytes: e.MEMORY_CACHE_MB * 1024 * 1024,
+    negativeCacheSeconds: e.NEGATIVE_CACHE_SECONDS,
     cacheKeyPrefix: e.CACHE_KEY_PREFIX,
     cacheLockTtlMs: e.CACHE_LOCK_TTL_MS,
     cacheLockWaitMs: e.CACHE_LOCK_WAIT_MS,

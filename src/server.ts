@@ -1,9 +1,8 @@
-import type { Server, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
 import { loadConfig } from './config.ts';
 import { createApp } from './service/create-app.ts';
 import { createServices } from './service/create-services.ts';
+import { listenHttp } from './service/http-server.ts';
 import { loadServiceConfig } from './service/service-config.ts';
 
 /** Starts card-art: config → services → HTTP server; SIGTERM/SIGINT shut it down gracefully. */
@@ -16,44 +15,26 @@ async function main(): Promise<void> {
   });
   const services = await createServices(config, serviceConfig, log);
   const app = createApp(services.deps);
-  const server: Server = app.listen(config.port);
-  await new Promise<void>((resolve, reject) => {
-    server.once('listening', resolve);
-    server.once('error', reject);
-  });
-  // A stalled client must not hold a socket forever.
-  server.requestTimeout = 30_000;
-  server.headersTimeout = 10_000;
-  const { port } = server.address() as AddressInfo;
+  const { server, sockets, port } = await listenHttp(app, { port: config.port, timeouts: serviceConfig.socketTimeouts });
   log.info(
     { port, upstream: services.simulator ? 'embedded simulator' : 'MDES', simulator: services.simulator?.baseUrl },
     `card-art listening: open http://localhost:${port}/`,
   );
 
   let shuttingDown = false;
-  const openResponses = new Set<ServerResponse>();
-  server.on('request', (_req, res: ServerResponse) => {
-    if (shuttingDown) res.setHeader('Connection', 'close');
-    openResponses.add(res);
-    res.once('close', () => openResponses.delete(res));
-  });
   const shutdown = (signal: string) => {
     if (shuttingDown) return;
     shuttingDown = true;
-    // In-flight answers tell keep-alive clients to go, so their sockets close with the last byte.
-    for (const res of openResponses) if (!res.headersSent) res.setHeader('Connection', 'close');
     log.info({ signal, deadlineMs: serviceConfig.shutdownTimeoutMs }, 'shutting down');
     const deadline = setTimeout(() => {
       log.error('shutdown deadline passed; exiting with work unfinished');
       process.exit(1);
     }, serviceConfig.shutdownTimeoutMs);
     deadline.unref();
-    // Stop accepting, let in-flight requests finish, then release the stores, workers and simulator.
-    // Keep-alive sockets turn idle as their responses finish; close each one then, not after its keep-alive timeout.
-    const idleSweep = setInterval(() => server.closeIdleConnections(), 100);
-    idleSweep.unref();
+    services.deps.readiness.startDraining();
+    // Stop accepting; idle and stalled sockets go now, busy ones right after their response (socket-guard.ts).
+    // Then release the stores (flushing pending cache writes), workers and simulator.
     server.close(() => {
-      clearInterval(idleSweep);
       services
         .close()
         .then(() => {
@@ -65,7 +46,7 @@ async function main(): Promise<void> {
           process.exit(1);
         });
     });
-    server.closeIdleConnections();
+    sockets.drain();
   };
   process.once('SIGTERM', () => shutdown('SIGTERM'));
   process.once('SIGINT', () => shutdown('SIGINT'));

@@ -11,6 +11,14 @@ describe('loadConfig', () => {
     expect(config.upstream.timeoutMs).toBe(5000);
     expect(config.cacheDir).toBe('assets-cache');
     expect(config.memoryCacheBytes).toBe(128 * 1024 * 1024);
+    expect(config.negativeCacheSeconds).toBe(300);
+  });
+
+  it('reads NEGATIVE_CACHE_SECONDS (0 turns remembered failures off) and refuses a bad value, naming it', () => {
+    expect(loadConfig({ NEGATIVE_CACHE_SECONDS: '0' }).negativeCacheSeconds).toBe(0);
+    expect(loadConfig({ NEGATIVE_CACHE_SECONDS: '60' }).negativeCacheSeconds).toBe(60);
+    expect(() => loadConfig({ NEGATIVE_CACHE_SECONDS: '-1' })).toThrow(/NEGATIVE_CACHE_SECONDS/);
+    expect(() => loadConfig({ NEGATIVE_CACHE_SECONDS: 'soon' })).toThrow(/NEGATIVE_CACHE_SECONDS/);
   });
 
   it('fails at once, naming the variable, when MDES_BASE_URL is set without credentials', () => {

@@ -50,6 +50,8 @@ export interface CacheStats {
   persistentCorrupt: number;
   /** 'closed' = store in use, 'open' = store bypassed after repeated failures, 'half-open' = probing. */
   persistentCircuit: 'closed' | 'open' | 'half-open';
+  /** The same for store writes, which have their own breaker (a store refusing writes still serves reads). */
+  persistentWriteCircuit: 'closed' | 'open' | 'half-open';
   /** The fleet-wide single flight (all zero without a fleet lock). */
   fleetLock: FleetLockStats;
 }

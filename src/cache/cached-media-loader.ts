@@ -7,6 +7,7 @@ import type { MediaLoader } from '../core/card-render-types.ts';
 import { sniffMediaKind } from '../core/sniff-media.ts';
 import { CardArtError } from '../errors.ts';
 import type { CacheEntry, TieredCache } from './cache-types.ts';
+import type { NegativeCache } from './negative-cache.ts';
 
 export interface CachedMediaLoaderDeps {
   cache: TieredCache;
@@ -14,6 +15,8 @@ export interface CachedMediaLoaderDeps {
   fetchAsset: (id: string, signal?: AbortSignal) => Promise<unknown>;
   /** Picks and validates one entry of a Get Asset body. */
   decode: (body: unknown) => Promise<AssetMedia>;
+  /** Unknown IDs and assets that failed to decode are remembered here for a while (never upstream trouble). */
+  failures?: NegativeCache;
 }
 
 export function assetCacheKey(assetId: string): string {
@@ -42,6 +45,17 @@ export function entryToMedia(entry: CacheEntry): AssetMedia | undefined {
 export function createCachedMediaLoader(deps: CachedMediaLoaderDeps): MediaLoader {
   return async (assetId, signal) => {
     const key = assetCacheKey(assetId);
+    const remembered = deps.failures?.recall(key);
+    if (remembered) throw remembered;
+    try {
+      return await loadMedia(key, assetId, signal);
+    } catch (error) {
+      deps.failures?.rememberIfOwn(key, error);
+      throw error;
+    }
+  };
+
+  async function loadMedia(key: string, assetId: string, signal: AbortSignal | undefined): Promise<AssetMedia> {
     // The shared fetch is not tied to one caller's signal: others may be waiting on it, and its result is
     // worth caching; the upstream client's own timeout bounds it. A caller's signal only ends its wait.
     const load = async () => mediaToEntry(await deps.decode(await deps.fetchAsset(assetId)));
@@ -51,5 +65,5 @@ export function createCachedMediaLoader(deps: CachedMediaLoaderDeps): MediaLoade
     const reloaded = entryToMedia(await deps.cache.getOrLoad(key, load, { signal }));
     if (reloaded) return reloaded;
     throw new CardArtError(502, 'ASSET_MEDIA_INCONSISTENT', `asset ${assetId} decoded to media whose bytes do not match its kind`);
-  };
+  }
 }

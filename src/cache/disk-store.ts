@@ -6,9 +6,11 @@
  */
 import { randomUUID, createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { access, constants, mkdir, open, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
+import { access, constants, lstat, mkdir, open, readdir, realpath, rename, rm, unlink } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import path from 'node:path';
 import type { CacheStore } from './cache-types.ts';
+import { CardArtError } from '../errors.ts';
 import { maxFrameBytes } from './entry-frame.ts';
 import { FramedEntryAdapter, type BlobAdapter } from './framed-entry-adapter.ts';
 import { createKeyvCacheStore } from './keyv-cache-store.ts';
@@ -19,12 +21,21 @@ export const DEFAULT_MAX_ENTRY_BYTES = 32 * 1024 * 1024;
 export const DEFAULT_DISK_OPERATION_TIMEOUT_MS = 10_000;
 /** 10 minutes: far longer than any single write, so a temp file this old belongs to a process that died. */
 export const STALE_TEMP_FILE_MS = 10 * 60 * 1000;
+/** Every 10 minutes: temp files orphaned by a killed instance go within two sweeps, not only at the next start. */
+export const TEMP_SWEEP_INTERVAL_MS = 10 * 60 * 1000;
+/** Temp files are named `.<hash>.bin.<host>.<pid>.<uuid>.tmp`, so a sweep can tell its own host's dead writers. */
+const HOST_TAG = hostname().replace(/[^A-Za-z0-9-]/g, '_').slice(0, 64) || 'host';
+const TEMP_NAME = /^\.[0-9a-f]{64}\.bin\.(?:([A-Za-z0-9_-]+)\.)?(\d+)\.[0-9a-f-]{36}\.tmp$/;
+/** Writes and reads never follow a symlink at the file itself (the folders are checked by their resolved path). */
+const NO_FOLLOW = constants.O_NOFOLLOW ?? 0;
 
 export interface DiskStoreOptions {
   maxEntryBytes?: number;
   operationTimeoutMs?: number;
   /** fsync each file before the rename (default true); off only for throwaway caches. */
   fsync?: boolean;
+  /** How often orphaned temp files are swept (default TEMP_SWEEP_INTERVAL_MS). */
+  sweepIntervalMs?: number;
 }
 
 /** Files of byte blobs named by the hash of their key; a keyv-shaped adapter without any JSON. */
@@ -45,12 +56,35 @@ export class DiskBlobAdapter extends EventEmitter implements BlobAdapter {
     return path.join(this.dir, hash.slice(0, 2), `${hash}.bin`);
   }
 
+  /** The resolved cache folder (the folder itself may be a symlink an operator chose; what is under it may not lead out). */
+  #root: Promise<string> | undefined;
+
+  async #resolvedRoot(): Promise<string> {
+    this.#root ??= realpath(this.dir).catch((error: unknown) => {
+      this.#root = undefined;
+      throw error;
+    });
+    return this.#root;
+  }
+
+  /** Throws CACHE_PATH_UNSAFE unless `folder` resolves to a real directory inside the cache folder. */
+  async #assertInside(folder: string): Promise<void> {
+    const [root, resolved] = await Promise.all([this.#resolvedRoot(), realpath(folder)]);
+    if (path.dirname(resolved) !== root || !(await lstat(folder)).isDirectory()) {
+      throw new CardArtError(500, 'CACHE_PATH_UNSAFE', 'a cache shard folder leads outside the cache folder');
+    }
+  }
+
   async get(key: string): Promise<Buffer | undefined> {
     let handle;
     try {
-      handle = await open(this.fileFor(key), 'r');
+      await this.#assertInside(path.dirname(this.fileFor(key)));
+      handle = await open(this.fileFor(key), constants.O_RDONLY | NO_FOLLOW);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      // A symlink where an entry or its shard should be is no entry (and never read through).
+      if ((error as NodeJS.ErrnoException).code === 'ELOOP') return undefined;
+      if ((error as { code?: string }).code === 'CACHE_PATH_UNSAFE') return undefined;
       throw error;
     }
     try {
@@ -75,11 +109,13 @@ export class DiskBlobAdapter extends EventEmitter implements BlobAdapter {
     const shard = path.dirname(file);
     if (!this.#shardsMade.has(shard)) {
       await mkdir(shard, { recursive: true });
+      // A shard that is (or resolves through) a symlink out of the folder is never written into.
+      await this.#assertInside(shard);
       this.#shardsMade.add(shard);
     }
-    const temp = path.join(shard, `.${path.basename(file)}.${process.pid}.${randomUUID()}.tmp`);
+    const temp = path.join(shard, `.${path.basename(file)}.${HOST_TAG}.${process.pid}.${randomUUID()}.tmp`);
     try {
-      const handle = await open(temp, 'wx');
+      const handle = await open(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | NO_FOLLOW, 0o644);
       try {
         await handle.writeFile(value);
         if (this.opts.fsync) await handle.sync();
@@ -98,6 +134,7 @@ export class DiskBlobAdapter extends EventEmitter implements BlobAdapter {
 
   async delete(key: string): Promise<boolean> {
     try {
+      await this.#assertInside(path.dirname(this.fileFor(key)));
       await unlink(this.fileFor(key));
       return true;
     } catch (error) {
@@ -127,13 +164,23 @@ export class DiskBlobAdapter extends EventEmitter implements BlobAdapter {
    */
   async sweepStaleTempFiles(olderThanMs = STALE_TEMP_FILE_MS, now = Date.now()): Promise<number> {
     let removed = 0;
-    const shards = await readdir(this.dir).catch(() => [] as string[]);
+    const root = await this.#resolvedRoot().catch(() => undefined);
+    if (!root) return 0;
+    const shards = await readdir(root).catch(() => [] as string[]);
     for (const shard of shards.filter((name) => /^[0-9a-f]{2}$/.test(name))) {
-      const names = await readdir(path.join(this.dir, shard)).catch(() => [] as string[]);
+      const folder = path.join(root, shard);
+      // Only real shard folders inside the cache folder: a symlinked one is never swept (nor written).
+      const folderInfo = await lstat(folder).catch(() => undefined);
+      if (!folderInfo?.isDirectory()) continue;
+      const names = await readdir(folder).catch(() => [] as string[]);
       for (const name of names.filter((n) => n.startsWith('.') && n.endsWith('.tmp'))) {
-        const file = path.join(this.dir, shard, name);
-        const info = await stat(file).catch(() => undefined);
-        if (info && now - info.mtimeMs > olderThanMs && (await unlink(file).then(() => true, () => false))) removed += 1;
+        const match = TEMP_NAME.exec(name);
+        const file = path.join(folder, name);
+        const info = await lstat(file).catch(() => undefined);
+        if (!info?.isFile()) continue;
+        // A writer on this host that no longer runs left it for good; other hosts' files only when old.
+        const deadWriter = !!match && match[1] === HOST_TAG && Number(match[2]) !== process.pid && !isAlive(Number(match[2]));
+        if ((deadWriter || now - info.mtimeMs > olderThanMs) && (await unlink(file).then(() => true, () => false))) removed += 1;
       }
     }
     return removed;
@@ -164,7 +211,28 @@ export function createDiskStore(dir: string, opts: DiskStoreOptions = {}): DiskS
     ping: () => blobs.ping(),
     close: async () => {},
   });
-  // Best effort and off the request path: a failed sweep only leaves the files for the next start.
-  void blobs.sweepStaleTempFiles().catch(() => {});
-  return { ...store, fileFor: (key) => blobs.fileFor(key), sweepStaleTempFiles: (olderThanMs) => blobs.sweepStaleTempFiles(olderThanMs) };
+  // Best effort and off the request path, at start and then periodically: a failed sweep leaves files for the next.
+  const sweep = () => void blobs.sweepStaleTempFiles().catch(() => {});
+  sweep();
+  const sweeper = setInterval(sweep, opts.sweepIntervalMs ?? TEMP_SWEEP_INTERVAL_MS);
+  sweeper.unref();
+  return {
+    ...store,
+    async close() {
+      clearInterval(sweeper);
+      await store.close();
+    },
+    fileFor: (key) => blobs.fileFor(key),
+    sweepStaleTempFiles: (olderThanMs) => blobs.sweepStaleTempFiles(olderThanMs),
+  };
+}
+
+/** Whether a process with this pid runs on this host (EPERM: it runs, as another user). */
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }

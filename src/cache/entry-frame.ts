@@ -61,3 +61,19 @@ function isStringRecord(value: unknown): value is Record<string, string> {
     Object.values(value).every((v) => typeof v === 'string')
   );
 }
+
+/** Bytes to read from the start of a frame to learn its key (prefix + the largest header). */
+export const FRAME_HEAD_BYTES = PREFIX_LENGTH + MAX_FRAME_HEADER_BYTES;
+
+/** The key recorded in a frame's header, from its first bytes (no checksum check: for indexing only). */
+export function readFrameKey(head: Buffer): string | undefined {
+  if (head.length < PREFIX_LENGTH || !head.subarray(0, MAGIC.length).equals(MAGIC)) return undefined;
+  const headerLength = head.readUInt32BE(MAGIC.length);
+  if (headerLength > MAX_FRAME_HEADER_BYTES || PREFIX_LENGTH + headerLength > head.length) return undefined;
+  try {
+    const key = (JSON.parse(head.subarray(PREFIX_LENGTH, PREFIX_LENGTH + headerLength).toString('utf8')) as { key?: unknown }).key;
+    return typeof key === 'string' ? key : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -44,11 +44,10 @@ export function createTieredCache(opts: TieredCacheOptions): TieredCache {
   const now = opts.now ?? Date.now;
   const store = opts.store;
   const memory = createMemoryTier({ maxBytes: opts.memoryBytes });
-  const breaker = createCircuitBreaker({
-    failureThreshold: opts.breakerFailureThreshold ?? 3,
-    openMs: opts.breakerOpenMs ?? 5000,
-    now,
-  });
+  const breakerOptions = { failureThreshold: opts.breakerFailureThreshold ?? 3, openMs: opts.breakerOpenMs ?? 5000, now };
+  const breaker = createCircuitBreaker(breakerOptions);
+  // Writes trip their own breaker: a store that refuses writes (Redis at maxmemory + noeviction) still serves reads.
+  const writeBreaker = createCircuitBreaker(breakerOptions);
   const warnIntervalMs = opts.warnIntervalMs ?? 30_000;
   const maxPendingWrites = opts.maxPendingWrites ?? 64;
   const inFlight = new Map<string, Promise<CacheEntry>>();
@@ -83,20 +82,21 @@ export function createTieredCache(opts: TieredCacheOptions): TieredCache {
   /** Runs one store call through the breaker; undefined when skipped or failed (the failure is counted). */
   async function callStore<T>(operation: string, run: (s: CacheStore) => Promise<T>): Promise<{ value: T } | undefined> {
     if (!store || closed) return undefined;
-    if (!breaker.allow()) {
+    const gate = operation === 'set' ? writeBreaker : breaker;
+    if (!gate.allow()) {
       counters.skipped += 1;
       return undefined;
     }
     try {
       const value = await run(store);
-      breaker.succeeded();
+      gate.succeeded();
       return { value };
     } catch (error) {
       if (isCardArtError(error) && error.code === 'CACHE_ENTRY_TOO_LARGE') {
-        breaker.succeeded(); // the store answered; this entry just lives in memory only
+        gate.succeeded(); // the store answered; this entry just lives in memory only
         throw error;
       }
-      breaker.failed();
+      gate.failed();
       persistentCounters.errors += 1;
       warnStoreFailure(operation, error);
       return undefined;
@@ -271,6 +271,7 @@ export function createTieredCache(opts: TieredCacheOptions): TieredCache {
         persistentSkipped: counters.skipped,
         persistentCorrupt: store?.corruptEntries?.() ?? 0,
         persistentCircuit: breaker.state(),
+        persistentWriteCircuit: writeBreaker.state(),
         fleetLock: { ...fleet },
       };
     },

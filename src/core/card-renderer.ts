@@ -33,6 +33,10 @@ export const DEFAULT_LAYER_CACHE_BYTES = 32 * 1024 * 1024;
 const CARD_SIZE: Size = { width: CARD_WIDTH, height: CARD_HEIGHT };
 
 export interface CardRenderer {
+  /** Loads (fetching when not cached) every asset a card needs, without rasterizing: the part that waits on upstream. */
+  prefetchCard(request: CardArtRequest, signal?: AbortSignal): Promise<void>;
+  /** Loads one asset's media without rasterizing it. */
+  prefetchAsset(assetId: string, signal?: AbortSignal): Promise<void>;
   renderCard(request: CardArtRequest, signal?: AbortSignal): Promise<EncodedImage>;
   /** One asset as a raster, natural aspect; width defaults to the natural width capped at 1536. */
   renderAsset(assetId: string, width: number | undefined, format: OutputFormat, signal?: AbortSignal): Promise<EncodedImage>;
@@ -104,6 +108,8 @@ export interface CardRendererDeps {
    * safe forever because an asset ID never changes content. 0 disables it. Default DEFAULT_LAYER_CACHE_BYTES.
    */
   layerCacheBytes?: number;
+  /** Layers that failed for the asset's own reasons, remembered per asset ID and size (see src/cache/negative-cache.ts). */
+  failures?: { guard<T>(key: string, work: () => Promise<T>): Promise<T> };
 }
 
 export function createCardRenderer(deps: CardRendererDeps): CardRenderer {
@@ -143,6 +149,11 @@ export function createCardRenderer(deps: CardRendererDeps): CardRenderer {
 
   /** Rasterizes one asset's media; bad content (a 502) also evicts the media, so a cured upstream is seen. */
   async function rasterizeMedia(assetId: string, media: AssetMedia, size: Size): Promise<RasterImage> {
+    const guard = deps.failures ? deps.failures.guard.bind(deps.failures) : <T>(_key: string, work: () => Promise<T>) => work();
+    return guard(`layer:${assetId}:${size.width}x${size.height}`, () => rasterizeOnce(assetId, media, size));
+  }
+
+  async function rasterizeOnce(assetId: string, media: AssetMedia, size: Size): Promise<RasterImage> {
     try {
       const image = await rasterizer.rasterize(media, size);
       assertSize(image, size);
@@ -176,6 +187,16 @@ export function createCardRenderer(deps: CardRendererDeps): CardRenderer {
   }
 
   return {
+    async prefetchCard(request, signal) {
+      const plan = planCard(request.productConfig, request.text);
+      const ids = [plan.combinedId ?? plan.backgroundId, plan.issuerId, plan.coBrandId, plan.brandId];
+      await Promise.all(ids.map((id) => load(id, signal)));
+    },
+
+    async prefetchAsset(assetId, signal) {
+      await loadMedia(assertAssetId(assetId), signal);
+    },
+
     async renderCard(request, signal) {
       const width = assertAllowedWidth(request.width);
       const format = validateFormat(request.format);

@@ -5,7 +5,14 @@ import { AnnotationMode, getDocument, VerbosityLevel } from 'pdfjs-dist/legacy/b
 import type { PDFDocumentLoadingTask, PDFPageProxy } from 'pdfjs-dist/legacy/build/pdf.mjs';
 import { CardArtError } from '../errors.ts';
 import type { PixelSize, RasterImage } from './asset-media.ts';
-import { DEFAULT_PDF_MAX_IMAGE_PIXELS, DEFAULT_PDF_RENDER_TIMEOUT_MS, MAX_PDF_PAGE_SIDE_PT } from './pdf-limits.ts';
+import {
+  DEFAULT_PDF_MAX_IMAGE_PIXELS,
+  DEFAULT_PDF_MAX_OPERATORS,
+  DEFAULT_PDF_RENDER_TIMEOUT_MS,
+  MAX_PDF_PAGE_SIDE_PT,
+  PDF_CANVAS_MAX_AREA_BYTES,
+} from './pdf-limits.ts';
+import { assertImagesFitLayer, preflightPdf, type PdfPreflight } from './pdf-preflight.ts';
 
 export { DEFAULT_PDF_MAX_IMAGE_PIXELS, DEFAULT_PDF_RENDER_TIMEOUT_MS, MAX_PDF_PAGE_SIDE_PT };
 
@@ -22,17 +29,31 @@ const PDFJS_DATA = {
 };
 
 export interface PdfRenderOptions {
-  /** Time limit for opening and drawing page 1; default DEFAULT_PDF_RENDER_TIMEOUT_MS. 0 = none (the worker pool enforces its own). */
+  /** Time limit for opening and drawing page 1; default DEFAULT_PDF_RENDER_TIMEOUT_MS. 0 = none (the rasterizer process enforces its own). */
   timeoutMs?: number;
-  /** Bound on every embedded image pdf.js decodes. */
+  /** Backstop bound on every embedded image pdf.js decodes (the preflight already checked declared images against the layer). */
   maxImagePixels?: number;
+  /** Drawing operators page 1 may produce; more is refused with PDF_TOO_COMPLEX. */
+  maxOperators?: number;
+}
+
+/** A parsed PDF with page 1 loaded: its size is known and it can be drawn at several sizes without parsing again. */
+export interface OpenPdf {
+  /** Page 1's view size in points (after CropBox and /Rotate, as pdf.js shows it). */
+  readonly pageSize: PixelSize;
+  /** What the preflight found (declared images, inflated bytes). */
+  readonly preflight: PdfPreflight;
+  /** Draws page 1 at exactly `size`; straight RGBA out. Refuses (PDF_TOO_COMPLEX) images larger than the layer needs. */
+  render(size: PixelSize): Promise<RasterImage>;
+  close(): Promise<void>;
 }
 
 /** Page 1's view size in points (after CropBox and /Rotate, as pdf.js shows it). */
 export async function readPdfPageSize(bytes: Buffer, options: PdfRenderOptions = {}): Promise<PixelSize> {
-  return withOpenPage(bytes, options, async (page) => {
-    const viewport = page.getViewport({ scale: 1 });
-    return { width: viewport.width, height: viewport.height };
+  return withDeadline(options, 'PDF could not be opened in time', async () => {
+    const pdf = await openPdf(bytes, options);
+    await pdf.close();
+    return pdf.pageSize;
   });
 }
 
@@ -41,36 +62,50 @@ export async function readPdfPageSize(bytes: Buffer, options: PdfRenderOptions =
  * Returns straight RGBA: canvas getImageData un-premultiplies the surface.
  */
 export async function rasterizePdf(bytes: Buffer, size: PixelSize, options: PdfRenderOptions = {}): Promise<RasterImage> {
-  return withOpenPage(bytes, options, async (page, onCancel) => {
-    const base = page.getViewport({ scale: 1 });
-    const scaleX = size.width / base.width;
-    const scaleY = size.height / base.height;
-    const canvas = createCanvas(size.width, size.height);
-    const context = canvas.getContext('2d');
-    const task = page.render({
-      canvas: canvas as unknown as HTMLCanvasElement,
-      canvasContext: context as unknown as CanvasRenderingContext2D,
-      viewport: page.getViewport({ scale: scaleX }),
-      transform: scaleY === scaleX ? undefined : [1, 0, 0, scaleY / scaleX, 0, 0],
-      background: 'rgba(0,0,0,0)',
-      annotationMode: AnnotationMode.ENABLE,
+  let opened: OpenPdf | undefined;
+  try {
+    return await withDeadline(options, 'PDF render exceeded its time limit', async (onCancel) => {
+      opened = await openPdf(bytes, options);
+      onCancel(() => void opened?.close());
+      return opened.render(size);
     });
-    // Yield to the event loop between drawing slices (pdf.js would chain microtasks), so the time limit can fire.
-    task.onContinue = (next: () => void) => setImmediate(next);
-    onCancel(() => task.cancel());
-    await task.promise;
-    const pixels = context.getImageData(0, 0, size.width, size.height).data;
-    return { data: Buffer.from(pixels.buffer, pixels.byteOffset, pixels.byteLength), width: size.width, height: size.height };
-  });
+  } finally {
+    await opened?.close();
+  }
 }
 
-/** Opens the document, checks page 1's size, runs `use` under the time limit, and always destroys the document. */
-async function withOpenPage<T>(
-  bytes: Buffer,
+/** Runs `work` under options.timeoutMs (0 = no limit), cancelling what it registered when the time is up. */
+async function withDeadline<T>(
   options: PdfRenderOptions,
-  use: (page: PDFPageProxy, onCancel: (cancel: () => void) => void) => Promise<T>,
+  _what: string,
+  work: (onCancel: (cancel: () => void) => void) => Promise<T>,
 ): Promise<T> {
   const timeoutMs = options.timeoutMs ?? DEFAULT_PDF_RENDER_TIMEOUT_MS;
+  const cancels: Array<() => void> = [];
+  const running = work((cancel) => cancels.push(cancel));
+  if (timeoutMs <= 0) return running;
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      for (const cancel of cancels) cancel();
+      reject(new CardArtError(502, 'PDF_TOO_COMPLEX', `PDF render exceeded ${timeoutMs} ms`));
+    }, timeoutMs);
+  });
+  try {
+    return await Promise.race([running, deadline]);
+  } finally {
+    clearTimeout(timer);
+    running.catch(() => {});
+  }
+}
+
+/**
+ * Preflights the bytes (declared images, inflated stream sizes), opens the document with pdf.js, checks page 1
+ * and keeps it loaded. The caller must close() it.
+ */
+export async function openPdf(bytes: Buffer, options: PdfRenderOptions = {}): Promise<OpenPdf> {
+  const preflight = await preflightPdf(bytes);
+  const maxOperators = options.maxOperators ?? DEFAULT_PDF_MAX_OPERATORS;
   const loadingTask: PDFDocumentLoadingTask = getDocument({
     // A copy: pdf.js transfers (detaches) the buffer it is given, and the caller's bytes live on in caches.
     data: new Uint8Array(bytes),
@@ -82,48 +117,104 @@ async function withOpenPage<T>(
     disableFontFace: true,
     useSystemFonts: false,
     stopAtErrors: false,
-    maxImageSize: options.maxImagePixels ?? DEFAULT_PDF_MAX_IMAGE_PIXELS,
+    maxImageSize: Math.min(options.maxImagePixels ?? DEFAULT_PDF_MAX_IMAGE_PIXELS, DEFAULT_PDF_MAX_IMAGE_PIXELS),
+    // Bounds the canvases pdf.js makes for images, patterns and groups besides the page canvas.
+    canvasMaxAreaInBytes: PDF_CANVAS_MAX_AREA_BYTES,
     verbosity: VerbosityLevel.ERRORS,
   } as Parameters<typeof getDocument>[0]);
-  const cancels: Array<() => void> = [];
-  let timer: NodeJS.Timeout | undefined;
-  const work = (async () => {
-    let page: PDFPageProxy;
-    try {
-      const document = await loadingTask.promise;
-      // Card art never needs scripts; pdf.js would not run them, but a PDF that carries them is not art.
-      if (await document.getJSActions().catch(() => null)) {
-        throw new CardArtError(502, 'PDF_UNSAFE', 'PDF carries JavaScript actions; card art must not');
-      }
-      page = await document.getPage(1);
-    } catch (error) {
-      throw asPdfError(error, 'PDF could not be opened');
-    }
-    assertUsablePageSize(page, bytes);
-    try {
-      return await use(page, (cancel) => cancels.push(cancel));
-    } catch (error) {
-      throw asPdfError(error, 'PDF page 1 could not be rendered');
-    } finally {
-      page.cleanup();
-    }
-  })();
-  const deadline =
-    timeoutMs > 0
-      ? new Promise<never>((_, reject) => {
-          timer = setTimeout(() => {
-            for (const cancel of cancels) cancel();
-            reject(new CardArtError(502, 'PDF_TOO_COMPLEX', `PDF render exceeded ${timeoutMs} ms`));
-          }, timeoutMs);
-        })
-      : undefined;
+  let page: PDFPageProxy;
   try {
-    return deadline ? await Promise.race([work, deadline]) : await work;
-  } finally {
-    clearTimeout(timer);
-    work.catch(() => {});
+    const document = await loadingTask.promise;
+    if (document.numPages < 1) throw new CardArtError(502, 'PDF_INVALID', 'PDF has no pages');
+    // Card art never needs scripts; pdf.js would not run them, but a PDF that carries them is not art.
+    if (await document.getJSActions().catch(() => null)) {
+      throw new CardArtError(502, 'PDF_UNSAFE', 'PDF carries JavaScript actions; card art must not');
+    }
+    // Page count 1: only page 1 is ever loaded or drawn, whatever the document holds.
+    page = await document.getPage(1);
+    assertUsablePageSize(page, bytes);
+  } catch (error) {
     await loadingTask.destroy().catch(() => {});
+    throw asPdfError(error, 'PDF could not be opened');
   }
+  const view = page.getViewport({ scale: 1 });
+  let closed = false;
+  return {
+    pageSize: { width: view.width, height: view.height },
+    preflight,
+    async render(size) {
+      assertImagesFitLayer(preflight, size);
+      try {
+        return await drawPage(page, size, maxOperators);
+      } catch (error) {
+        throw asPdfError(error, 'PDF page 1 could not be rendered');
+      }
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      page.cleanup();
+      await loadingTask.destroy().catch(() => {});
+    },
+  };
+}
+
+async function drawPage(page: PDFPageProxy, size: PixelSize, maxOperators: number): Promise<RasterImage> {
+  const base = page.getViewport({ scale: 1 });
+  const scaleX = size.width / base.width;
+  const scaleY = size.height / base.height;
+  const canvas = createCanvas(size.width, size.height);
+  const context = canvas.getContext('2d');
+  const task = page.render({
+    canvas: canvas as unknown as HTMLCanvasElement,
+    canvasContext: context as unknown as CanvasRenderingContext2D,
+    viewport: page.getViewport({ scale: scaleX }),
+    transform: scaleY === scaleX ? undefined : [1, 0, 0, scaleY / scaleX, 0, 0],
+    background: 'rgba(0,0,0,0)',
+    annotationMode: AnnotationMode.ENABLE,
+  });
+  // Yield to the event loop between drawing slices (pdf.js would chain microtasks), so time limits can fire.
+  task.onContinue = (next: () => void) => setImmediate(next);
+  let overLimit = false;
+  const restore = capOperators(page, maxOperators, () => {
+    overLimit = true;
+    task.cancel();
+  });
+  try {
+    await task.promise;
+  } catch (error) {
+    if (overLimit) throw new CardArtError(502, 'PDF_TOO_COMPLEX', `PDF page 1 has more than ${maxOperators} drawing operators`);
+    throw error;
+  } finally {
+    restore();
+  }
+  const pixels = context.getImageData(0, 0, size.width, size.height).data;
+  return { data: Buffer.from(pixels.buffer, pixels.byteOffset, pixels.byteLength), width: size.width, height: size.height };
+}
+
+/**
+ * Counts the operators pdf.js streams to the page (its display side keeps every one of them in memory) and calls
+ * `exceeded` once past `max`, dropping the rest. pdf.js has no option for this; if its internals ever change the
+ * hook is simply absent and the process memory and time limits still hold.
+ */
+function capOperators(page: PDFPageProxy, max: number, exceeded: () => void): () => void {
+  const target = page as unknown as { _renderPageChunk?: (chunk: { length: number }, state: unknown) => void };
+  const original = target._renderPageChunk;
+  if (typeof original !== 'function') return () => {};
+  let count = 0;
+  let tripped = false;
+  target._renderPageChunk = function (this: unknown, chunk, state) {
+    count += chunk.length;
+    if (count > max) {
+      if (!tripped) exceeded();
+      tripped = true;
+      return;
+    }
+    return original.call(this, chunk, state);
+  };
+  return () => {
+    target._renderPageChunk = original;
+  };
 }
 
 function assertUsablePageSize(page: PDFPageProxy, bytes: Buffer): void {

@@ -2,8 +2,8 @@ import sharp from 'sharp';
 import type { Metadata } from 'sharp';
 import { CardArtError } from '../errors.ts';
 import type { PixelSize, RasterImage } from './asset-media.ts';
-import { DEFAULT_MAX_INPUT_PIXELS, resizeToStraightRgba } from './rasterize-png.ts';
-import { assertSafeSvg } from './svg-safety.ts';
+import { resizeToStraightRgba } from './rasterize-png.ts';
+import { sanitizeSvg } from './svg-safety.ts';
 
 /** librsvg's (and sharp's) default: at 72 DPI one SVG user unit is one pixel. */
 const BASE_DENSITY = 72;
@@ -12,16 +12,18 @@ const MIN_DENSITY = 1;
 const MAX_DENSITY = 100_000;
 /** A logo's own size beyond this many units per side is nonsense (and would distort the density). */
 const MAX_SVG_SIDE = 1_000_000;
+/** librsvg's canvas is bounded by the box the layer fills (4× its pixels), never below 1 MP. */
+const MIN_SVG_RENDER_PIXELS = 1_000_000;
 
 /**
  * The SVG's natural size as librsvg sees it at 72 DPI: width/height attributes (px and absolute units),
  * else the viewBox. Checks safety first; refuses an unreadable or zero-sized SVG with SVG_INVALID.
  */
 export async function readSvgSize(bytes: Buffer): Promise<PixelSize> {
-  assertSafeSvg(bytes);
+  const safe = sanitizeSvg(bytes, { allowDataImages: true });
   let metadata: Metadata;
   try {
-    metadata = await sharp(bytes, { density: BASE_DENSITY }).metadata();
+    metadata = await sharp(safe, { density: BASE_DENSITY }).metadata();
   } catch (error) {
     throw new CardArtError(502, 'SVG_INVALID', `SVG could not be parsed: ${(error as Error).message}`, { cause: error });
   }
@@ -35,11 +37,12 @@ export async function readSvgSize(bytes: Buffer): Promise<PixelSize> {
 /** Renders the SVG directly at `size` (density chosen so librsvg draws at that scale), straight RGBA out. */
 export async function rasterizeSvg(bytes: Buffer, size: PixelSize, natural?: PixelSize): Promise<RasterImage> {
   const own = natural ?? (await readSvgSize(bytes));
-  if (natural) assertSafeSvg(bytes);
+  // librsvg draws the rebuilt document, never the bytes as they came.
+  const safe = sanitizeSvg(bytes, { allowDataImages: true });
   const scale = Math.max(size.width / own.width, size.height / own.height);
   const density = Math.min(MAX_DENSITY, Math.max(MIN_DENSITY, BASE_DENSITY * scale));
   try {
-    return await resizeToStraightRgba(sharp(bytes, { density, failOn: 'error', limitInputPixels: renderPixelLimit(size) }), size);
+    return await resizeToStraightRgba(sharp(safe, { density, failOn: 'error', limitInputPixels: renderPixelLimit(size) }), size);
   } catch (error) {
     throw new CardArtError(502, 'SVG_INVALID', `SVG could not be rendered: ${(error as Error).message}`, { cause: error });
   }
@@ -47,5 +50,5 @@ export async function rasterizeSvg(bytes: Buffer, size: PixelSize, natural?: Pix
 
 /** The render is about the target size (callers keep the aspect ratio); the bound only stops absurd aspect mismatches. */
 function renderPixelLimit(size: PixelSize): number {
-  return Math.max(4 * size.width * size.height, DEFAULT_MAX_INPUT_PIXELS);
+  return Math.max(4 * size.width * size.height, MIN_SVG_RENDER_PIXELS);
 }

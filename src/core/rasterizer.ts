@@ -1,57 +1,65 @@
 import { CardArtError } from '../errors.ts';
 import type { AssetMedia, PixelSize, RasterImage, Rasterizer } from './asset-media.ts';
-import { DEFAULT_PDF_RENDER_TIMEOUT_MS } from './pdf-limits.ts';
-import { createPdfWorkerPool } from './pdf-worker-pool.ts';
-import type { PdfWorkerPool } from './pdf-worker-pool.ts';
+import { DEFAULT_PDF_MAX_IMAGE_PIXELS, DEFAULT_PDF_RENDER_TIMEOUT_MS } from './pdf-limits.ts';
+import { createRasterizerProcessPool, type RasterizerExitEvent, type RasterizerProcessPool, type RasterizerProcessStats } from './rasterizer-process.ts';
 import { DEFAULT_MAX_INPUT_PIXELS, rasterizePng } from './rasterize-png.ts';
 import { rasterizeSvg } from './rasterize-svg.ts';
 
 /** 16 MP (e.g. 4096x4096, 64 MB of RGBA): several times the largest cover-scaled card background. */
 export const DEFAULT_MAX_OUTPUT_PIXELS = 16_777_216;
 /**
- * One PDF worker: each holds ~50 MB (pdf.js, its heap, canvas), PDFs are a minority of assets, and a rasterized
- * layer is cached after its first render; the other core stays free for sharp and HTTP.
+ * One rasterizer process: each holds ~100 MB (node, pdf.js, canvas, sharp), PDFs and SVGs are a minority of
+ * assets, and a rasterized layer is cached after its first render; the other core stays free for sharp and HTTP.
  */
 export const DEFAULT_PDF_WORKERS = 1;
 
 export interface RasterizerOptions {
   pdfRenderTimeoutMs?: number;
   maxInputPixels?: number;
-  /** Worker threads for PDF rendering; 0 renders PDFs on the calling thread. */
+  /** Rasterizer child processes for PDF and SVG; 0 renders them in this process (CLI, tests of the pure path). */
   pdfWorkers?: number;
   /** Bound on the requested output size (width x height). */
   maxOutputPixels?: number;
-  /** PDF renders waiting for a worker before 503 RENDER_QUEUE_FULL. */
+  /** Renders waiting for a rasterizer process before 503 RENDER_QUEUE_FULL. */
   pdfQueueLength?: number;
-  /** Idle PDF workers are terminated after this long (see DEFAULT_PDF_WORKER_IDLE_MS). */
-  pdfWorkerIdleMs?: number;
+  /** Address-space limit (RLIMIT_AS) of each rasterizer process, MB. */
+  addressSpaceMb?: number;
+  /** Start the rasterizer processes now and restart each as soon as it dies. */
+  warm?: boolean;
+  onProcessExit?: (event: RasterizerExitEvent) => void;
 }
 
 export interface ServiceRasterizer extends Rasterizer {
-  /** Page 1's size in points, read where PDFs are rendered (a worker when there are workers). */
+  /** Page 1's size in points, read where PDFs are rendered (the rasterizer process when there is one). */
   readPdfPageSize(bytes: Buffer): Promise<PixelSize>;
+  /** The rasterizer processes (undefined when rendering in process). */
+  processStats(): RasterizerProcessStats | undefined;
+  /** False while no rasterizer process can be started (what /readyz reports as the renderer being down). */
+  alive(): boolean;
   close(): Promise<void>;
 }
 
-/** pdf.js is loaded only on the thread that renders: with workers, never on the calling thread. */
+/** pdf.js is loaded only where PDFs are rendered: with rasterizer processes, never in this one. */
 const loadInProcessPdf = () => import('./rasterize-pdf.ts');
 
-/** Rasterizes PNG (sharp), SVG (sharp/librsvg at the target density) and PDF (pdf.js, in a worker pool) to exact sizes. */
+/** Rasterizes PNG (sharp), SVG (sharp/librsvg at the target density) and PDF (pdf.js) to exact sizes; PDF and SVG in a child process. */
 export function createRasterizer(options: RasterizerOptions = {}): ServiceRasterizer {
   const timeoutMs = options.pdfRenderTimeoutMs ?? DEFAULT_PDF_RENDER_TIMEOUT_MS;
   const maxInputPixels = options.maxInputPixels ?? DEFAULT_MAX_INPUT_PIXELS;
   const maxOutputPixels = options.maxOutputPixels ?? DEFAULT_MAX_OUTPUT_PIXELS;
   const workers = options.pdfWorkers ?? DEFAULT_PDF_WORKERS;
-  const pool: PdfWorkerPool | undefined =
+  const pool: RasterizerProcessPool | undefined =
     workers > 0
-      ? createPdfWorkerPool({
+      ? createRasterizerProcessPool({
           size: workers,
           renderTimeoutMs: timeoutMs,
-          maxImagePixels: maxInputPixels,
           maxQueue: options.pdfQueueLength,
-          idleTimeoutMs: options.pdfWorkerIdleMs,
+          addressSpaceMb: options.addressSpaceMb,
+          warm: options.warm,
+          onProcessExit: options.onProcessExit,
         })
       : undefined;
+  const inProcessPdf = { timeoutMs, maxImagePixels: Math.min(maxInputPixels, DEFAULT_PDF_MAX_IMAGE_PIXELS) };
 
   return {
     async rasterize(media: AssetMedia, size: PixelSize): Promise<RasterImage> {
@@ -60,20 +68,20 @@ export function createRasterizer(options: RasterizerOptions = {}): ServiceRaster
         case 'png':
           return rasterizePng(media.bytes, size, maxInputPixels);
         case 'svg':
-          return rasterizeSvg(media.bytes, size, { width: media.width, height: media.height });
-        case 'pdf':
           return pool
-            ? pool.render(media.bytes, size)
-            : (await loadInProcessPdf()).rasterizePdf(media.bytes, size, { timeoutMs, maxImagePixels: maxInputPixels });
+            ? pool.renderSvg(media.bytes, size, { width: media.width, height: media.height })
+            : rasterizeSvg(media.bytes, size, { width: media.width, height: media.height });
+        case 'pdf':
+          return pool ? pool.renderPdf(media.bytes, size) : (await loadInProcessPdf()).rasterizePdf(media.bytes, size, inProcessPdf);
         default:
           throw new CardArtError(502, 'ASSET_FORMAT_UNSUPPORTED', `cannot rasterize media of kind ${String(media.kind)}`);
       }
     },
     async readPdfPageSize(bytes: Buffer): Promise<PixelSize> {
-      return pool
-        ? pool.pageSize(bytes)
-        : (await loadInProcessPdf()).readPdfPageSize(bytes, { timeoutMs, maxImagePixels: maxInputPixels });
+      return pool ? pool.pdfPageSize(bytes) : (await loadInProcessPdf()).readPdfPageSize(bytes, inProcessPdf);
     },
+    processStats: () => pool?.stats(),
+    alive: () => !pool?.stats().cannotStart,
     async close() {
       await pool?.close();
     },

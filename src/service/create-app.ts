@@ -2,6 +2,7 @@ import { availableParallelism } from 'node:os';
 import express, { type Express } from 'express';
 import type { Logger } from 'pino';
 import type { TieredCache } from '../cache/cache-types.ts';
+import type { NegativeCache } from '../cache/negative-cache.ts';
 import type { CardRenderer } from '../core/card-renderer.ts';
 import type { UpstreamStats } from '../upstream/http-asset-source.ts';
 import type { AssetPrewarmer } from './asset-prewarmer.ts';
@@ -9,11 +10,14 @@ import { errorHandler, notFoundHandler } from './error-handler.ts';
 import { buildOpenApiDocument } from './openapi.ts';
 import { createRenderQueue, type RenderQueue } from './render-queue.ts';
 import { createRenderedImageCache } from './rendered-image-cache.ts';
-import { createRateLimiter } from './rate-limit.ts';
+import { createRateLimiter, type RateLimitRedisClient } from './rate-limit.ts';
 import { observeRequests } from './request-observer.ts';
 import type { RequestorLogos } from './requestor-logos.ts';
 import { demoRoutes, type DemoData } from './routes/demo-routes.ts';
-import { healthRoutes, type ReadinessChecks } from './routes/health-routes.ts';
+import { healthRoutes } from './routes/health-routes.ts';
+import type { Readiness } from './readiness.ts';
+import { createClientRenderGate, DEFAULT_RENDER_MAX_PER_CLIENT, DEFAULT_RENDER_QUEUE_WAIT_MS } from './client-render-gate.ts';
+import { enforceRequestLimits } from './request-limits.ts';
 import { imageRoutes } from './routes/image-routes.ts';
 import { productConfigRoutes } from './routes/product-config-routes.ts';
 import { pushProvisioningRoutes } from './routes/push-provisioning-routes.ts';
@@ -39,8 +43,18 @@ export const DEFAULT_RENDER_CONCURRENCY = Math.max(1, availableParallelism() - 1
 export const DEFAULT_RENDER_QUEUE_LIMIT = 64;
 /** A productConfig list or card request is a few KB; 64 KB leaves room without inviting abuse. */
 export const JSON_BODY_LIMIT = '64kb';
-/** The endpoints that render or send images: what a per-client rate limit protects. */
-const IMAGE_PATHS = ['/v1/card-art', '/v1/assets', '/v1/token-requestor-assets'];
+/** Every endpoint that can cause upstream or render work: what the per-client rate limit protects. */
+export const RATE_LIMITED_PATHS = [
+  '/v1/card-art',
+  '/v1/assets',
+  '/v1/token-requestor-assets',
+  '/v1/token-requestors',
+  '/v1/product-configs',
+  '/v1/push-provisioning',
+  '/v1/pull-provisioning',
+  // The demo's "new card art from the issuer" makes the simulator send a Notify Token Updated, which pre-warms.
+  '/demo/tokens',
+];
 
 export interface AppDeps {
   renderer: CardRenderer;
@@ -48,15 +62,25 @@ export interface AppDeps {
   cache: TieredCache;
   tokenRequestors: TokenRequestorDirectory;
   prewarmer: AssetPrewarmer;
-  readiness: ReadinessChecks;
+  readiness: Readiness;
   upstreamStats?: () => UpstreamStats;
   demo: DemoData;
   log: Logger;
   renderConcurrency?: number;
   renderQueueLimit?: number;
+  /** Cold renders queued or running per client address (0 = no per-client bound). */
+  renderMaxPerClient?: number;
+  /** Longest wait for a render slot. */
+  renderQueueWaitMs?: number;
   /** Image requests per client IP and minute; 0 or absent = no limit. */
   rateLimitPerMinute?: number;
-  trustProxy?: boolean | number | string;
+  /** Shared rate-limit counters (CACHE_URL): a node-redis client. */
+  rateLimitRedis?: RateLimitRedisClient;
+  /** Redis key prefix of the shared rate-limit counters (CACHE_KEY_PREFIX + "rate-limit"). */
+  rateLimitKeyPrefix?: string;
+  trustProxy?: string[];
+  /** Remembered failures: renders that failed for an asset's own reasons answer from here without queueing. */
+  failures?: NegativeCache;
   /** Push and pull provisioning (§8–§9); absent = those routes are not mounted. */
   provisioning?: ProvisioningService;
   /** API_TOKENS for the provisioning routes; undefined = open (embedded simulator only). */
@@ -88,6 +112,7 @@ export function createApp(deps: AppDeps): CardArtApp {
   const renderQueue = createRenderQueue({
     concurrency: deps.renderConcurrency ?? DEFAULT_RENDER_CONCURRENCY,
     limit: deps.renderQueueLimit ?? DEFAULT_RENDER_QUEUE_LIMIT,
+    maxWaitMs: deps.renderQueueWaitMs ?? DEFAULT_RENDER_QUEUE_WAIT_MS,
   });
   const metrics = createServiceMetrics({
     cacheStats: () => deps.cache.stats(),
@@ -98,7 +123,9 @@ export function createApp(deps: AppDeps): CardArtApp {
   const images = createRenderedImageCache({
     cache: deps.cache,
     queue: renderQueue,
+    gate: createClientRenderGate({ maxPerClient: deps.renderMaxPerClient ?? DEFAULT_RENDER_MAX_PER_CLIENT }),
     onRendered: (kind, seconds) => metrics.observeRender(kind, seconds),
+    failures: deps.failures,
   });
   const openApi = buildOpenApiDocument();
 
@@ -111,6 +138,7 @@ export function createApp(deps: AppDeps): CardArtApp {
 
   if (deps.trustProxy !== undefined) app.set('trust proxy', deps.trustProxy);
   app.use(observeRequests(log, metrics));
+  app.use(enforceRequestLimits);
   app.use((_req, res, next) => {
     res.setHeader('X-Content-Type-Options', 'nosniff');
     next();
@@ -128,12 +156,19 @@ export function createApp(deps: AppDeps): CardArtApp {
   }
   app.use(express.json({ limit: JSON_BODY_LIMIT, type: ['application/json', 'application/*+json'] }));
 
-  app.use(healthRoutes({ checks: deps.readiness, registry: metrics.registry }));
+  app.use(healthRoutes({ readiness: deps.readiness, registry: metrics.registry }));
   app.get('/openapi.json', (_req, res) => {
     res.setHeader('Cache-Control', 'no-cache');
     res.json(openApi);
   });
-  app.use(IMAGE_PATHS, createRateLimiter({ perMinute: deps.rateLimitPerMinute ?? 0 }));
+  app.use(
+    RATE_LIMITED_PATHS,
+    createRateLimiter({
+      perMinute: deps.rateLimitPerMinute ?? 0,
+      ...(deps.rateLimitRedis ? { redis: deps.rateLimitRedis } : {}),
+      ...(deps.rateLimitKeyPrefix ? { keyPrefix: deps.rateLimitKeyPrefix } : {}),
+    }),
+  );
   app.use(imageRoutes({ renderer: deps.renderer, images, metrics }));
   app.use(tokenConnectRoutes({ tokenRequestors: deps.tokenRequestors, logos: deps.logos, images }));
   app.use(productConfigRoutes({ prewarmer: deps.prewarmer }));

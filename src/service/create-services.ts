@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import { assetCacheKey, createCachedMediaLoader } from '../cache/cached-media-loader.ts';
 import type { CacheStore } from '../cache/cache-types.ts';
 import { createPersistentStore } from '../cache/create-store.ts';
+import { createNegativeCache } from '../cache/negative-cache.ts';
 import { createRedisFleetLock } from '../cache/redis-fleet-lock.ts';
 import { checkRedisSettings } from '../cache/redis-settings-check.ts';
 import { createTieredCache } from '../cache/tiered-cache.ts';
@@ -17,6 +18,11 @@ import { createHttpAssetSource } from '../upstream/http-asset-source.ts';
 import { createEphemeralSimulatorSigner, createOAuthSigner, loadSigningKey, type RequestSigner } from '../upstream/oauth-signer.ts';
 import { ACCOUNT_RANGE_PATTERN, MAX_ACCOUNT_RANGES } from '../upstream/validate-input.ts';
 import { createAssetPrewarmer } from './asset-prewarmer.ts';
+import { createUpstreamBudget } from '../upstream/upstream-budget.ts';
+import { createSharedRedis } from './shared-redis.ts';
+import { createFileJournal, createRedisJournal } from './prewarm-journal.ts';
+import { createReadiness } from './readiness.ts';
+import { boundPersistentStore } from '../cache/bounded-store.ts';
 import { createTokenServices } from './token-services.ts';
 import { generateEncryptionKeyPair } from '../upstream/field-level-encryption.ts';
 import type { AppDeps } from './create-app.ts';
@@ -86,7 +92,11 @@ export async function createServices(
     });
   }
 
+  // Readiness learns MDES's state from real calls, so /readyz need not call it per request.
+  let recordUpstream: (answered: boolean) => void = () => {};
   const source = createHttpAssetSource({
+    budget: createUpstreamBudget({ maxRps: serviceConfig.upstreamMaxRps, maxWaitMs: serviceConfig.upstreamBudgetWaitMs }),
+    onAttempt: (answered) => recordUpstream(answered),
     baseUrl,
     assetPath: upstream.assetPath,
     tokenConnectPath: upstream.tokenConnectPath,
@@ -94,9 +104,13 @@ export async function createServices(
     timeoutMs: upstream.timeoutMs,
     signer,
   });
-  const store =
+  const sharedRedis = config.cacheUrl ? createSharedRedis(config.cacheUrl) : undefined;
+  const rawStore =
     overrides.store ??
     createPersistentStore({ cacheDir: config.cacheDir, cacheUrl: config.cacheUrl }, { redis: { prefix: config.cacheKeyPrefix } });
+  // Cache entries go through the CACHE_MAX_MB bound; token records are data and use the store directly.
+  const store = boundPersistentStore(rawStore, {
+    cacheDir: config.cacheDir, maxBytes: serviceConfig.cacheMaxBytes, redis: sharedRedis?.client, log, prefix: config.cacheKeyPrefix });
   // Many instances on one Redis load each cold key once between them (DESIGN §11).
   const fleetLock =
     config.cacheUrl && !overrides.store
@@ -104,13 +118,18 @@ export async function createServices(
       : undefined;
   if (fleetLock) void checkRedisSettings(() => fleetLock.readSettings(), log);
   const cache = createTieredCache({ memoryBytes: config.memoryCacheBytes, store, log, fleetLock, lockWaitMs: config.cacheLockWaitMs });
-  const rasterizer = createRasterizer();
+  const failures = createNegativeCache({ ttlMs: config.negativeCacheSeconds * 1000 });
+  const rasterizer = createRasterizer({
+    warm: true,
+    onProcessExit: (event) => log.warn({ rasterizer: event }, 'rasterizer process stopped; a new one takes its place'),
+  });
   // Page sizes of PDFs are read in the PDF worker, so pdf.js never loads on the main thread.
   const decode = (body: unknown) => decodeBestMedia(body, { readPdfPageSize: (bytes) => rasterizer.readPdfPageSize(bytes) });
   const loadMedia = createCachedMediaLoader({
     cache,
     fetchAsset: (assetId, signal) => source.getAsset(assetId, signal),
     decode,
+    failures,
   });
 
   const tokenRequestors = createTokenRequestorDirectory({
@@ -124,10 +143,22 @@ export async function createServices(
     isCached: async (assetId) => (await cache.get(assetCacheKey(assetId))) !== undefined,
     load: (assetId) => loadMedia(assetId),
     log,
+    journal: sharedRedis
+      ? createRedisJournal(sharedRedis.client, { prefix: config.cacheKeyPrefix })
+      : createFileJournal(config.cacheDir),
   });
+  // Accepted pre-warm work of an earlier run (or another instance) continues in the background.
+  void prewarmer.resume().catch((error: unknown) => log.warn({ err: error }, 'could not resume the pre-warm queue'));
+  const readiness = createReadiness({
+    probeUpstream: (signal) => source.ping(signal),
+    pingCache: () => cache.ping(),
+    intervalMs: serviceConfig.readinessProbeIntervalMs,
+    rendererAlive: () => rasterizer.alive(),
+  });
+  recordUpstream = (answered) => readiness.recordUpstream(answered);
   const demo = await loadDemoData(simulator ? upstream.simulatorAssetDir : BUNDLED_SAMPLES_DIR);
   const tokens = await createTokenServices({
-    store,
+    store: rawStore,
     prewarmer,
     provisioning: config.provisioning,
     decryptionKeyPem: config.provisioning.decryptionKeyPem ?? ntuKeyPair?.privateKeyPem,
@@ -155,15 +186,14 @@ export async function createServices(
       rasterizer,
       forgetMedia: (assetId) => cache.delete(assetCacheKey(assetId)),
       layerCacheBytes: serviceConfig.layerCacheBytes,
+      failures,
     }),
-    logos: createRequestorLogos({ source, cache, rasterizer, decode }),
+    logos: createRequestorLogos({ source, cache, rasterizer, decode, failures }),
+    failures,
     cache,
     tokenRequestors,
     prewarmer,
-    readiness: {
-      upstream: (signal) => (source.ping ? source.ping(signal) : Promise.resolve()),
-      cache: () => cache.ping(),
-    },
+    readiness,
     upstreamStats: () => source.stats(),
     demo,
     provisioning,
@@ -174,6 +204,9 @@ export async function createServices(
     renderConcurrency: serviceConfig.renderConcurrency,
     renderQueueLimit: serviceConfig.renderQueueLimit,
     rateLimitPerMinute: serviceConfig.rateLimitPerMinute,
+    renderMaxPerClient: serviceConfig.renderMaxPerClient,
+    renderQueueWaitMs: serviceConfig.renderQueueWaitMs,
+    ...(sharedRedis ? { rateLimitRedis: sharedRedis.client, rateLimitKeyPrefix: `${config.cacheKeyPrefix}rate-limit` } : {}),
     ...(serviceConfig.trustProxy === undefined ? {} : { trustProxy: serviceConfig.trustProxy }),
   };
 
@@ -181,7 +214,9 @@ export async function createServices(
     deps,
     simulator,
     async close() {
+      await prewarmer.close();
       const results = await Promise.allSettled([cache.close(), rasterizer.close(), simulator?.close()]);
+      await sharedRedis?.close();
       for (const result of results) {
         if (result.status === 'rejected') log.warn({ err: result.reason }, 'error while closing');
       }

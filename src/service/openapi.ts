@@ -20,7 +20,9 @@ const imageResponses = {
   '304': { description: 'Not modified (If-None-Match matched)', headers: imageHeaders },
   '400': errorRef,
   '404': errorRef,
+  '414': errorRef,
   '422': errorRef,
+  '429': errorRef,
   '502': errorRef,
   '503': errorRef,
   '504': errorRef,
@@ -130,6 +132,7 @@ export function buildOpenApiDocument(): Record<string, unknown> {
               },
             },
             '400': errorRef,
+            '429': errorRef,
             '502': errorRef,
             '503': errorRef,
             '504': errorRef,
@@ -192,6 +195,7 @@ export function buildOpenApiDocument(): Record<string, unknown> {
             },
             '400': errorRef,
             '413': errorRef,
+            '429': errorRef,
             '503': errorRef,
           },
         },
@@ -199,8 +203,11 @@ export function buildOpenApiDocument(): Record<string, unknown> {
       '/healthz': { get: { summary: 'Liveness', responses: { '200': { description: '{"status":"ok"}' } } } },
       '/readyz': {
         get: {
-          summary: 'Readiness: upstream and cache store reachable',
-          responses: { '200': { description: 'Ready' }, '503': { description: 'Not ready, with per-check details' } },
+          summary: 'Readiness: 200 while this instance can serve; MDES and the cache store reported as ok / degraded',
+          responses: {
+            '200': { description: 'Ready; checks.upstream, checks.cache, checks.renderer each {"status":"ok"|"degraded"}' },
+            '503': { description: 'Draining (shutting down) or the renderer is down' },
+          },
         },
       },
       '/metrics': {

@@ -1,76 +1,27 @@
 import { isIP } from 'node:net';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import { CardArtError } from '../errors.ts';
 
 /** 0: off. A gateway usually sits behind its own edge limits; this is a per-instance backstop. */
 export const DEFAULT_RATE_LIMIT_PER_MINUTE = 0;
-/** 10 000 clients at ~100 bytes each: about 1 MB, whatever the number of addresses seen. */
-export const DEFAULT_RATE_LIMIT_MAX_CLIENTS = 10_000;
 /** Upper bound for RATE_LIMIT_PER_MINUTE: above this a limiter is pointless. */
 const MAX_RATE_LIMIT_PER_MINUTE = 1_000_000;
+/** Counters live in fixed one-minute windows (rate-limiter-flexible); Redis keys expire with their window. */
+const WINDOW_SECONDS = 60;
+/** Key prefix of the counters in Redis, under which every instance shares them. */
+export const RATE_LIMIT_KEY_PREFIX = 'card-art:rate-limit';
+
+/** A node-redis client (what @keyv/redis re-exports); only what rate-limiter-flexible uses of it. */
+export type RateLimitRedisClient = object;
 
 export interface RateLimitOptions {
-  /** Requests per minute per client, also the burst size; 0 turns the limiter off. */
+  /** Requests per minute per client; 0 turns the limiter off. */
   perMinute: number;
-  /** Bound on the client table; the least recently seen client is forgotten first. */
-  maxClients?: number;
-  /** Milliseconds clock (tests pass a fake). */
-  now?: () => number;
-}
-
-export interface RateDecision {
-  allowed: boolean;
-  /** Whole seconds until one request is allowed again (0 when allowed). */
-  retryAfterSeconds: number;
-}
-
-interface Bucket {
-  tokens: number;
-  updatedMs: number;
-}
-
-/** Token buckets per client key, held in a bounded least-recently-seen table. */
-export class TokenBucketTable {
-  readonly #capacity: number;
-  readonly #tokensPerMs: number;
-  readonly #maxClients: number;
-  readonly #now: () => number;
-  // A Map iterates in insertion order; re-inserting on every hit keeps the least recently seen first.
-  readonly #buckets = new Map<string, Bucket>();
-
-  constructor(perMinute: number, maxClients: number, now: () => number) {
-    if (!(perMinute > 0) || !Number.isFinite(perMinute)) throw new RangeError('perMinute must be a positive number');
-    if (!Number.isInteger(maxClients) || maxClients < 1) throw new RangeError('maxClients must be a positive integer');
-    this.#capacity = perMinute;
-    this.#tokensPerMs = perMinute / 60_000;
-    this.#maxClients = maxClients;
-    this.#now = now;
-  }
-
-  /** Takes one token for `client` if it has one. */
-  take(client: string): RateDecision {
-    const nowMs = this.#now();
-    const bucket = this.#buckets.get(client);
-    let tokens = this.#capacity;
-    if (bucket) {
-      this.#buckets.delete(client);
-      const elapsedMs = Math.max(0, nowMs - bucket.updatedMs);
-      tokens = Math.min(this.#capacity, bucket.tokens + elapsedMs * this.#tokensPerMs);
-    } else if (this.#buckets.size >= this.#maxClients) {
-      // Forgetting a client can only give it a fresh (full) bucket: it errs towards letting requests through.
-      const leastRecent = this.#buckets.keys().next().value;
-      if (leastRecent !== undefined) this.#buckets.delete(leastRecent);
-    }
-    const allowed = tokens >= 1;
-    if (allowed) tokens -= 1;
-    this.#buckets.set(client, { tokens, updatedMs: nowMs });
-    const retryAfterSeconds = allowed ? 0 : Math.max(1, Math.ceil((1 - tokens) / this.#tokensPerMs / 1000));
-    return { allowed, retryAfterSeconds };
-  }
-
-  get size(): number {
-    return this.#buckets.size;
-  }
+  /** When set (CACHE_URL), counters live in Redis and are shared by every instance; memory is the fallback. */
+  redis?: RateLimitRedisClient;
+  /** Redis key prefix (tests pass their own). */
+  keyPrefix?: string;
 }
 
 /**
@@ -95,27 +46,41 @@ function expandIpv6(address: string): string[] {
 }
 
 /**
- * Express middleware: a per-client token bucket (client = `req.ip`, so `trust proxy` decides whose address
- * counts). Over the limit it passes a 429 RATE_LIMITED CardArtError with Retry-After to the error handler.
- * With perMinute 0 it is a no-op.
+ * Express middleware: RATE_LIMIT_PER_MINUTE requests per client (client = `req.ip`, so TRUST_PROXY decides
+ * whose address counts) in one-minute windows, through rate-limiter-flexible: in memory, or in Redis (shared by
+ * every instance) with an in-memory limiter as insurance while Redis is down. Over the limit it passes a 429
+ * RATE_LIMITED CardArtError with Retry-After to the error handler. With perMinute 0 it is a no-op.
  */
 export function createRateLimiter(options: RateLimitOptions): RequestHandler {
   if (options.perMinute === 0) return (_req: Request, _res: Response, next: NextFunction) => next();
-  const table = new TokenBucketTable(
-    options.perMinute,
-    options.maxClients ?? DEFAULT_RATE_LIMIT_MAX_CLIENTS,
-    options.now ?? Date.now,
-  );
+  const keyPrefix = options.keyPrefix ?? RATE_LIMIT_KEY_PREFIX;
+  const memory = new RateLimiterMemory({ points: options.perMinute, duration: WINDOW_SECONDS, keyPrefix });
+  const limiter: RateLimiterAbstract = options.redis
+    ? new RateLimiterRedis({
+        storeClient: options.redis,
+        useRedisPackage: true,
+        rejectIfRedisNotReady: true,
+        points: options.perMinute,
+        duration: WINDOW_SECONDS,
+        keyPrefix,
+        insuranceLimiter: memory,
+      })
+    : memory;
   return (req: Request, _res: Response, next: NextFunction) => {
-    const decision = table.take(clientKey(req.ip ?? req.socket.remoteAddress));
-    if (decision.allowed) {
-      next();
-      return;
-    }
-    next(
-      new CardArtError(429, 'RATE_LIMITED', `Too many requests from this client; retry in ${decision.retryAfterSeconds} s`, {
-        retryAfterSeconds: decision.retryAfterSeconds,
-      }),
+    limiter.consume(clientKey(req.ip ?? req.socket.remoteAddress)).then(
+      () => next(),
+      (rejection: unknown) => {
+        if (!(rejection instanceof RateLimiterRes)) {
+          next(); // the limiter itself failed (insurance included): never refuse a client for our own fault
+          return;
+        }
+        const retryAfterSeconds = Math.max(1, Math.ceil(rejection.msBeforeNext / 1000));
+        next(
+          new CardArtError(429, 'RATE_LIMITED', `Too many requests from this client; retry in ${retryAfterSeconds} s`, {
+            retryAfterSeconds,
+          }),
+        );
+      },
     );
   };
 }

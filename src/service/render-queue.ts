@@ -5,6 +5,8 @@ export interface RenderQueueOptions {
   concurrency: number;
   /** Renders allowed to wait; one more is refused with 503 RENDER_QUEUE_FULL. */
   limit: number;
+  /** Longest wait for a slot; past it the task is refused with 503 RENDER_QUEUE_TIMEOUT (default: no bound). */
+  maxWaitMs?: number;
 }
 
 export interface RenderQueue {
@@ -24,7 +26,7 @@ interface Waiter {
 }
 
 export function createRenderQueue(options: RenderQueueOptions): RenderQueue {
-  const { concurrency, limit } = options;
+  const { concurrency, limit, maxWaitMs } = options;
   const waiters: Waiter[] = [];
   let active = 0;
   let drained: Array<() => void> = [];
@@ -63,19 +65,35 @@ export function createRenderQueue(options: RenderQueueOptions): RenderQueue {
         );
       }
       return new Promise((resolve, reject) => {
-        const onAbort = () => {
+        let timer: NodeJS.Timeout | undefined;
+        const leave = (reason: unknown) => {
+          clearTimeout(timer);
+          signal.removeEventListener('abort', onAbort);
           const index = waiters.indexOf(waiter);
           if (index >= 0) waiters.splice(index, 1);
-          waiter.cancel(abortReason(signal));
+          waiter.cancel(reason);
         };
+        const onAbort = () => leave(abortReason(signal));
         const waiter: Waiter = {
           start: () => {
+            clearTimeout(timer);
             signal.removeEventListener('abort', onAbort);
             runNow(task, signal).then(resolve, reject);
           },
           cancel: reject,
         };
         signal.addEventListener('abort', onAbort, { once: true });
+        if (maxWaitMs !== undefined) {
+          timer = setTimeout(
+            () =>
+              leave(
+                new CardArtError(503, 'RENDER_QUEUE_TIMEOUT', 'No render slot came free in time; retry shortly', {
+                  retryAfterSeconds: 1,
+                }),
+              ),
+            maxWaitMs,
+          );
+        }
         waiters.push(waiter);
       });
     },

@@ -1,5 +1,7 @@
 import type { CacheEntry, TieredCache } from '../cache/cache-types.ts';
 import type { EncodedImage } from '../core/card-render-types.ts';
+import type { NegativeCache } from '../cache/negative-cache.ts';
+import type { ClientRenderGate } from './client-render-gate.ts';
 import type { RenderQueue } from './render-queue.ts';
 
 export interface RenderedImageCache {
@@ -17,13 +19,24 @@ export interface RenderOptions {
   signal?: AbortSignal;
   /** Label for the render duration metric. */
   kind?: RenderKind;
+  /** Whose share of cold work a render counts against (the client address). */
+  client?: string;
+  /**
+   * Runs before the render takes a render slot: loads what the render needs from upstream, so a slow upstream
+   * holds only this client's share, never a slot other clients' cached-asset renders are waiting for.
+   */
+  prepare?: (signal: AbortSignal) => Promise<unknown>;
 }
 
 export interface RenderedImageCacheOptions {
   cache: TieredCache;
   queue: RenderQueue;
+  /** Per-client shares of cold work; absent = none. */
+  gate?: ClientRenderGate;
   /** Called with the seconds each render (queue wait excluded) took. */
   onRendered?: (kind: RenderKind, seconds: number) => void;
+  /** Renders that failed for an asset's own reasons are answered from here, without queueing, for a while. */
+  failures?: NegativeCache;
 }
 
 interface SharedRender {
@@ -32,7 +45,7 @@ interface SharedRender {
 }
 
 export function createRenderedImageCache(options: RenderedImageCacheOptions): RenderedImageCache {
-  const { cache, queue, onRendered } = options;
+  const { cache, queue, gate, onRendered, failures } = options;
   const shared = new Map<string, SharedRender>();
 
   function join(key: string): SharedRender {
@@ -55,9 +68,9 @@ export function createRenderedImageCache(options: RenderedImageCacheOptions): Re
   async function attempt(
     key: string,
     render: (signal: AbortSignal) => Promise<EncodedImage>,
-    signal: AbortSignal | undefined,
-    kind: RenderKind,
+    options: RenderOptions,
   ): Promise<CacheEntry> {
+    const { signal, kind = 'card', prepare } = options;
     const entry = join(key);
     let left = false;
     const onAbort = () => {
@@ -67,12 +80,16 @@ export function createRenderedImageCache(options: RenderedImageCacheOptions): Re
     signal?.addEventListener('abort', onAbort, { once: true });
     try {
       return await cache.getOrLoad(key, async () => {
-        const image = await queue.run(async (queueSignal) => {
-          const started = performance.now();
-          const result = await render(queueSignal);
-          onRendered?.(kind, (performance.now() - started) / 1000);
-          return result;
-        }, entry.controller.signal);
+        const cold = async () => {
+          await prepare?.(entry.controller.signal);
+          return queue.run(async (queueSignal) => {
+            const started = performance.now();
+            const result = await render(queueSignal);
+            onRendered?.(kind, (performance.now() - started) / 1000);
+            return result;
+          }, entry.controller.signal);
+        };
+        const image = gate ? await gate.run(options.client ?? 'unknown', cold) : await cold();
         return {
           bytes: image.bytes,
           meta: {
@@ -90,14 +107,22 @@ export function createRenderedImageCache(options: RenderedImageCacheOptions): Re
 
   return {
     async getOrRender(key, render, options = {}) {
-      const { signal, kind = 'card' } = options;
+      const { signal } = options;
+      const failureKey = `render:${key}`;
+      const known = failures?.recall(failureKey);
+      if (known) throw known;
       let entry: CacheEntry;
       try {
-        entry = await attempt(key, render, signal, kind);
+        try {
+          entry = await attempt(key, render, options);
+        } catch (error) {
+          // Joined a render that its other requesters abandoned just before: run our own once.
+          if (!isAbort(error) || signal?.aborted) throw error;
+          entry = await attempt(key, render, options);
+        }
       } catch (error) {
-        // Joined a render that its other requesters abandoned just before: run our own once.
-        if (!isAbort(error) || signal?.aborted) throw error;
-        entry = await attempt(key, render, signal, kind);
+        failures?.rememberIfOwn(failureKey, error);
+        throw error;
       }
       return toEncodedImage(entry);
     },

@@ -1,3 +1,4 @@
+import type { NegativeCache } from '../cache/negative-cache.ts';
 import type { TieredCache } from '../cache/cache-types.ts';
 import type { AssetMedia, GetAssetBody, Rasterizer } from '../core/asset-media.ts';
 import type { EncodedImage } from '../core/card-render-types.ts';
@@ -5,7 +6,7 @@ import { RENDER_VERSION } from '../core/card-renderer.ts';
 import { encodeImage } from '../core/encode-image.ts';
 import { fitInside } from '../core/layout.ts';
 import { sniffMediaKind } from '../core/sniff-media.ts';
-import { assertSafeSvg } from '../core/svg-safety.ts';
+import { sanitizeSvg } from '../core/svg-safety.ts';
 import { CardArtError } from '../errors.ts';
 import type { AssetSource } from '../upstream/asset-source.ts';
 
@@ -14,7 +15,9 @@ export const REQUESTOR_LOGO_SIZES = [48, 96, 192, 384] as const;
 export const DEFAULT_REQUESTOR_LOGO_SIZE = 192;
 
 export interface RequestorLogos {
-  /** The logo's SVG entry, refused unless assertSafeSvg passes. */
+  /** Loads (fetching when not cached) the logo's upstream body, without rasterizing it. */
+  prefetch(assetId: string, signal?: AbortSignal): Promise<void>;
+  /** The logo's SVG entry rebuilt by the sanitizer (refused with SVG_UNSAFE when it holds anything unsafe). */
   loadSafeSvg(assetId: string, signal?: AbortSignal): Promise<Buffer>;
   /** The logo rasterized to fit size × size, as PNG. */
   renderPng(assetId: string, size: number, signal?: AbortSignal): Promise<EncodedImage>;
@@ -26,44 +29,60 @@ export interface RequestorLogosOptions {
   rasterizer: Rasterizer;
   /** Picks and validates one entry of a Get Asset body (the same decoder card assets use). */
   decode: (body: unknown) => Promise<AssetMedia>;
+  /** Unknown IDs and bad logos are remembered here for a while instead of being fetched again per request. */
+  failures?: NegativeCache;
 }
 
-export const requestorBodyKey = (assetId: string) => `requestor-asset:${assetId}`;
-export const requestorSvgKey = (assetId: string) => `requestor-svg:${assetId}`;
+/** v2: bodies are validated before they are cached (v1 entries could hold a body that never decoded). */
+export const requestorBodyKey = (assetId: string) => `requestor-asset:v2:${assetId}`;
+/** v2: the rebuilt SVG (v1 held the upstream bytes as they came). */
+export const requestorSvgKey = (assetId: string) => `requestor-svg:v2:${assetId}`;
 /** The rendered PNG changes with the renderer, so its key carries RENDER_VERSION. */
 export const requestorPngKey = (assetId: string, size: number) => `requestor-logo:${RENDER_VERSION}:${assetId}:${size}:png`;
 
 export function createRequestorLogos(options: RequestorLogosOptions): RequestorLogos {
-  const { source, cache, rasterizer, decode } = options;
+  const { source, cache, rasterizer, decode, failures } = options;
+  const guard = <T>(key: string, work: () => Promise<T>) => (failures ? failures.guard(key, work) : work());
 
-  /** The upstream body, cached forever like every asset (IDs never change content). */
+  /** The upstream body, cached forever like every asset once it decodes (a body that does not is never kept). */
   async function loadBody(assetId: string, signal?: AbortSignal): Promise<unknown> {
-    const entry = await cache.getOrLoad(
-      requestorBodyKey(assetId),
-      async () => {
-        const body = await source.getTokenRequestorAsset(assetId);
-        return { bytes: Buffer.from(JSON.stringify(body)), meta: { kind: 'get-asset-body' } };
-      },
-      { signal },
+    const key = requestorBodyKey(assetId);
+    const entry = await guard(key, () =>
+      cache.getOrLoad(
+        key,
+        async () => {
+          const body = await source.getTokenRequestorAsset(assetId);
+          await decode(body);
+          return { bytes: Buffer.from(JSON.stringify(body)), meta: { kind: 'get-asset-body' } };
+        },
+        { signal },
+      ),
     );
     try {
       return JSON.parse(entry.bytes.toString('utf8')) as unknown;
     } catch (error) {
-      await cache.delete(requestorBodyKey(assetId));
+      await cache.delete(key);
       throw new CardArtError(502, 'UPSTREAM_BAD_RESPONSE', 'The cached requestor logo could not be read', { cause: error });
     }
   }
 
   return {
+    async prefetch(assetId, signal) {
+      await loadBody(assetId, signal);
+    },
     async loadSafeSvg(assetId, signal) {
-      const entry = await cache.getOrLoad(
-        requestorSvgKey(assetId),
-        async () => {
-          const svg = findSvgEntry(await loadBody(assetId, signal));
-          assertSafeSvg(svg);
-          return { bytes: svg, meta: { contentType: 'image/svg+xml' } };
-        },
-        { signal },
+      const key = requestorSvgKey(assetId);
+      const entry = await guard(key, () =>
+        cache.getOrLoad(
+          key,
+          async () => {
+            // Fetched and rebuilt here, so only a sanitized SVG is ever cached: a body refused today is fetched
+            // again once its failure is forgotten (NEGATIVE_CACHE_SECONDS), and a fix upstream is seen.
+            const svg = sanitizeSvg(findSvgEntry(await source.getTokenRequestorAsset(assetId)));
+            return { bytes: svg, meta: { contentType: 'image/svg+xml' } };
+          },
+          { signal },
+        ),
       );
       return entry.bytes;
     },

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { LRUCache } from 'lru-cache';
 import { DEFAULT_MDES_ASSET_PATH, DEFAULT_MDES_REQUESTOR_ASSET_PATH, DEFAULT_MDES_TOKEN_CONNECT_PATH } from '../config.ts';
 import { ACCOUNT_RANGE_PATTERN, MAX_ACCOUNT_RANGES } from '../upstream/validate-input.ts';
 import { ASSET_ID_PATTERN, readAssetBodyText } from './asset-folder.ts';
@@ -25,12 +26,16 @@ export const SIMULATOR_PATHS = {
 } as const;
 /** getEligibleTokenRequestors bodies are tiny (25 ranges at most). */
 const MAX_REQUEST_BODY_BYTES = 64 * 1024;
+/** Per-ID counters kept (least recently counted forgotten first): tests look at a few IDs, a flood must not grow RSS. */
+export const MAX_COUNTED_ASSET_IDS = 10_000;
 
 export interface RunningSimulator {
   /** e.g. `http://127.0.0.1:PORT/mdes` */
   baseUrl: string;
   /** Requests seen per route ('asset', 'tokenRequestors', 'requestorAsset', 'other') and per ID ('asset:<id>', 'requestorAsset:<id>'). */
   counts(): Record<string, number>;
+  /** Asset IDs with a per-ID counter (at most MAX_COUNTED_ASSET_IDS). */
+  countedIds(): number;
   resetCounts(): void;
   faults: FaultInjector;
   /** e.g. `http://127.0.0.1:PORT`: where the simulated requestors' pages are (`{SIMULATOR_ORIGIN}` in token-requestors.json). */
@@ -48,6 +53,8 @@ export interface SimulatorOptions {
   host?: string;
   /** Public key: verify the OAuth1 signature when given; otherwise only check the header is well-formed. */
   verifyKeyPem?: string;
+  /** Per-ID counters kept (default MAX_COUNTED_ASSET_IDS). */
+  maxCountedIds?: number;
   /** Route paths under the base URL; the MDES sandbox defaults otherwise. */
   paths?: Partial<Record<keyof typeof SIMULATOR_PATHS, string>>;
   /** The token requestor's public encryption certificate: lets the simulator send Notify Token Updated. */
@@ -64,9 +71,12 @@ export async function startSimulator(opts: SimulatorOptions): Promise<RunningSim
   const verifyAuth = createOAuthVerifier(opts.verifyKeyPem);
   const faults = createFaultInjector();
   let counts: Record<string, number> = {};
+  const maxCountedIds = opts.maxCountedIds ?? MAX_COUNTED_ASSET_IDS;
+  let perIdCounts = new LRUCache<string, number>({ max: maxCountedIds });
   const count = (key: string) => {
     counts[key] = (counts[key] ?? 0) + 1;
   };
+  const countId = (key: string) => perIdCounts.set(key, (perIdCounts.get(key) ?? 0) + 1);
   let port = 0;
   const host = opts.host ?? '127.0.0.1';
   const publicHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
@@ -98,7 +108,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<RunningSim
     const pathname = new URL(req.url ?? '/', 'http://simulator').pathname;
     const route = routeOf(method, pathname);
     count(route.name);
-    if (route.name === 'asset' || route.name === 'requestorAsset') count(`${route.name}:${route.assetId}`);
+    if (route.name === 'asset' || route.name === 'requestorAsset') countId(`${route.name}:${route.assetId}`);
     const body = await readRequestBody(req);
     if (body === undefined) return send(res, 413, mdesErrorBody('REQUEST_TOO_LARGE', 'Request body too large'));
     if (route.name === 'other' && pathname.startsWith(REQUESTOR_PAGES_PREFIX)) return requestorPages.handle(req, res, body);
@@ -150,9 +160,11 @@ export async function startSimulator(opts: SimulatorOptions): Promise<RunningSim
 
   return {
     baseUrl: `http://${publicHost}:${port}${SIMULATOR_BASE_PATH}`,
-    counts: () => ({ ...counts }),
+    counts: () => ({ ...counts, ...Object.fromEntries(perIdCounts.entries()) }),
+    countedIds: () => perIdCounts.size,
     resetCounts: () => {
       counts = {};
+      perIdCounts = new LRUCache<string, number>({ max: maxCountedIds });
     },
     faults,
     origin: origin(),

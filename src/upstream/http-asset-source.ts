@@ -7,6 +7,7 @@ import { backoffDelayMs, parseRetryAfterSeconds, sleep } from './retry-policy.ts
 import { failureForStatus, type AttemptFailure } from './upstream-errors.ts';
 import { assertAssetId } from '../core/asset-id.ts';
 import { assertAccountRanges } from './validate-input.ts';
+import type { UpstreamBudget } from './upstream-budget.ts';
 
 /** 20 MB: a PDF background plus several PNG sizes, base64-encoded, stays far below this. */
 export const DEFAULT_MAX_RESPONSE_BYTES = 20 * 1024 * 1024;
@@ -42,6 +43,10 @@ export interface HttpAssetSourceOptions {
   backoffBaseMs?: number;
   maxRetryAfterSeconds?: number;
   fetchImpl?: typeof fetch;
+  /** Taken before every HTTP call (attempts, retries and pings): the instance's MDES budget. */
+  budget?: Pick<UpstreamBudget, 'take'>;
+  /** Told after every attempt whether MDES answered (any status below 500 but 429) or not: readiness uses it. */
+  onAttempt?: (answered: boolean) => void;
 }
 
 type Operation = 'asset' | 'tokenRequestors' | 'requestorAsset' | 'pushAccounts';
@@ -104,6 +109,7 @@ export function createHttpAssetSource(
     request: UpstreamRequest,
     callerSignal: AbortSignal | undefined,
   ): Promise<{ ok: true; value: unknown } | { ok: false; failure: AttemptFailure }> {
+    await opts.budget?.take();
     const timeoutSignal = AbortSignal.timeout(opts.timeoutMs);
     const signal = callerSignal ? AbortSignal.any([callerSignal, timeoutSignal]) : timeoutSignal;
     const headers: Record<string, string> = {
@@ -119,6 +125,7 @@ export function createHttpAssetSource(
         signal,
         redirect: 'manual',
       });
+      opts.onAttempt?.(response.status < 500 && response.status !== 429);
       if (response.status < 200 || response.status > 299) {
         return { ok: false, failure: await failureForResponse(request, response) };
       }
@@ -137,6 +144,7 @@ export function createHttpAssetSource(
     } catch (error) {
       if (isCardArtError(error)) return { ok: false, failure: { retryable: false, error } };
       throwIfCallerAborted(callerSignal, request.what);
+      opts.onAttempt?.(false);
       return { ok: false, failure: transportFailure(request, error, timeoutSignal.aborted) };
     }
   }
@@ -190,6 +198,7 @@ export function createHttpAssetSource(
 
     async ping(signal) {
       stats.calls.ping = (stats.calls.ping ?? 0) + 1;
+      await opts.budget?.take();
       const timeoutSignal = AbortSignal.timeout(opts.timeoutMs);
       try {
         const response = await fetchImpl(`${baseUrl}/`, {

@@ -117,6 +117,9 @@ describe('redis outage', () => {
       now += 1000; // past breakerOpenMs: the next call probes the store again
       await expect.poll(() => store.ping().then(() => true, () => false), { timeout: 10_000, interval: 100 }).toBe(true);
       await cache.set('asset:after', { bytes: Buffer.from('after'), meta: {} });
+      // Writes and reads have a breaker each; the write closed one, the next read closes the other.
+      expect(cache.stats().persistentWriteCircuit).toBe('closed');
+      expect(await cache.get('asset:never-written')).toBeUndefined();
       expect(cache.stats().persistentCircuit).toBe('closed');
       expect((await store.get('asset:after'))?.bytes.toString()).toBe('after');
       await cache.close();

@@ -33,6 +33,8 @@ export interface RawRequest {
   body?: string | Buffer;
   timeoutMs?: number;
   agent?: Agent;
+  /** The client's own address (any of 127.0.0.0/8 is loopback on Linux): another client, as the service sees it. */
+  localAddress?: string;
 }
 
 /** One HTTP request with the path sent verbatim; rejects on a socket error or after `timeoutMs` (default 30 s). */
@@ -47,6 +49,7 @@ export function rawRequest(baseUrl: string, req: RawRequest): Promise<RawRespons
         method: req.method ?? 'GET',
         path: req.path,
         agent: req.agent ?? false,
+        ...(req.localAddress ? { localAddress: req.localAddress } : {}),
         headers: { ...(body ? { 'content-length': String(body.length) } : {}), ...req.headers },
         timeout: req.timeoutMs ?? 30_000,
       },

@@ -82,13 +82,15 @@ describe('load at and above the render-queue limit', () => {
     }, 1000);
     try {
       await Promise.all(
-        Array.from({ length: clients }, async () => {
+        // Each client from its own loopback address, as distinct users would be (RENDER_MAX_PER_CLIENT is per address).
+        Array.from({ length: clients }, async (_, client) => {
           while (Date.now() < deadline) {
             const text = encodeURIComponent(`•••• ${String(++serial).padStart(6, '0')}`);
             const started = Date.now();
             const response = await rawRequest(server.baseUrl, {
               path: `/v1/card-art?cardBackgroundAssetId=load-background&issuerLogoAssetId=load-logo&brandLogoAssetId=load-logo&text=${text}`,
               agent,
+              localAddress: `127.0.3.${client + 1}`,
               timeoutMs: LATENCY_BOUND_MS * 2,
             });
             result.latenciesMs.push(Date.now() - started);

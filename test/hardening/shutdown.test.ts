@@ -71,7 +71,8 @@ describe('graceful shutdown on SIGTERM', () => {
       }),
     );
     // Every request has reached the (slow) upstream: all are in flight, none can have been answered yet.
-    await waitFor('all requests to reach the upstream', () => (simulator.counts().asset ?? 0) >= IN_FLIGHT, 10_000);
+    // With one render slot (2 cores) the six fetches run one after another (~1.6 s each), so allow 20 s.
+    await waitFor('all requests to reach the upstream', () => (simulator.counts().asset ?? 0) >= IN_FLIGHT, 20_000);
 
     const signalledAt = Date.now();
     server!.child.kill('SIGTERM');

@@ -91,7 +91,8 @@ describe('upstream faults', () => {
         ],
       }),
     );
-    service = await startService({ SIMULATOR_ASSET_DIR: assetDir, CACHE_DIR: cacheDir, UPSTREAM_TIMEOUT_MS: String(UPSTREAM_TIMEOUT_MS) });
+    // Every fault must be seen fresh here: remembered failures (NEGATIVE_CACHE_SECONDS) are tested in test/cache/negative-cache.test.ts.
+    service = await startService({ SIMULATOR_ASSET_DIR: assetDir, CACHE_DIR: cacheDir, UPSTREAM_TIMEOUT_MS: String(UPSTREAM_TIMEOUT_MS), NEGATIVE_CACHE_SECONDS: '0' });
     for (const cachedPath of cachedPaths) expect((await get(cachedPath)).status).toBe(200);
   });
 
@@ -201,7 +202,8 @@ describe('upstream faults', () => {
 
   it('after a restart (empty memory), serves everything it cached on disk while the upstream is down', async () => {
     await service.close();
-    service = await startService({ SIMULATOR_ASSET_DIR: assetDir, CACHE_DIR: cacheDir, UPSTREAM_TIMEOUT_MS: String(UPSTREAM_TIMEOUT_MS) });
+    // Every fault must be seen fresh here: remembered failures (NEGATIVE_CACHE_SECONDS) are tested in test/cache/negative-cache.test.ts.
+    service = await startService({ SIMULATOR_ASSET_DIR: assetDir, CACHE_DIR: cacheDir, UPSTREAM_TIMEOUT_MS: String(UPSTREAM_TIMEOUT_MS), NEGATIVE_CACHE_SECONDS: '0' });
     simulator().faults.inject('*', { kind: 'status', status: 503 });
     // Images only: the requestor list lives in memory (token-requestor-directory.ts), so a restart forgets it.
     const imagePaths = cachedPaths.filter((p) => !p.startsWith('/v1/token-requestors?'));

@@ -131,13 +131,14 @@ describe('GET /v1/card-art', () => {
     expect(width.message).toContain('1536, 1152, 768, 512, 384, 256, 128');
   });
 
-  test('an unknown asset is a 404 from upstream, not cached as a success', async () => {
+  test('an unknown asset is a 404 from upstream, remembered as unknown (one Get Asset call), never cached as a success', async () => {
     const first = await get('/v1/card-art?cardBackgroundAssetId=does-not-exist');
     expect(first.status).toBe(404);
     expect(errorOf(first.body).code).toMatch(/^[A-Z_]+$/);
     const again = await get('/v1/card-art?cardBackgroundAssetId=does-not-exist');
     expect(again.status).toBe(404);
-    expect(service.simulator.counts()['asset:does-not-exist']).toBe(2);
+    expect(errorOf(again.body).code).toBe(errorOf(first.body).code);
+    expect(service.simulator.counts()['asset:does-not-exist']).toBe(1);
   });
 });
 
@@ -212,7 +213,8 @@ describe('Token Connect', () => {
     const { status, body, header } = await get('/v1/token-requestor-assets/logo-wallet?format=svg');
     expect(status).toBe(200);
     expect(header('content-type')).toBe('image/svg+xml');
-    expect(header('content-security-policy')).toBe("default-src 'none'; style-src 'unsafe-inline'");
+    expect(header('content-security-policy')).toBe("default-src 'none'; style-src 'unsafe-inline'; sandbox; form-action 'none'");
+    expect(header('content-disposition')).toBe('inline; filename=logo-wallet.svg');
     expect(header('x-content-type-options')).toBe('nosniff');
     expect(body.toString()).toContain('<svg');
     expect((await get('/v1/token-requestor-assets/logo-wallet?format=svg', { 'if-none-match': header('etag') as string })).status).toBe(304);
@@ -304,7 +306,10 @@ describe('operations', () => {
     expect([health.status, JSON.parse(health.body.toString())]).toEqual([200, { status: 'ok' }]);
     const ready = await get('/readyz');
     expect(ready.status).toBe(200);
-    expect(JSON.parse(ready.body.toString())).toMatchObject({ status: 'ready', checks: { upstream: { ok: true }, cache: { ok: true } } });
+    expect(JSON.parse(ready.body.toString())).toMatchObject({
+      status: 'ready',
+      checks: { upstream: { status: 'ok' }, cache: { status: 'ok' }, renderer: { status: 'ok' } },
+    });
   });
 
   test('/metrics exposes requests, cache, upstream, renders, queue and process metrics', async () => {

@@ -8,6 +8,8 @@ import { startService, type RunningService } from '../support/start-service.ts';
 
 export interface TestService extends RunningService {
   simulator: RunningSimulator;
+  /** The service's own CACHE_DIR. */
+  cacheDir: string;
 }
 
 export async function startTestService(
@@ -20,6 +22,7 @@ export async function startTestService(
   return {
     ...running,
     simulator: running.services.simulator as RunningSimulator,
+    cacheDir,
     async close() {
       await running.close();
       await rm(cacheDir, { recursive: true, force: true });

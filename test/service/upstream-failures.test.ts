@@ -94,20 +94,21 @@ describe('render queue', () => {
     expect(((await refused.json()) as { error: { code: string } }).error.code).toBe('RENDER_QUEUE_FULL');
   });
 
-  test('a client that goes away takes its queued render with it', async () => {
-    const [running, queued] = fixtures.spareBackgrounds.slice(8, 10) as string[];
-    service.simulator.faults.inject(running as string, { kind: 'latency', ms: 700 }, 1);
+  test('a client that goes away while its assets are fetched (outside any render slot) takes its render with it', async () => {
+    const id = fixtures.spareBackgrounds[9] as string;
+    service.simulator.faults.inject(id, { kind: 'latency', ms: 700 }, 1);
     service.simulator.resetCounts();
-    const first = fetch(`${service.baseUrl}/v1/card-art?cardBackgroundAssetId=${running}&width=128`);
-    await waitFor(() => service.app.locals.renderQueue.running() === 1);
+    const rendersBefore = await cardRenders(service);
     const controller = new AbortController();
-    const second = fetch(`${service.baseUrl}/v1/card-art?cardBackgroundAssetId=${queued}&width=128`, { signal: controller.signal });
-    await waitFor(() => service.app.locals.renderQueue.waiting() === 1);
+    const request = fetch(`${service.baseUrl}/v1/card-art?cardBackgroundAssetId=${id}&width=128`, { signal: controller.signal });
+    await waitFor(() => (service.simulator.counts()[`asset:${id}`] ?? 0) === 1);
+    // The fetch holds no render slot: nothing runs or waits in the render queue meanwhile.
+    expect(service.app.locals.renderQueue.running() + service.app.locals.renderQueue.waiting()).toBe(0);
     controller.abort();
-    await expect(second).rejects.toThrow();
-    await waitFor(() => service.app.locals.renderQueue.waiting() === 0);
-    expect((await first).status).toBe(200);
-    expect(service.simulator.counts()[`asset:${queued}`]).toBeUndefined();
+    await expect(request).rejects.toThrow();
+    await new Promise((resolve) => setTimeout(resolve, 900));
+    expect(service.app.locals.renderQueue.running() + service.app.locals.renderQueue.waiting()).toBe(0);
+    expect(await cardRenders(service)).toBe(rendersBefore);
   });
 });
 
@@ -145,4 +146,10 @@ describe('request logs', () => {
 async function waitFor(condition: () => boolean): Promise<void> {
   for (let i = 0; i < 500 && !condition(); i++) await new Promise((resolve) => setTimeout(resolve, 10));
   expect(condition()).toBe(true);
+}
+
+async function cardRenders(service: TestService): Promise<number> {
+  const text = await (await fetch(`${service.baseUrl}/metrics`)).text();
+  const match = /^card_art_render_duration_seconds_count\{kind="card"\} (\d+)$/m.exec(text);
+  return match ? Number(match[1]) : 0;
 }

@@ -139,6 +139,25 @@ describe('startSimulator', () => {
   });
 });
 
+describe('per-ID counters', () => {
+  it('are bounded: 300 distinct IDs leave at most maxCountedIds counters, the most recent ones', async () => {
+    // Before, every ID ever asked for kept a counter (120k IDs: RSS 141 → 320 MB).
+    const bounded = await startSimulator({ assetDir: dir, maxCountedIds: 50 });
+    try {
+      for (let i = 0; i < 300; i++) {
+        const response = await fetch(`${bounded.baseUrl}${ASSET}/flood-${i}`, { headers: { Authorization: signer.authorizationHeader(`${bounded.baseUrl}${ASSET}/flood-${i}`, 'GET', undefined) } });
+        await response.arrayBuffer();
+      }
+      expect(bounded.countedIds()).toBe(50);
+      expect(bounded.counts().asset).toBe(300);
+      expect(bounded.counts()['asset:flood-299']).toBe(1);
+      expect(bounded.counts()['asset:flood-0']).toBeUndefined();
+    } finally {
+      await bounded.close();
+    }
+  });
+});
+
 describe('createFaultInjector', () => {
   it('applies faults in order, own target before "*", and clears', () => {
     const faults = createFaultInjector();

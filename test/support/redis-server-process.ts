@@ -14,12 +14,13 @@ export interface RedisServerProcess {
   resume(): void;
 }
 
-export async function startRedisServer(): Promise<RedisServerProcess> {
+/** `extraArgs`: more redis-server options, e.g. ['--maxmemory', '4mb', '--maxmemory-policy', 'noeviction']. */
+export async function startRedisServer(extraArgs: string[] = []): Promise<RedisServerProcess> {
   const port = await freePort();
   let child: ChildProcess | undefined;
 
   const start = async () => {
-    const proc = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+    const proc = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...extraArgs], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     child = proc;

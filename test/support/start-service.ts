@@ -1,11 +1,11 @@
 /** The real composition root and express app in this process, on an ephemeral loopback port. */
 import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { pino, type Logger } from 'pino';
 import { loadConfig } from '../../src/config.ts';
 import { createApp, type CardArtApp } from '../../src/service/create-app.ts';
 import { createServices, type Services } from '../../src/service/create-services.ts';
 import { loadServiceConfig } from '../../src/service/service-config.ts';
+import { listenHttp } from '../../src/service/http-server.ts';
 
 export interface RunningService {
   baseUrl: string;
@@ -22,12 +22,8 @@ export async function startService(
   const fullEnv = { LOG_LEVEL: 'silent', ...env };
   const services = await createServices(loadConfig(fullEnv), loadServiceConfig(fullEnv), log);
   const app = createApp(services.deps);
-  const server = app.listen(0, '127.0.0.1');
-  await new Promise<void>((resolve, reject) => {
-    server.once('listening', resolve);
-    server.once('error', reject);
-  });
-  const { port } = server.address() as AddressInfo;
+  const serviceConfig = loadServiceConfig(fullEnv);
+  const { server, port } = await listenHttp(app, { port: 0, host: '127.0.0.1', timeouts: serviceConfig.socketTimeouts });
   return {
     baseUrl: `http://127.0.0.1:${port}`,
     services,

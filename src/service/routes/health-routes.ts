@@ -1,19 +1,8 @@
 import { Router } from 'express';
 import type { Registry } from 'prom-client';
-import { isCardArtError } from '../../errors.ts';
-import { untilAborted } from '../../until-aborted.ts';
+import type { Readiness } from '../readiness.ts';
 
-/** A readiness probe must answer quickly even when a dependency hangs. */
-export const READINESS_CHECK_TIMEOUT_MS = 2000;
-
-export interface ReadinessChecks {
-  /** Resolves when the upstream (MDES or the embedded simulator) answers. */
-  upstream: (signal: AbortSignal) => Promise<void>;
-  /** Resolves when the persistent cache store answers. */
-  cache: () => Promise<void>;
-}
-
-export function healthRoutes(deps: { checks: ReadinessChecks; registry: Registry }): Router {
+export function healthRoutes(deps: { readiness: Readiness; registry: Registry }): Router {
   const router = Router();
 
   router.get('/healthz', (_req, res) => {
@@ -21,14 +10,11 @@ export function healthRoutes(deps: { checks: ReadinessChecks; registry: Registry
     res.json({ status: 'ok' });
   });
 
+  // 200 while this instance can serve; MDES and the cache store are reported, never fail it (see readiness.ts).
   router.get('/readyz', async (_req, res) => {
-    const [upstream, cache] = await Promise.all([
-      check((signal) => deps.checks.upstream(signal)),
-      check(() => deps.checks.cache()),
-    ]);
-    const ready = upstream.ok && cache.ok;
+    const report = await deps.readiness.report();
     res.setHeader('Cache-Control', 'no-store');
-    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'unavailable', checks: { upstream, cache } });
+    res.status(report.ready ? 200 : 503).json({ status: report.status, checks: report.checks });
   });
 
   router.get('/metrics', async (_req, res) => {
@@ -39,20 +25,4 @@ export function healthRoutes(deps: { checks: ReadinessChecks; registry: Registry
   });
 
   return router;
-}
-
-interface CheckResult {
-  ok: boolean;
-  error?: string;
-}
-
-async function check(run: (signal: AbortSignal) => Promise<void>): Promise<CheckResult> {
-  const signal = AbortSignal.timeout(READINESS_CHECK_TIMEOUT_MS);
-  try {
-    await untilAborted(run(signal), signal);
-    return { ok: true };
-  } catch (error) {
-    // Codes only: messages from a driver could carry hosts or credentials.
-    return { ok: false, error: isCardArtError(error) ? error.code : signal.aborted ? 'TIMEOUT' : 'UNREACHABLE' };
-  }
 }

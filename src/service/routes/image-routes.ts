@@ -10,7 +10,7 @@ import { etagForKey } from '../etag.ts';
 import { chooseFormat, parseWidth, singleQueryValue, type ChosenFormat } from '../image-params.ts';
 import { answeredFromTag, sendImage } from '../image-response.ts';
 import type { RenderedImageCache } from '../rendered-image-cache.ts';
-import { clientGoneSignal } from '../request-signal.ts';
+import { clientGoneSignal, renderClient } from '../request-signal.ts';
 import type { ServiceMetrics } from '../service-metrics.ts';
 
 export interface ImageRouteDeps {
@@ -37,6 +37,8 @@ export function imageRoutes(deps: ImageRouteDeps): Router {
     const image = await images.getOrRender(key, (signal) => renderer.renderCard(request, signal), {
       signal: clientGoneSignal(res),
       kind: 'card',
+      client: renderClient(req),
+      prepare: (signal) => renderer.prefetchCard(request, signal),
     });
     sendImage(req, res, { ...image, etag }, chosen.negotiated);
   }
@@ -80,7 +82,12 @@ export function imageRoutes(deps: ImageRouteDeps): Router {
     const image = await images.getOrRender(
       key,
       (signal) => renderer.renderAsset(assetId, width, chosen.format, signal),
-      { signal: clientGoneSignal(res), kind: 'asset' },
+      {
+        signal: clientGoneSignal(res),
+        kind: 'asset',
+        client: renderClient(req),
+        prepare: (signal) => renderer.prefetchAsset(assetId, signal),
+      },
     );
     sendImage(req, res, { ...image, etag }, chosen.negotiated);
   });

@@ -5,7 +5,7 @@ import { assertAccountRanges } from '../../upstream/validate-input.ts';
 import { etagForKey } from '../etag.ts';
 import { answeredFromTag, sendImage } from '../image-response.ts';
 import type { RenderedImageCache } from '../rendered-image-cache.ts';
-import { clientGoneSignal } from '../request-signal.ts';
+import { clientGoneSignal, renderClient } from '../request-signal.ts';
 import {
   DEFAULT_REQUESTOR_LOGO_SIZE,
   REQUESTOR_LOGO_SIZES,
@@ -18,8 +18,11 @@ import { singleQueryValue } from '../image-params.ts';
 
 /** Browsers may reuse the list for an hour; the server refreshes it from upstream on its own schedule. */
 const REQUESTOR_LIST_CACHE_CONTROL = 'public, max-age=3600';
-/** An SVG served to a browser may style itself but never run, load or embed anything. */
-const SVG_CSP = "default-src 'none'; style-src 'unsafe-inline'";
+/**
+ * An SVG served to a browser may style itself but never run, load, embed, navigate or submit anything. `sandbox`
+ * also blocks scripts, forms and top navigation; `form-action` does not fall back to `default-src`, so it is named.
+ */
+export const SVG_CSP = "default-src 'none'; style-src 'unsafe-inline'; sandbox; form-action 'none'";
 
 export interface TokenConnectRouteDeps {
   tokenRequestors: TokenRequestorDirectory;
@@ -55,6 +58,7 @@ export function tokenConnectRoutes(deps: TokenConnectRouteDeps): Router {
       if (answeredFromTag(req, res, etag, false)) return;
       const svg = await logos.loadSafeSvg(assetId, clientGoneSignal(res));
       res.setHeader('Content-Security-Policy', SVG_CSP);
+      res.setHeader('Content-Disposition', `inline; filename=${assetId}.svg`);
       sendImage(req, res, { bytes: svg, contentType: 'image/svg+xml', etag }, false);
       return;
     }
@@ -65,6 +69,8 @@ export function tokenConnectRoutes(deps: TokenConnectRouteDeps): Router {
     const image = await images.getOrRender(key, (signal) => logos.renderPng(assetId, size, signal), {
       signal: clientGoneSignal(res),
       kind: 'requestor-logo',
+      client: renderClient(req),
+      prepare: (signal) => logos.prefetch(assetId, signal),
     });
     sendImage(req, res, { ...image, etag }, false);
   });

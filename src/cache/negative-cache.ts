@@ -1,0 +1,76 @@
+/**
+ * Remembered failures: an asset that failed for a reason of its own (too complex, too large, unsafe, broken) or an
+ * asset ID upstream does not know is remembered for a while, so a repeat answers at once with the same error
+ * instead of fetching or rendering it again. Upstream and transient failures are never remembered, and an entry
+ * expires after its window, so a fixed asset is seen again.
+ */
+import { LRUCache } from 'lru-cache';
+import { CardArtError } from '../errors.ts';
+
+/** 10 000 remembered failures (~2 MB): far more distinct bad assets than any real card portfolio has. */
+export const DEFAULT_NEGATIVE_CACHE_ENTRIES = 10_000;
+
+export interface NegativeCache {
+  /** The remembered error for `key` (a fresh CardArtError with the same status, code and message), if any. */
+  recall(key: string): CardArtError | undefined;
+  /** Remembers `error` under `key` when it is the asset's own failure or an unknown ID; anything else is ignored. */
+  rememberIfOwn(key: string, error: unknown): void;
+  /** Throws the remembered error, else runs `work`, remembering its own failures. */
+  guard<T>(key: string, work: () => Promise<T>): Promise<T>;
+  readonly size: number;
+}
+
+export interface NegativeCacheOptions {
+  ttlMs: number;
+  maxEntries?: number;
+  now?: () => number;
+}
+
+/** Failures that belong to the asset: its content (ASSET_*, PNG_*, PDF_*, SVG_* 502s), its shape, or an unknown ID. */
+export function isAssetOwnFailure(error: unknown): error is CardArtError {
+  if (!(error instanceof CardArtError)) return false;
+  if (error.code === 'ASSET_NOT_FOUND' || error.code === 'UNSUPPORTED_ASPECT_RATIO') return true;
+  return error.status === 502 && /^(?:ASSET|PNG|PDF|SVG)_/.test(error.code);
+}
+
+interface Remembered {
+  status: number;
+  code: string;
+  message: string;
+}
+
+export function createNegativeCache(options: NegativeCacheOptions): NegativeCache {
+  const enabled = options.ttlMs > 0;
+  const entries = new LRUCache<string, Remembered>({
+    max: options.maxEntries ?? DEFAULT_NEGATIVE_CACHE_ENTRIES,
+    ttl: enabled ? options.ttlMs : 1,
+    ttlAutopurge: false,
+    // Exact expiry (lru-cache would otherwise reuse one clock reading for a while).
+    ttlResolution: 0,
+    ...(options.now ? { perf: { now: options.now } } : {}),
+  });
+  const cache: NegativeCache = {
+    recall(key) {
+      const hit = entries.get(key);
+      return hit ? new CardArtError(hit.status, hit.code, hit.message) : undefined;
+    },
+    rememberIfOwn(key, error) {
+      if (!enabled || !isAssetOwnFailure(error)) return;
+      entries.set(key, { status: error.status, code: error.code, message: error.message });
+    },
+    async guard(key, work) {
+      const remembered = cache.recall(key);
+      if (remembered) throw remembered;
+      try {
+        return await work();
+      } catch (error) {
+        cache.rememberIfOwn(key, error);
+        throw error;
+      }
+    },
+    get size() {
+      return entries.size;
+    },
+  };
+  return cache;
+}

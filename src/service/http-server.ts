@@ -1,0 +1,24 @@
+import { createServer, type RequestListener, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { MAX_HEADER_BYTES } from './request-limits.ts';
+import { guardSockets, type SocketGuard, type SocketTimeouts } from './socket-guard.ts';
+
+export interface ListeningServer {
+  server: Server;
+  sockets: SocketGuard;
+  port: number;
+}
+
+/** The HTTP server of the service: header size bound, per-socket timeouts, tracked sockets; listening. */
+export async function listenHttp(app: RequestListener, options: { port: number; host?: string; timeouts: SocketTimeouts }): Promise<ListeningServer> {
+  const server = createServer({ maxHeaderSize: MAX_HEADER_BYTES }, app);
+  const sockets = guardSockets(server, options.timeouts);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  return { server, sockets, port: (server.address() as AddressInfo).port };
+}

@@ -1,0 +1,129 @@
+/**
+ * Socket timeouts the service enforces itself, per socket, so a hostile client cannot hold one:
+ * - headers: a connection (or a kept-alive one between requests) must deliver a complete request head within
+ *   `headersTimeoutMs` (Node checks its own headersTimeout only every 30 s, so slowloris lived ~3x longer);
+ * - request: the body must be complete within `requestTimeoutMs` of the head (slow bodies);
+ * - idle: a socket with no I/O for `socketIdleTimeoutMs` is closed (a client that never reads its response);
+ * - drain(): on shutdown, idle sockets (including ones that never sent a byte) are destroyed at once, sockets
+ *   with a request in flight are closed right after its response, and a response nobody reads is cut after
+ *   DRAIN_STALL_MS without progress, so SIGTERM never waits on idle or stalled connections.
+ */
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+
+export interface SocketTimeouts {
+  headersTimeoutMs: number;
+  requestTimeoutMs: number;
+  socketIdleTimeoutMs: number;
+  keepAliveTimeoutMs: number;
+}
+
+export const DEFAULT_SOCKET_TIMEOUTS: SocketTimeouts = {
+  /** 10 s: a real client sends its request head in one packet; minutes of trickle is slowloris. */
+  headersTimeoutMs: 10_000,
+  /** 30 s: the largest accepted body (64 KB of JSON) takes milliseconds on any real link. */
+  requestTimeoutMs: 30_000,
+  /** 30 s without a byte either way: longer than a queued render's bounded wait plus the render. */
+  socketIdleTimeoutMs: 30_000,
+  /** 5 s, Node's default: browsers and proxies reuse a socket within that. */
+  keepAliveTimeoutMs: 5_000,
+};
+/** While draining, a response that made no progress for this long belongs to a client that does not read. */
+export const DRAIN_STALL_MS = 500;
+
+export interface SocketGuard {
+  /** Sockets open now. */
+  open(): number;
+  /** Starts the shutdown drain (see the module comment). */
+  drain(): void;
+}
+
+interface SocketState {
+  active: number;
+  headerTimer: NodeJS.Timeout | undefined;
+  responses: Set<ServerResponse>;
+}
+
+export function guardSockets(server: Server, timeouts: SocketTimeouts): SocketGuard {
+  const sockets = new Map<Socket, SocketState>();
+  let draining = false;
+
+  // Node's own checks stay on as a backstop (they run every 30 s).
+  server.headersTimeout = timeouts.headersTimeoutMs;
+  server.requestTimeout = Math.max(timeouts.requestTimeoutMs, timeouts.headersTimeoutMs);
+  server.keepAliveTimeout = timeouts.keepAliveTimeoutMs;
+  server.setTimeout(timeouts.socketIdleTimeoutMs);
+
+  const armHeaderTimer = (socket: Socket, state: SocketState) => {
+    clearTimeout(state.headerTimer);
+    state.headerTimer = setTimeout(() => socket.destroy(), timeouts.headersTimeoutMs);
+    state.headerTimer.unref();
+  };
+
+  server.on('connection', (socket: Socket) => {
+    if (draining) {
+      socket.destroy();
+      return;
+    }
+    const state: SocketState = { active: 0, headerTimer: undefined, responses: new Set() };
+    sockets.set(socket, state);
+    armHeaderTimer(socket, state);
+    socket.once('close', () => {
+      clearTimeout(state.headerTimer);
+      sockets.delete(socket);
+    });
+  });
+
+  // Ahead of the app's own listener, so a header set here is set before any answer starts.
+  server.prependListener('request', (req: IncomingMessage, res: ServerResponse) => {
+    const socket = req.socket;
+    const state = sockets.get(socket);
+    if (!state) return;
+    clearTimeout(state.headerTimer);
+    state.headerTimer = undefined;
+    state.active += 1;
+    state.responses.add(res);
+    if (draining && !res.headersSent) res.setHeader('Connection', 'close');
+    const bodyTimer = setTimeout(() => {
+      if (!req.complete) socket.destroy();
+    }, timeouts.requestTimeoutMs);
+    bodyTimer.unref();
+    res.once('close', () => {
+      clearTimeout(bodyTimer);
+      state.active -= 1;
+      state.responses.delete(res);
+      if (socket.destroyed || state.active > 0) return;
+      // Draining: flush and close; a client that never reads is cut by the stall timeout below.
+      if (draining) socket.end();
+      else armHeaderTimer(socket, state);
+    });
+  });
+
+  // Taking the 'timeout' event decides what an idle socket means: normally it is closed; while draining, one
+  // waiting for its render (nothing unsent) is given more time, one whose output is stuck is cut.
+  server.on('timeout', (socket: Socket) => {
+    const state = sockets.get(socket);
+    if (draining && state && state.active > 0 && socket.writableLength === 0) {
+      socket.setTimeout(DRAIN_STALL_MS);
+      return;
+    }
+    socket.destroy();
+  });
+
+  return {
+    open: () => sockets.size,
+    drain() {
+      if (draining) return;
+      draining = true;
+      for (const [socket, state] of sockets) {
+        if (state.active === 0) {
+          socket.destroy();
+          continue;
+        }
+        // Kept-alive clients learn to go with the answer they are waiting for.
+        for (const res of state.responses) if (!res.headersSent) res.setHeader('Connection', 'close');
+        socket.setTimeout(DRAIN_STALL_MS);
+      }
+    },
+  };
+}

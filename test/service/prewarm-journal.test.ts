@@ -1,0 +1,79 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { createClient } from '@keyv/redis';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { createAssetPrewarmer } from '../../src/service/asset-prewarmer.ts';
+import { createFileJournal, createRedisJournal, PREWARM_JOURNAL_FILE } from '../../src/service/prewarm-journal.ts';
+import type { SharedRedisClient } from '../../src/service/shared-redis.ts';
+
+const log = pino({ level: 'silent' });
+
+describe('file journal', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'card-art-journal-'));
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  test('is on disk before add() resolves, survives a new instance, and forgets what is done', async () => {
+    const journal = createFileJournal(dir);
+    expect(await journal.add(['a', 'b', 'c'])).toEqual(['a', 'b', 'c']);
+    expect(JSON.parse(await readFile(path.join(dir, PREWARM_JOURNAL_FILE), 'utf8'))).toEqual(['a', 'b', 'c']);
+    expect(await journal.add(['b', 'd'])).toEqual(['d']);
+    await journal.done('a');
+    const reopened = createFileJournal(dir);
+    expect((await reopened.pending()).sort()).toEqual(['b', 'c', 'd']);
+  });
+
+  test('a prewarmer resumes what an earlier one accepted and did not finish', async () => {
+    const journal = createFileJournal(dir);
+    const loaded: string[] = [];
+    const prewarmer = createAssetPrewarmer({ isCached: async () => false, load: async (id) => loaded.push(id), log, journal });
+    expect(await prewarmer.resume()).toBe(3);
+    await prewarmer.idle();
+    await new Promise((resolve) => setTimeout(resolve, 50)); // the journal writes after each fetch
+    expect(loaded.sort()).toEqual(['b', 'c', 'd']);
+    expect(await createFileJournal(dir).pending()).toEqual([]);
+  });
+});
+
+describe('Redis journal (CACHE_URL)', () => {
+  let client: SharedRedisClient;
+  const prefix = `card-art-test:${randomUUID()}:`;
+  beforeAll(async () => {
+    client = createClient({ url: 'redis://127.0.0.1:6379' }) as unknown as SharedRedisClient;
+    await client.connect();
+  });
+  afterAll(async () => {
+    const keys = await client.keys(`${prefix}*`);
+    if (keys.length > 0) await client.del(keys);
+    await client.close();
+  });
+
+  test('two instances accepting the same IDs fetch each one once', async () => {
+    const fetched: string[] = [];
+    const instances = [0, 1].map(() =>
+      createAssetPrewarmer({
+        isCached: async () => false,
+        load: async (id) => {
+          fetched.push(id);
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        },
+        log,
+        journal: createRedisJournal(client, { prefix }),
+      }),
+    );
+    const ids = Array.from({ length: 30 }, (_, i) => `shared-${i}`);
+    const results = await Promise.all(instances.map((instance) => instance.prewarm(ids)));
+    expect(results.map((r) => r.queued.length)).toEqual([30, 30]);
+    await Promise.all(instances.map((instance) => instance.idle()));
+    expect(fetched.sort()).toEqual([...ids].sort());
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(await createRedisJournal(client, { prefix }).pending()).toEqual([]);
+  });
+});

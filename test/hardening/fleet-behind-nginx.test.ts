@@ -277,6 +277,41 @@ describe('three instances behind nginx sharing the Redis at 127.0.0.1:6379', () 
   }, 60_000);
 });
 
+describe('the per-client rate limit is shared by the instances behind nginx', () => {
+  const prefix = `card-art-test:fleet-rate:${randomUUID()}:`;
+  const admin = createClient({ url: SHARED_REDIS_URL });
+  const perMinute = 12;
+  let fleet: SpawnedServer[] = [];
+  let nginx: NginxProcess | undefined;
+
+  beforeAll(async () => {
+    await admin.connect();
+    fleet = await spawnFleet(3, { ...fleetEnv(SHARED_REDIS_URL, prefix), RATE_LIMIT_PER_MINUTE: String(perMinute) });
+    nginx = await startNginx(fleet.map(portOf));
+  }, 60_000);
+
+  afterAll(async () => {
+    await nginx?.stop();
+    await stopFleet(fleet);
+    if (admin.isOpen) {
+      const keys = await admin.keys(`${prefix}*`);
+      if (keys.length > 0) await admin.del(keys);
+      await admin.close();
+    }
+  });
+
+  it(`${perMinute} requests a minute for one client across all three instances, not ${perMinute} each`, async () => {
+    const outcomes: Outcome[] = [];
+    // One after another, so nginx's round robin spreads them evenly: 10 per instance, under each one's own limit.
+    for (let i = 0; i < 30; i++) outcomes.push(await get(nginx!.baseUrl, `/v1/assets/${ASSETS.brand}?width=128`));
+    const served = await Promise.all(fleet.map(async (server) => metricSum(await metricsOf(server), 'card_art_http_request_duration_seconds_count', 'route="/v1/assets/:assetId"')));
+    console.log(`fleet rate limit ${perMinute}/min: ${JSON.stringify(tally(outcomes))}; answered per instance ${served.join('/')}`);
+    expect(tally(outcomes)).toEqual({ 200: perMinute, 429: 30 - perMinute });
+    for (const count of served) expect(count).toBeGreaterThan(0);
+    expect((await admin.keys(`${prefix}rate-limit*`)).length).toBeGreaterThan(0);
+  }, 30_000);
+});
+
 describe('Redis stopped under load (a private redis-server)', () => {
   const prefix = `card-art-test:fleet-outage:${randomUUID()}:`;
   let redis: RedisServerProcess | undefined;

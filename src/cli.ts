@@ -95,7 +95,7 @@ async function rasterize(args: string[]): Promise<void> {
   const format = outputFormat(values.format, out);
   const width = values.width === undefined ? undefined : integer(values.width, '--width');
   if (width !== undefined && (width < 1 || width > CARD_WIDTH)) {
-    throw new CardArtError(400, 'INVALID_WIDTH', `--width must be from 1 to ${CARD_WIDTH}`);
+    throw new CardArtError('INVALID_WIDTH', `--width must be from 1 to ${CARD_WIDTH}`);
   }
 
   let assetId = target;
@@ -206,7 +206,7 @@ function report(error: unknown): number {
   }
   if (isCardArtError(error)) {
     console.error(`error: ${error.code}: ${error.message}`);
-    return error.status === 400 ? EXIT_USAGE : EXIT_FAILED;
+    return error.kind === 'bad-input' ? EXIT_USAGE : EXIT_FAILED;
   }
   console.error(`error: ${(error as Error)?.message ?? String(error)}`);
   return EXIT_FAILED;

@@ -1,65 +1,134 @@
+/**
+ * The one configuration module: every environment variable in one zod schema (`envSchema`), each default once
+ * with its reason, validated once at start. To add a variable: add one line at the end of `envSchema` (a
+ * DEFAULT_ constant with a one-line reason above it when it has a default), map it into `Config` in
+ * `loadConfig`, and add a row to the README configuration table (a test compares names and defaults).
+ *
+ * Blank values: a variable that is empty or only whitespace counts as unset (so its default applies); any other
+ * value is used trimmed.
+ */
 import { existsSync } from 'node:fs';
-import { hostname } from 'node:os';
 import { isIP } from 'node:net';
+import { availableParallelism, hostname } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { DEFAULT_LAYER_CACHE_BYTES } from './core/card-renderer.ts';
 import { CardArtError } from './errors.ts';
 import { loadCertificatePem, loadPrivateKeyPem, OAEP_DIGESTS, type OaepDigest } from './upstream/field-level-encryption.ts';
+import { DEFAULT_CACHE_MAX_MB } from './cache/variant-bound.ts';
+import { DEFAULT_RENDER_MAX_PER_CLIENT, DEFAULT_RENDER_QUEUE_WAIT_MS } from './service/client-render-gate.ts';
+import { DEFAULT_READINESS_PROBE_INTERVAL_MS } from './service/readiness.ts';
+import { DEFAULT_SOCKET_TIMEOUTS, type SocketTimeouts } from './service/socket-guard.ts';
+import { parseTrustProxy } from './service/trust-proxy.ts';
+import { DEFAULT_UPSTREAM_BUDGET_WAIT_MS, DEFAULT_UPSTREAM_MAX_RPS } from './upstream/upstream-budget.ts';
 import { DEFAULT_CACHE_LOCK_TTL_MS, DEFAULT_CACHE_LOCK_WAIT_MS } from './cache/fleet-lock.ts';
 import { DEFAULT_REDIS_PREFIX } from './cache/redis-store.ts';
 
 /** The bundled sample assets the embedded simulator serves when SIMULATOR_ASSET_DIR is unset. */
 export const BUNDLED_SAMPLES_DIR = fileURLToPath(new URL('./simulator/samples/', import.meta.url));
 
-/** 8080: the port DESIGN §3 fixes. */
+/** 8080: the port the HTTP contract fixes. */
 export const DEFAULT_PORT = 8080;
 /** Sandbox path of Get Asset; production drops `static/`, MTF uses `mtf/`. */
 export const DEFAULT_MDES_ASSET_PATH = '/assets/static/1/0/asset';
+/** MDES Token Connect's published prefix of getEligibleTokenRequestors. */
 export const DEFAULT_MDES_TOKEN_CONNECT_PATH = '/connect/1/0';
+/** MDES's published path of token requestor logos. */
 export const DEFAULT_MDES_REQUESTOR_ASSET_PATH = '/issuer-assets/1/0/asset/tokenrequestor';
 /** 5 s: MDES answers Get Asset in well under a second; longer means it is struggling. */
 export const DEFAULT_UPSTREAM_TIMEOUT_MS = 5000;
+/** A folder beside the working directory: survives restarts, needs no setup. */
 export const DEFAULT_CACHE_DIR = 'assets-cache';
 /** 128 MB: holds several hundred rendered cards and their components. */
 export const DEFAULT_MEMORY_CACHE_MB = 128;
-/** 300 s: a bad or unknown asset is not fetched or rendered again for five minutes, yet a fix upstream is seen soon. */
-export const DEFAULT_NEGATIVE_CACHE_SECONDS = 300;
+/** 32 MB of rasterized layers (about four cards): repeat renders of a card with new text skip decode and resize. */
+export const DEFAULT_LAYER_CACHE_MB = DEFAULT_LAYER_CACHE_BYTES / (1024 * 1024);
+/**
+ * Cores − 1 (at least 1): renders saturating every core raised warm-hit p99 2.05x on 2 cores, one render at a time
+ * 1.76x (bench row 4); the spare core serves cache hits and runs the PDF worker.
+ */
+export const DEFAULT_RENDER_CONCURRENCY = Math.max(1, availableParallelism() - 1);
+/** 64 waiting renders ≈ a few seconds of work; beyond that a client is better told to retry. */
+export const DEFAULT_RENDER_QUEUE_LIMIT = 64;
+/** 336 h = 14 days: MDES advises issuers to refresh the requestor list about every two weeks. */
+export const DEFAULT_TOKEN_REQUESTORS_REFRESH_HOURS = 336;
+/** 10 s: long enough to finish a queue of renders, short enough for an orchestrator's kill timeout. */
+export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 10_000;
+/** 0: off. A gateway usually sits behind its own edge limits; this is a per-instance backstop. */
+export const DEFAULT_RATE_LIMIT_PER_MINUTE = 0;
+/** info: one line per request and per failure, nothing per cache hit. */
+export const DEFAULT_LOG_LEVEL = 'info';
 /** SHA-512: what the MDES sandbox uses to wrap the AES key of pushMultipleAccounts payloads. */
 export const DEFAULT_MDES_OAEP_DIGEST: OaepDigest = 'SHA512';
+/** The machine's host name: the host that answers is the one MDES called. */
+export const DEFAULT_NTU_RESPONSE_HOST = hostname();
+/** 300 s: a bad or unknown asset is not fetched or rendered again for five minutes, yet a fix upstream is seen soon. */
+export const DEFAULT_NEGATIVE_CACHE_SECONDS = 300;
+// Defaults stated (with their reasons) next to the modules they bound, imported here once:
+// DEFAULT_RENDER_MAX_PER_CLIENT, DEFAULT_RENDER_QUEUE_WAIT_MS, DEFAULT_UPSTREAM_MAX_RPS, DEFAULT_UPSTREAM_BUDGET_WAIT_MS,
+// DEFAULT_CACHE_MAX_MB, DEFAULT_READINESS_PROBE_INTERVAL_MS, DEFAULT_SOCKET_TIMEOUTS.
 
-const optionalString = z
-  .string()
-  .optional()
-  .transform((value) => (value === undefined || value.trim() === '' ? undefined : value.trim()));
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
-const positiveInt = (fallback: number, max: number) =>
-  z.coerce.number().int().positive().max(max).default(fallback);
+const text = () => z.string();
+const int = (min: number, max: number) =>
+  z
+    .string()
+    .regex(/^\d+$/, 'expected a whole number')
+    .transform(Number)
+    .pipe(z.number().int().min(min).max(max));
+const number = (min: number, max: number) =>
+  z
+    .string()
+    .regex(/^\d+(\.\d+)?$/, 'expected a number')
+    .transform(Number)
+    .pipe(z.number().min(min).max(max));
 
-const envSchema = z.object({
-  PORT: z.coerce.number().int().min(0).max(65535).default(DEFAULT_PORT),
-  SIMULATOR_ASSET_DIR: optionalString,
-  MDES_BASE_URL: optionalString.pipe(z.url({ protocol: /^https?$/ }).optional()),
-  MDES_ASSET_PATH: z.string().default(DEFAULT_MDES_ASSET_PATH),
-  MDES_TOKEN_CONNECT_PATH: z.string().default(DEFAULT_MDES_TOKEN_CONNECT_PATH),
-  MDES_REQUESTOR_ASSET_PATH: z.string().default(DEFAULT_MDES_REQUESTOR_ASSET_PATH),
-  MDES_CONSUMER_KEY: optionalString,
-  MDES_SIGNING_KEY: optionalString,
-  MDES_SIGNING_KEY_PASSWORD: z.string().optional(),
-  UPSTREAM_TIMEOUT_MS: positiveInt(DEFAULT_UPSTREAM_TIMEOUT_MS, 120_000),
-  CACHE_DIR: z.string().min(1).default(DEFAULT_CACHE_DIR),
-  CACHE_URL: optionalString.pipe(z.url({ protocol: /^rediss?$/ }).optional()),
-  MEMORY_CACHE_MB: positiveInt(DEFAULT_MEMORY_CACHE_MB, 65_536),
-  MDES_ENCRYPTION_CERT: optionalString,
-  MDES_OAEP_DIGEST: optionalString.pipe(z.enum(OAEP_DIGESTS).default(DEFAULT_MDES_OAEP_DIGEST)),
-  MDES_DECRYPTION_KEY: optionalString,
-  MDES_DECRYPTION_KEY_PASSWORD: z.string().optional(),
-  API_TOKENS: optionalString,
-  NTU_RESPONSE_HOST: optionalString,
-  NTU_ALLOWED_IPS: optionalString,
-  NEGATIVE_CACHE_SECONDS: z.coerce.number().int().min(0).max(86_400).default(DEFAULT_NEGATIVE_CACHE_SECONDS),
-  CACHE_KEY_PREFIX: z.string().regex(/^[\w:.-]{0,100}$/, 'letters, digits and ":_.-" only, at most 100').default(DEFAULT_REDIS_PREFIX),
-  CACHE_LOCK_TTL_MS: z.coerce.number().int().min(500).max(60_000).default(DEFAULT_CACHE_LOCK_TTL_MS),
-  CACHE_LOCK_WAIT_MS: z.coerce.number().int().min(0).max(120_000).default(DEFAULT_CACHE_LOCK_WAIT_MS),
+/** Every environment variable card-art reads; values arrive as strings, blank ones already removed. */
+export const envSchema = z.object({
+  PORT: int(0, 65535).default(DEFAULT_PORT),
+  SIMULATOR_ASSET_DIR: text().default(BUNDLED_SAMPLES_DIR),
+  MDES_BASE_URL: z.url({ protocol: /^https?$/ }).optional(),
+  MDES_ASSET_PATH: text().default(DEFAULT_MDES_ASSET_PATH),
+  MDES_TOKEN_CONNECT_PATH: text().default(DEFAULT_MDES_TOKEN_CONNECT_PATH),
+  MDES_REQUESTOR_ASSET_PATH: text().default(DEFAULT_MDES_REQUESTOR_ASSET_PATH),
+  MDES_CONSUMER_KEY: text().optional(),
+  MDES_SIGNING_KEY: text().optional(),
+  MDES_SIGNING_KEY_PASSWORD: text().optional(),
+  UPSTREAM_TIMEOUT_MS: int(1, 120_000).default(DEFAULT_UPSTREAM_TIMEOUT_MS),
+  CACHE_DIR: text().default(DEFAULT_CACHE_DIR),
+  CACHE_URL: z.url({ protocol: /^rediss?$/ }).optional(),
+  MEMORY_CACHE_MB: int(1, 65_536).default(DEFAULT_MEMORY_CACHE_MB),
+  LAYER_CACHE_MB: int(0, 4096).default(DEFAULT_LAYER_CACHE_MB),
+  RENDER_CONCURRENCY: int(1, 64).default(DEFAULT_RENDER_CONCURRENCY),
+  RENDER_QUEUE_LIMIT: int(0, 10_000).default(DEFAULT_RENDER_QUEUE_LIMIT),
+  TOKEN_REQUESTORS_REFRESH_HOURS: number(0.001, 24 * 365).default(DEFAULT_TOKEN_REQUESTORS_REFRESH_HOURS),
+  SHUTDOWN_TIMEOUT_MS: int(0, 600_000).default(DEFAULT_SHUTDOWN_TIMEOUT_MS),
+  RATE_LIMIT_PER_MINUTE: int(0, 1_000_000).default(DEFAULT_RATE_LIMIT_PER_MINUTE),
+  TRUST_PROXY: text().max(500).optional(),
+  LOG_LEVEL: z.enum(LOG_LEVELS).default(DEFAULT_LOG_LEVEL),
+  MDES_ENCRYPTION_CERT: text().optional(),
+  MDES_OAEP_DIGEST: z.enum(OAEP_DIGESTS).default(DEFAULT_MDES_OAEP_DIGEST),
+  MDES_DECRYPTION_KEY: text().optional(),
+  MDES_DECRYPTION_KEY_PASSWORD: text().optional(),
+  API_TOKENS: text().optional(),
+  NTU_RESPONSE_HOST: text().max(255).default(DEFAULT_NTU_RESPONSE_HOST),
+  NTU_ALLOWED_IPS: text().optional(),
+  ISSUER_ACCOUNT_RANGES: text().max(25 * 20).regex(/^\d{9,19}(,\d{9,19}){0,24}$/, 'must list 1-25 account ranges of 9-19 digits, comma-separated').optional(),
+  NEGATIVE_CACHE_SECONDS: int(0, 86_400).default(DEFAULT_NEGATIVE_CACHE_SECONDS),
+  RENDER_MAX_PER_CLIENT: int(0, 10_000).default(DEFAULT_RENDER_MAX_PER_CLIENT),
+  RENDER_QUEUE_WAIT_MS: int(1, 600_000).default(DEFAULT_RENDER_QUEUE_WAIT_MS),
+  UPSTREAM_MAX_RPS: int(1, 100_000).default(DEFAULT_UPSTREAM_MAX_RPS),
+  UPSTREAM_BUDGET_WAIT_MS: int(0, 60_000).default(DEFAULT_UPSTREAM_BUDGET_WAIT_MS),
+  CACHE_MAX_MB: int(1, 16 * 1024 * 1024).default(DEFAULT_CACHE_MAX_MB),
+  READINESS_PROBE_INTERVAL_MS: int(100, 3_600_000).default(DEFAULT_READINESS_PROBE_INTERVAL_MS),
+  HTTP_HEADERS_TIMEOUT_MS: int(100, 600_000).default(DEFAULT_SOCKET_TIMEOUTS.headersTimeoutMs),
+  HTTP_REQUEST_TIMEOUT_MS: int(100, 600_000).default(DEFAULT_SOCKET_TIMEOUTS.requestTimeoutMs),
+  HTTP_SOCKET_IDLE_TIMEOUT_MS: int(100, 600_000).default(DEFAULT_SOCKET_TIMEOUTS.socketIdleTimeoutMs),
+  HTTP_KEEP_ALIVE_TIMEOUT_MS: int(100, 600_000).default(DEFAULT_SOCKET_TIMEOUTS.keepAliveTimeoutMs),
+  CACHE_KEY_PREFIX: text().regex(/^[\w:.-]{1,100}$/, 'letters, digits and ":_.-" only, at most 100').default(DEFAULT_REDIS_PREFIX),
+  CACHE_LOCK_TTL_MS: int(500, 60_000).default(DEFAULT_CACHE_LOCK_TTL_MS),
+  CACHE_LOCK_WAIT_MS: int(0, 120_000).default(DEFAULT_CACHE_LOCK_WAIT_MS),
 });
 
 export type EnvConfig = z.output<typeof envSchema>;
@@ -81,14 +150,45 @@ export interface UpstreamConfig {
   simulatorAssetDir: string;
 }
 
-/** Token Connect push provisioning (§8) and the Notify Token Updated receiver (§10). */
+/** Settings of the HTTP service itself: the app factory, the render queue, the rate limit, the server. */
+export interface ServiceConfig {
+  renderConcurrency: number;
+  renderQueueLimit: number;
+  tokenRequestorsRefreshMs: number;
+  shutdownTimeoutMs: number;
+  /** Byte bound of the renderer's rasterized-layer cache (LAYER_CACHE_MB; 0 disables it). */
+  layerCacheBytes: number;
+  /** Image requests per client IP and minute (RATE_LIMIT_PER_MINUTE; 0 = off). */
+  rateLimitPerMinute: number;
+  /** express 'trust proxy' (TRUST_PROXY): addresses / CIDRs of proxies that may tell the client IP; undefined = none. */
+  trustProxy: string[] | undefined;
+  logLevel: (typeof LOG_LEVELS)[number];
+  /** Cold renders queued or running per client address (RENDER_MAX_PER_CLIENT; 0 = no per-client bound). */
+  renderMaxPerClient: number;
+  /** Longest wait for a render slot before 503 RENDER_QUEUE_TIMEOUT (RENDER_QUEUE_WAIT_MS). */
+  renderQueueWaitMs: number;
+  /** MDES calls per second from this instance (UPSTREAM_MAX_RPS). */
+  upstreamMaxRps: number;
+  /** Longest wait for MDES budget before 503 UPSTREAM_BUSY (UPSTREAM_BUDGET_WAIT_MS). */
+  upstreamBudgetWaitMs: number;
+  /** Byte bound of rendered variants in the persistent tier (CACHE_MAX_MB); assets are not counted. */
+  cacheMaxBytes: number;
+  /** How often /readyz may probe MDES at most (READINESS_PROBE_INTERVAL_MS). */
+  readinessProbeIntervalMs: number;
+  /** The HTTP server's socket timeouts (HTTP_*_TIMEOUT_MS). */
+  socketTimeouts: SocketTimeouts;
+  /** The issuer's account ranges (ISSUER_ACCOUNT_RANGES), for finding push / pull requestors by ID; undefined = the lists already fetched (embedded mode: the sample list's ranges). */
+  issuerAccountRanges: string[] | undefined;
+}
+
+/** Token Connect push provisioning and the Notify Token Updated receiver. */
 export interface ProvisioningConfig {
   /** Mastercard's encryption certificate (MDES_ENCRYPTION_CERT) as PEM; undefined against real MDES = push off. */
   encryptionCertificatePem: string | undefined;
   oaepDigest: OaepDigest;
   /** Private key that opens Notify Token Updated payloads (MDES_DECRYPTION_KEY) as PEM; undefined = receiver off. */
   decryptionKeyPem: string | undefined;
-  /** Bearer tokens for the §8 and §10 endpoints (API_TOKENS); undefined = open (embedded simulator only). */
+  /** Bearer tokens for the provisioning and Notify Token Updated endpoints (API_TOKENS); undefined = open (embedded simulator only). */
   apiTokens: string[] | undefined;
   /** `responseHost` of Notify Token Updated answers (NTU_RESPONSE_HOST, default the host name). */
   ntuResponseHost: string;
@@ -96,6 +196,7 @@ export interface ProvisioningConfig {
   ntuAllowedIps: string[] | undefined;
 }
 
+/** The complete configuration: everything the composition root and the app factory need. */
 export interface AppConfig {
   port: number;
   upstream: UpstreamConfig;
@@ -105,6 +206,7 @@ export interface AppConfig {
   memoryCacheBytes: number;
   /** How long an unknown asset ID or an asset that failed on its own is remembered (NEGATIVE_CACHE_SECONDS; 0 = never). */
   negativeCacheSeconds: number;
+  service: ServiceConfig;
   /** Prefix of every Redis key (CACHE_KEY_PREFIX): several deployments or test runs can share one Redis. */
   cacheKeyPrefix: string;
   /** Fleet lock TTL (CACHE_LOCK_TTL_MS): how long a dead instance's lock delays the others at most. */
@@ -113,37 +215,45 @@ export interface AppConfig {
   cacheLockWaitMs: number;
 }
 
-/** Parses environment variables with `schema`; the first bad one fails as CONFIG_INVALID, naming it. */
-export function parseEnv<T extends z.ZodType>(schema: T, env: unknown): z.output<T> {
-  const parsed = schema.safeParse(env);
+/** The blank-value rule: empty or whitespace-only counts as unset; other values are trimmed. */
+function withoutBlanks(env: Record<string, string | undefined>, names: readonly string[]): Record<string, string> {
+  const cleaned: Record<string, string> = {};
+  for (const name of names) {
+    const value = env[name]?.trim();
+    if (value !== undefined && value !== '') cleaned[name] = value;
+  }
+  return cleaned;
+}
+
+/** Parses the variables of `schema` from `env` (blank rule applied); the first bad one fails as CONFIG_INVALID, naming it. */
+export function parseEnv<T extends z.ZodObject>(schema: T, env: Record<string, string | undefined>): z.output<T> {
+  const parsed = schema.safeParse(withoutBlanks(env, Object.keys(schema.shape)));
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const variable = issue?.path.join('.') ?? 'environment';
-    throw new CardArtError(500, 'CONFIG_INVALID', `${variable}: ${issue?.message ?? 'invalid value'}`);
+    throw new CardArtError('CONFIG_INVALID', `${variable}: ${issue?.message ?? 'invalid value'}`);
   }
   return parsed.data;
 }
 
-/** Reads and validates the environment once at start; a bad value fails here, naming the variable. */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
-  const e = parseEnv(envSchema, env);
-  let credentials: MdesCredentials | undefined;
-  if (e.MDES_BASE_URL) {
-    if (!e.MDES_CONSUMER_KEY) {
-      throw new CardArtError(500, 'CONFIG_INVALID', 'MDES_CONSUMER_KEY is required when MDES_BASE_URL is set');
-    }
-    if (!e.MDES_SIGNING_KEY) {
-      throw new CardArtError(500, 'CONFIG_INVALID', 'MDES_SIGNING_KEY is required when MDES_BASE_URL is set');
-    }
-    if (!existsSync(e.MDES_SIGNING_KEY)) {
-      throw new CardArtError(500, 'CONFIG_INVALID', `MDES_SIGNING_KEY: no readable file at ${e.MDES_SIGNING_KEY}`);
-    }
-    credentials = {
-      consumerKey: e.MDES_CONSUMER_KEY,
-      signingKeyPath: e.MDES_SIGNING_KEY,
-      signingKeyPassword: e.MDES_SIGNING_KEY_PASSWORD,
-    };
+function mdesCredentials(e: EnvConfig): MdesCredentials | undefined {
+  if (!e.MDES_BASE_URL) return undefined;
+  if (!e.MDES_CONSUMER_KEY) throw new CardArtError('CONFIG_INVALID', 'MDES_CONSUMER_KEY is required when MDES_BASE_URL is set');
+  if (!e.MDES_SIGNING_KEY) throw new CardArtError('CONFIG_INVALID', 'MDES_SIGNING_KEY is required when MDES_BASE_URL is set');
+  if (!existsSync(e.MDES_SIGNING_KEY)) {
+    throw new CardArtError('CONFIG_INVALID', `MDES_SIGNING_KEY: no readable file at ${e.MDES_SIGNING_KEY}`);
   }
+  return { consumerKey: e.MDES_CONSUMER_KEY, signingKeyPath: e.MDES_SIGNING_KEY, signingKeyPassword: e.MDES_SIGNING_KEY_PASSWORD };
+}
+
+/** The service settings alone (tests of one setting); loadConfig reads them with everything else. */
+export function loadServiceConfig(env: Record<string, string | undefined> = process.env): ServiceConfig {
+  return loadConfig(env).service;
+}
+
+/** Reads and validates the whole environment once at start; a bad value fails here, naming the variable. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): AppConfig {
+  const e = parseEnv(envSchema, env);
   return {
     port: e.PORT,
     provisioning: loadProvisioningConfig(e),
@@ -153,8 +263,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       tokenConnectPath: e.MDES_TOKEN_CONNECT_PATH,
       requestorAssetPath: e.MDES_REQUESTOR_ASSET_PATH,
       timeoutMs: e.UPSTREAM_TIMEOUT_MS,
-      credentials,
-      simulatorAssetDir: e.SIMULATOR_ASSET_DIR ?? BUNDLED_SAMPLES_DIR,
+      credentials: mdesCredentials(e),
+      simulatorAssetDir: e.SIMULATOR_ASSET_DIR,
     },
     cacheDir: e.CACHE_DIR,
     cacheUrl: e.CACHE_URL,
@@ -163,6 +273,29 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     cacheKeyPrefix: e.CACHE_KEY_PREFIX,
     cacheLockTtlMs: e.CACHE_LOCK_TTL_MS,
     cacheLockWaitMs: e.CACHE_LOCK_WAIT_MS,
+    service: {
+      renderConcurrency: e.RENDER_CONCURRENCY,
+      renderQueueLimit: e.RENDER_QUEUE_LIMIT,
+      tokenRequestorsRefreshMs: e.TOKEN_REQUESTORS_REFRESH_HOURS * 3_600_000,
+      shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+      layerCacheBytes: e.LAYER_CACHE_MB * 1024 * 1024,
+      rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
+      trustProxy: parseTrustProxy(e.TRUST_PROXY),
+      logLevel: e.LOG_LEVEL,
+      renderMaxPerClient: e.RENDER_MAX_PER_CLIENT,
+      renderQueueWaitMs: e.RENDER_QUEUE_WAIT_MS,
+      upstreamMaxRps: e.UPSTREAM_MAX_RPS,
+      upstreamBudgetWaitMs: e.UPSTREAM_BUDGET_WAIT_MS,
+      cacheMaxBytes: e.CACHE_MAX_MB * 1024 * 1024,
+      readinessProbeIntervalMs: e.READINESS_PROBE_INTERVAL_MS,
+      socketTimeouts: {
+        headersTimeoutMs: e.HTTP_HEADERS_TIMEOUT_MS,
+        requestTimeoutMs: e.HTTP_REQUEST_TIMEOUT_MS,
+        socketIdleTimeoutMs: e.HTTP_SOCKET_IDLE_TIMEOUT_MS,
+        keepAliveTimeoutMs: e.HTTP_KEEP_ALIVE_TIMEOUT_MS,
+      },
+      issuerAccountRanges: e.ISSUER_ACCOUNT_RANGES?.split(','),
+    },
   };
 }
 
@@ -175,14 +308,10 @@ function loadProvisioningConfig(e: EnvConfig): ProvisioningConfig {
     : undefined;
   const apiTokens = e.API_TOKENS?.split(',').map((token) => token.trim()).filter(Boolean);
   if (apiTokens?.some((token) => !/^[\x21-\x7e]{16,512}$/.test(token))) {
-    throw new CardArtError(500, 'CONFIG_INVALID', 'API_TOKENS: each token must be 16–512 printable characters without spaces');
+    throw new CardArtError('CONFIG_INVALID', 'API_TOKENS: each token must be 16–512 printable characters without spaces');
   }
   if (e.MDES_BASE_URL && (encryptionCertificatePem || decryptionKeyPem) && !apiTokens?.length) {
-    throw new CardArtError(
-      500,
-      'CONFIG_INVALID',
-      'API_TOKENS is required when MDES_BASE_URL is set with MDES_ENCRYPTION_CERT or MDES_DECRYPTION_KEY',
-    );
+    throw new CardArtError('CONFIG_INVALID', 'API_TOKENS is required when MDES_BASE_URL is set with MDES_ENCRYPTION_CERT or MDES_DECRYPTION_KEY');
   }
   const ntuAllowedIps = e.NTU_ALLOWED_IPS?.split(',').map((entry) => entry.trim()).filter(Boolean);
   for (const entry of ntuAllowedIps ?? []) {
@@ -191,7 +320,7 @@ function loadProvisioningConfig(e: EnvConfig): ProvisioningConfig {
     const maxPrefix = family === 6 ? 128 : 32;
     const prefixOk = prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= maxPrefix);
     if (family === 0 || !prefixOk || extra !== undefined) {
-      throw new CardArtError(500, 'CONFIG_INVALID', `NTU_ALLOWED_IPS: "${entry}" is not an address or CIDR`);
+      throw new CardArtError('CONFIG_INVALID', `NTU_ALLOWED_IPS: "${entry}" is not an address or CIDR`);
     }
   }
   return {
@@ -199,7 +328,7 @@ function loadProvisioningConfig(e: EnvConfig): ProvisioningConfig {
     oaepDigest: e.MDES_OAEP_DIGEST,
     decryptionKeyPem,
     apiTokens: apiTokens?.length ? apiTokens : undefined,
-    ntuResponseHost: e.NTU_RESPONSE_HOST ?? hostname(),
+    ntuResponseHost: e.NTU_RESPONSE_HOST,
     ntuAllowedIps: ntuAllowedIps?.length ? ntuAllowedIps : undefined,
   };
 }

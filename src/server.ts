@@ -3,17 +3,16 @@ import { loadConfig } from './config.ts';
 import { createApp } from './service/create-app.ts';
 import { createServices } from './service/create-services.ts';
 import { listenHttp } from './service/http-server.ts';
-import { loadServiceConfig } from './service/service-config.ts';
 
 /** Starts card-art: config → services → HTTP server; SIGTERM/SIGINT shut it down gracefully. */
 async function main(): Promise<void> {
   const config = loadConfig();
-  const serviceConfig = loadServiceConfig();
+  const serviceConfig = config.service;
   const log = pino({
     level: serviceConfig.logLevel,
     redact: { paths: ['req.headers.authorization', 'headers.authorization'], remove: true },
   });
-  const services = await createServices(config, serviceConfig, log);
+  const services = await createServices(config, log);
   const app = createApp(services.deps);
   const { server, sockets, port } = await listenHttp(app, { port: config.port, timeouts: serviceConfig.socketTimeouts });
   log.info(

@@ -1,7 +1,8 @@
 /**
- * MDES assets never change under an ID (DESIGN §1), so the chosen media of each asset is cached forever
+ * MDES assets never change under an ID, so the chosen media of each asset is cached forever
  * under `asset:{assetId}`: the bytes as they are, and meta {kind, width, height}.
  */
+import { assetCacheKey } from '../cache-keys.ts';
 import type { AssetMedia } from '../core/asset-media.ts';
 import type { MediaLoader } from '../core/card-render-types.ts';
 import { sniffMediaKind } from '../core/sniff-media.ts';
@@ -19,9 +20,7 @@ export interface CachedMediaLoaderDeps {
   failures?: NegativeCache;
 }
 
-export function assetCacheKey(assetId: string): string {
-  return `asset:${assetId}`;
-}
+export { assetCacheKey };
 
 export function mediaToEntry(media: AssetMedia): CacheEntry {
   return { bytes: media.bytes, meta: { kind: media.kind, width: String(media.width), height: String(media.height) } };
@@ -64,6 +63,6 @@ export function createCachedMediaLoader(deps: CachedMediaLoaderDeps): MediaLoade
     await deps.cache.delete(key);
     const reloaded = entryToMedia(await deps.cache.getOrLoad(key, load, { signal }));
     if (reloaded) return reloaded;
-    throw new CardArtError(502, 'ASSET_MEDIA_INCONSISTENT', `asset ${assetId} decoded to media whose bytes do not match its kind`);
+    throw new CardArtError('ASSET_MEDIA_INCONSISTENT', `asset ${assetId} decoded to media whose bytes do not match its kind`);
   }
 }

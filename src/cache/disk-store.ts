@@ -71,7 +71,7 @@ export class DiskBlobAdapter extends EventEmitter implements BlobAdapter {
   async #assertInside(folder: string): Promise<void> {
     const [root, resolved] = await Promise.all([this.#resolvedRoot(), realpath(folder)]);
     if (path.dirname(resolved) !== root || !(await lstat(folder)).isDirectory()) {
-      throw new CardArtError(500, 'CACHE_PATH_UNSAFE', 'a cache shard folder leads outside the cache folder');
+      throw new CardArtError('CACHE_PATH_UNSAFE', 'a cache shard folder leads outside the cache folder');
     }
   }
 

@@ -71,9 +71,7 @@ export class FramedEntryAdapter extends EventEmitter {
       throw new TypeError('FramedEntryAdapter stores CacheEntry values only (create Keyv with serialize: undefined)');
     }
     if (entry.bytes.length > this.opts.maxEntryBytes) {
-      throw new CardArtError(
-        500,
-        'CACHE_ENTRY_TOO_LARGE',
+      throw new CardArtError('CACHE_ENTRY_TOO_LARGE',
         `cache entry of ${entry.bytes.length} bytes exceeds the ${this.opts.maxEntryBytes}-byte bound`,
       );
     }

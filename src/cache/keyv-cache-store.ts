@@ -45,7 +45,7 @@ export async function withDeadline<T>(storeName: string, operation: string, time
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_, reject) => {
     timer = setTimeout(
-      () => reject(new CardArtError(503, 'CACHE_STORE_UNAVAILABLE', `${storeName} ${operation} timed out after ${timeoutMs} ms`)),
+      () => reject(new CardArtError('CACHE_STORE_UNAVAILABLE', `${storeName} ${operation} timed out after ${timeoutMs} ms`)),
       timeoutMs,
     );
   });
@@ -53,7 +53,7 @@ export async function withDeadline<T>(storeName: string, operation: string, time
     return await Promise.race([run(), deadline]);
   } catch (error) {
     if (isCardArtError(error)) throw error;
-    throw new CardArtError(503, 'CACHE_STORE_UNAVAILABLE', `${storeName} ${operation} failed: ${(error as Error)?.message ?? String(error)}`, {
+    throw new CardArtError('CACHE_STORE_UNAVAILABLE', `${storeName} ${operation} failed: ${(error as Error)?.message ?? String(error)}`, {
       cause: error,
     });
   } finally {

@@ -5,7 +5,7 @@
  * expires after its window, so a fixed asset is seen again.
  */
 import { LRUCache } from 'lru-cache';
-import { CardArtError } from '../errors.ts';
+import { CardArtError, type ErrorCode } from '../errors.ts';
 
 /** 10 000 remembered failures (~2 MB): far more distinct bad assets than any real card portfolio has. */
 export const DEFAULT_NEGATIVE_CACHE_ENTRIES = 10_000;
@@ -35,7 +35,7 @@ export function isAssetOwnFailure(error: unknown): error is CardArtError {
 
 interface Remembered {
   status: number;
-  code: string;
+  code: ErrorCode;
   message: string;
 }
 
@@ -52,7 +52,7 @@ export function createNegativeCache(options: NegativeCacheOptions): NegativeCach
   const cache: NegativeCache = {
     recall(key) {
       const hit = entries.get(key);
-      return hit ? new CardArtError(hit.status, hit.code, hit.message) : undefined;
+      return hit ? new CardArtError(hit.code, hit.message, { status: hit.status }) : undefined;
     },
     rememberIfOwn(key, error) {
       if (!enabled || !isAssetOwnFailure(error)) return;

@@ -32,7 +32,7 @@ export interface RedisStoreOptions {
 export function createRedisStore(url: string, opts: RedisStoreOptions = {}): CacheStore & { clear(): Promise<void> } {
   const prefix = opts.prefix ?? DEFAULT_REDIS_PREFIX;
   if (!/^[\w:.-]*$/.test(prefix)) {
-    throw new CardArtError(500, 'CONFIG_INVALID', `redis key prefix may hold letters, digits and ":_.-" only: ${prefix}`);
+    throw new CardArtError('CONFIG_INVALID', `redis key prefix may hold letters, digits and ":_.-" only: ${prefix}`);
   }
   const connectTimeoutMs = opts.connectTimeoutMs ?? DEFAULT_REDIS_CONNECT_TIMEOUT_MS;
   const commandTimeoutMs = opts.commandTimeoutMs ?? DEFAULT_REDIS_COMMAND_TIMEOUT_MS;

@@ -218,7 +218,7 @@ export function createTieredCache(opts: TieredCacheOptions): TieredCache {
     }
     if (!entry || !Buffer.isBuffer(entry.bytes) || typeof entry.meta !== 'object' || entry.meta === null) {
       counters.loadFailures += 1;
-      throw new CardArtError(500, 'CACHE_LOAD_INVALID', `loader for ${key} returned no cache entry`);
+      throw new CardArtError('CACHE_LOAD_INVALID', `loader for ${key} returned no cache entry`);
     }
     memory.set(key, entry);
     if (awaitWrite) await writeStore(key, entry);
@@ -282,7 +282,7 @@ export function createTieredCache(opts: TieredCacheOptions): TieredCache {
         await store.ping();
       } catch (error) {
         if (isCardArtError(error) && error.code === 'CACHE_STORE_UNAVAILABLE') throw error;
-        throw new CardArtError(503, 'CACHE_STORE_UNAVAILABLE', `${store.name} store is not reachable`, { cause: error });
+        throw new CardArtError('CACHE_STORE_UNAVAILABLE', `${store.name} store is not reachable`, { cause: error });
       }
     },
 

@@ -44,7 +44,7 @@ export interface Rasterizer {
 
 export type OutputFormat = 'png' | 'webp' | 'avif';
 
-/** The productConfig fields card-art reads (DESIGN §1); names are MDES's own. */
+/** The productConfig fields card-art reads; names are MDES's own. */
 export interface ProductConfig {
   cardBackgroundCombinedAssetId?: string;
   cardBackgroundAssetId?: string;

@@ -2,14 +2,15 @@
 import { CardArtError } from '../errors.ts';
 import type { AssetMedia, OutputFormat, ProductConfig } from './asset-media.ts';
 
-/** Output widths a client may ask for; height follows the card's 63% ratio (969/1536). */
-export const ALLOWED_WIDTHS = [1536, 1152, 768, 512, 384, 256, 128] as const;
+import { ALLOWED_WIDTHS } from './card-widths.ts';
+
+export { ALLOWED_WIDTHS };
 export const CARD_WIDTH = 1536;
 
 /** Returns `width` when it is one of ALLOWED_WIDTHS; anything else is 400 INVALID_WIDTH listing them. */
 export function assertAllowedWidth(width: unknown): number {
   if (!(ALLOWED_WIDTHS as readonly unknown[]).includes(width)) {
-    throw new CardArtError(400, 'INVALID_WIDTH', `width must be one of ${ALLOWED_WIDTHS.join(', ')}`);
+    throw new CardArtError('INVALID_WIDTH', `width must be one of ${ALLOWED_WIDTHS.join(', ')}`);
   }
   return width as number;
 }

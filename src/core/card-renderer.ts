@@ -1,5 +1,4 @@
-/** The card renderer: load → layout → rasterize → compose → encode (DESIGN §2). Knows nothing of HTTP or caches. */
-import { createHash } from 'node:crypto';
+/** The card renderer: load → layout → rasterize → compose → encode. Knows nothing of HTTP or caches. */
 import { LRUCache } from 'lru-cache';
 import { CardArtError } from '../errors.ts';
 import { assertAssetId } from './asset-id.ts';
@@ -17,11 +16,12 @@ import { type CardLayer, composeCard, extractRegion } from './compose-card.ts';
 import { encodeImage } from './encode-image.ts';
 import { computeCardLayout, coverRect, fitInside, type Rect, type Size } from './layout.ts';
 import { renderTextOverlay } from './text-overlay.ts';
+import { DEFAULT_FOREGROUND_COLOR, planCard } from './card-plan.ts';
 
-/** Part of every render cache key: bump when the pixels of a rendered card change (layout, font, encoder settings). */
-export const RENDER_VERSION = '1';
-/** Text colour when foregroundColor is absent: MDES always sends one, and black is its most common value. */
-export const DEFAULT_FOREGROUND_COLOR = '000000';
+// The keys of rendered images live with every other cache key; re-exported for the renderer's callers.
+export { assetRenderCacheKey, RENDER_VERSION, renderCacheKey } from '../cache-keys.ts';
+export { DEFAULT_FOREGROUND_COLOR, planCard };
+
 /** 16 Mpx (64 MB RGBA): a cover-sized background beyond this means an absurd aspect ratio, not a card. */
 export const MAX_COVER_PIXELS = 16_000_000;
 /** Single assets are rendered at most 1536 wide (the card width) and 4096 tall. */
@@ -51,52 +51,6 @@ export interface LayerCacheStats {
   misses: number;
 }
 
-/** Exactly what determines a card's pixels, with everything that cannot change them removed. */
-interface CardPlan {
-  combinedId?: string;
-  backgroundId?: string;
-  issuerId?: string;
-  coBrandId?: string;
-  brandId?: string;
-  text?: string;
-  color?: string;
-}
-
-/**
- * Normalizes a request into a plan. The combined image, when sent, wins over the component IDs (DESIGN §2.8).
- * Co-brand: MDES sends coBrandLogoAssetId "only when isCoBranded", so the logo is drawn when an ID is present
- * unless isCoBranded is explicitly false (an absent flag does not hide a logo MDES chose to send).
- */
-export function planCard(productConfig: ProductConfig, text: string | undefined): CardPlan {
-  const plan: CardPlan = {};
-  if (productConfig.cardBackgroundCombinedAssetId) {
-    plan.combinedId = productConfig.cardBackgroundCombinedAssetId;
-  } else {
-    plan.backgroundId = productConfig.cardBackgroundAssetId;
-    plan.issuerId = productConfig.issuerLogoAssetId;
-    plan.brandId = productConfig.brandLogoAssetId;
-    const coBranded = productConfig.isCoBranded !== false && productConfig.isCoBranded !== 'false';
-    if (coBranded) plan.coBrandId = productConfig.coBrandLogoAssetId;
-  }
-  if (text) {
-    plan.text = text;
-    plan.color = productConfig.foregroundColor ?? DEFAULT_FOREGROUND_COLOR;
-  }
-  for (const key of Object.keys(plan) as (keyof CardPlan)[]) if (plan[key] === undefined) delete plan[key];
-  return plan;
-}
-
-/** SHA-256 (hex) of RENDER_VERSION + the normalized plan + width + format; equal keys mean identical pixels. */
-export function renderCacheKey(request: CardArtRequest, renderVersion = RENDER_VERSION): string {
-  const plan = planCard(request.productConfig, request.text);
-  const ordered = Object.keys(plan).sort().map((key) => [key, plan[key as keyof CardPlan]]);
-  return sha256(JSON.stringify([renderVersion, 'card', ordered, request.width, request.format]));
-}
-
-/** Key of one asset rendered by renderAsset (width undefined = natural). */
-export function assetRenderCacheKey(assetId: string, width: number | undefined, format: OutputFormat, renderVersion = RENDER_VERSION): string {
-  return sha256(JSON.stringify([renderVersion, 'asset', assetId, width ?? null, format]));
-}
 
 export interface CardRendererDeps {
   loadMedia: MediaLoader;
@@ -171,7 +125,7 @@ export function createCardRenderer(deps: CardRendererDeps): CardRenderer {
   async function rasterizeCover(assetId: string, media: AssetMedia): Promise<RasterImage> {
     const cover = coverRect(media, CARD_SIZE);
     if (cover.width * cover.height > MAX_COVER_PIXELS) {
-      throw new CardArtError(422, 'UNSUPPORTED_ASPECT_RATIO', `background aspect ratio ${media.width}:${media.height} is too far from a card's`);
+      throw new CardArtError('UNSUPPORTED_ASPECT_RATIO', `background aspect ratio ${media.width}:${media.height} is too far from a card's`);
     }
     return cachedLayer(`${assetId}:cover:${CARD_WIDTH}x${CARD_HEIGHT}`, async () => {
       const covered = await rasterizeMedia(assetId, media, { width: cover.width, height: cover.height });
@@ -210,7 +164,7 @@ export function createCardRenderer(deps: CardRendererDeps): CardRenderer {
         load(plan.brandId, signal),
       ]);
       signal?.throwIfAborted();
-      if (!background) throw new CardArtError(400, 'MISSING_BACKGROUND', 'no background asset');
+      if (!background) throw new CardArtError('MISSING_BACKGROUND', 'no background asset');
 
       const layout = computeCardLayout({ issuer, coBrand, brand });
       const [base, ...logos] = await Promise.all([
@@ -234,7 +188,7 @@ export function createCardRenderer(deps: CardRendererDeps): CardRenderer {
     async renderAsset(assetId, width, format, signal) {
       assertAssetId(assetId);
       if (width !== undefined && !(Number.isInteger(width) && width >= 1 && width <= MAX_ASSET_WIDTH)) {
-        throw new CardArtError(400, 'INVALID_WIDTH', `width must be an integer from 1 to ${MAX_ASSET_WIDTH}`);
+        throw new CardArtError('INVALID_WIDTH', `width must be an integer from 1 to ${MAX_ASSET_WIDTH}`);
       }
       validateFormat(format);
       const media = await loadMedia(assetId, signal);
@@ -253,17 +207,13 @@ export function createCardRenderer(deps: CardRendererDeps): CardRenderer {
 }
 
 function validateFormat(format: OutputFormat): OutputFormat {
-  if (!Object.hasOwn(CONTENT_TYPES, format)) throw new CardArtError(400, 'INVALID_FORMAT', 'format must be png, webp or avif');
+  if (!Object.hasOwn(CONTENT_TYPES, format)) throw new CardArtError('INVALID_FORMAT', 'format must be png, webp or avif');
   return format;
 }
 
 /** A rasterizer that returns another size would misplace everything after it; fail loudly instead. */
 function assertSize(image: RasterImage, size: Size): void {
   if (image.width !== size.width || image.height !== size.height || image.data.length !== size.width * size.height * 4) {
-    throw new CardArtError(500, 'RASTERIZE_SIZE_MISMATCH', `rasterizer returned ${image.width}x${image.height}, asked ${size.width}x${size.height}`);
+    throw new CardArtError('RASTERIZE_SIZE_MISMATCH', `rasterizer returned ${image.width}x${image.height}, asked ${size.width}x${size.height}`);
   }
-}
-
-function sha256(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
 }

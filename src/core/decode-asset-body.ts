@@ -38,11 +38,11 @@ const STRICT_BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]
 export async function decodeAssetBody(body: unknown, options: DecodeOptions = {}): Promise<AssetMedia[]> {
   const parsed = getAssetBodySchema.safeParse(body);
   if (!parsed.success) {
-    throw new CardArtError(502, 'ASSET_BODY_INVALID', 'Get Asset body has no valid mediaContents array');
+    throw new CardArtError('ASSET_BODY_INVALID', 'Get Asset body has no valid mediaContents array');
   }
   const entries = parsed.data.mediaContents;
   if (entries.length === 0) {
-    throw new CardArtError(502, 'ASSET_EMPTY', 'Get Asset body has no media entries');
+    throw new CardArtError('ASSET_EMPTY', 'Get Asset body has no media entries');
   }
   const usable: AssetMedia[] = [];
   let firstError: unknown;
@@ -65,7 +65,7 @@ export function selectBestMedia(entries: AssetMedia[]): AssetMedia {
   for (const entry of entries) {
     if (!best || entry.width * entry.height > best.width * best.height) best = entry;
   }
-  if (!best) throw new CardArtError(502, 'ASSET_EMPTY', 'Get Asset body has no usable media entry');
+  if (!best) throw new CardArtError('ASSET_EMPTY', 'Get Asset body has no usable media entry');
   return best;
 }
 
@@ -76,15 +76,13 @@ export async function decodeBestMedia(body: unknown, options: DecodeOptions = {}
 async function decodeEntry(entry: unknown, options: DecodeOptions): Promise<AssetMedia> {
   const parsed = mediaContentSchema.safeParse(entry);
   if (!parsed.success) {
-    throw new CardArtError(502, 'ASSET_BODY_INVALID', 'mediaContents entry has no string data');
+    throw new CardArtError('ASSET_BODY_INVALID', 'mediaContents entry has no string data');
   }
   const bytes = decodeBase64(parsed.data.data, options.maxEntryBytes ?? MAX_ASSET_ENTRY_BYTES);
   // The bytes decide the kind; the declared type (even the spec's "applicatoin/pdf") is only a label.
   const kind = sniffMediaKind(bytes);
   if (!kind) {
-    throw new CardArtError(
-      502,
-      'ASSET_FORMAT_UNSUPPORTED',
+    throw new CardArtError('ASSET_FORMAT_UNSUPPORTED',
       `media entry (declared ${JSON.stringify(parsed.data.type ?? '')}) is not PNG, PDF or SVG`,
     );
   }
@@ -107,17 +105,17 @@ async function naturalSize(kind: MediaKind, bytes: Buffer, options: DecodeOption
 
 function decodeBase64(data: string, maxBytes: number): Buffer {
   const compact = data.replace(/\s+/g, '');
-  if (compact.length === 0) throw new CardArtError(502, 'ASSET_EMPTY', 'media entry has empty data');
+  if (compact.length === 0) throw new CardArtError('ASSET_EMPTY', 'media entry has empty data');
   // Checked on the string, so an oversized entry is never decoded.
   if (Math.floor((compact.length * 3) / 4) - 2 > maxBytes) {
-    throw new CardArtError(502, 'ASSET_TOO_LARGE', `media entry is larger than the ${maxBytes}-byte limit`);
+    throw new CardArtError('ASSET_TOO_LARGE', `media entry is larger than the ${maxBytes}-byte limit`);
   }
   if (!STRICT_BASE64.test(compact)) {
-    throw new CardArtError(502, 'ASSET_BASE64_INVALID', 'media entry data is not valid base64');
+    throw new CardArtError('ASSET_BASE64_INVALID', 'media entry data is not valid base64');
   }
   const bytes = Buffer.from(compact, 'base64');
   if (bytes.length > maxBytes) {
-    throw new CardArtError(502, 'ASSET_TOO_LARGE', `media entry is ${bytes.length} bytes; the limit is ${maxBytes}`);
+    throw new CardArtError('ASSET_TOO_LARGE', `media entry is ${bytes.length} bytes; the limit is ${maxBytes}`);
   }
   return bytes;
 }

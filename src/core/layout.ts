@@ -1,4 +1,4 @@
-/** The MDES combined-card layout (DESIGN §2) as pure arithmetic: natural sizes in, pixel rectangles out. */
+/** The MDES combined-card layout as pure arithmetic: natural sizes in, pixel rectangles out. */
 import { CARD_HEIGHT, CARD_WIDTH } from './card-render-types.ts';
 
 /** A: side padding. */

@@ -147,5 +147,5 @@ function inflatedSize(data: Buffer, layers: number, limit: number): Promise<numb
 }
 
 function tooComplex(message: string): CardArtError {
-  return new CardArtError(502, 'PDF_TOO_COMPLEX', message);
+  return new CardArtError('PDF_TOO_COMPLEX', message);
 }

@@ -88,7 +88,7 @@ async function withDeadline<T>(
   const deadline = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
       for (const cancel of cancels) cancel();
-      reject(new CardArtError(502, 'PDF_TOO_COMPLEX', `PDF render exceeded ${timeoutMs} ms`));
+      reject(new CardArtError('PDF_TOO_COMPLEX', `PDF render exceeded ${timeoutMs} ms`));
     }, timeoutMs);
   });
   try {
@@ -125,10 +125,10 @@ export async function openPdf(bytes: Buffer, options: PdfRenderOptions = {}): Pr
   let page: PDFPageProxy;
   try {
     const document = await loadingTask.promise;
-    if (document.numPages < 1) throw new CardArtError(502, 'PDF_INVALID', 'PDF has no pages');
+    if (document.numPages < 1) throw new CardArtError('PDF_INVALID', 'PDF has no pages');
     // Card art never needs scripts; pdf.js would not run them, but a PDF that carries them is not art.
     if (await document.getJSActions().catch(() => null)) {
-      throw new CardArtError(502, 'PDF_UNSAFE', 'PDF carries JavaScript actions; card art must not');
+      throw new CardArtError('PDF_UNSAFE', 'PDF carries JavaScript actions; card art must not');
     }
     // Page count 1: only page 1 is ever loaded or drawn, whatever the document holds.
     page = await document.getPage(1);
@@ -183,7 +183,7 @@ async function drawPage(page: PDFPageProxy, size: PixelSize, maxOperators: numbe
   try {
     await task.promise;
   } catch (error) {
-    if (overLimit) throw new CardArtError(502, 'PDF_TOO_COMPLEX', `PDF page 1 has more than ${maxOperators} drawing operators`);
+    if (overLimit) throw new CardArtError('PDF_TOO_COMPLEX', `PDF page 1 has more than ${maxOperators} drawing operators`);
     throw error;
   } finally {
     restore();
@@ -221,10 +221,10 @@ function assertUsablePageSize(page: PDFPageProxy, bytes: Buffer): void {
   const { width, height } = page.getViewport({ scale: 1 });
   const valid = Number.isFinite(width) && Number.isFinite(height) && width > 0 && height > 0;
   if (!valid || width > MAX_PDF_PAGE_SIDE_PT || height > MAX_PDF_PAGE_SIDE_PT) {
-    throw new CardArtError(502, 'PDF_PAGE_SIZE_INVALID', `PDF page 1 is ${width}x${height} pt; each side must be 0 < side <= ${MAX_PDF_PAGE_SIDE_PT}`);
+    throw new CardArtError('PDF_PAGE_SIZE_INVALID', `PDF page 1 is ${width}x${height} pt; each side must be 0 < side <= ${MAX_PDF_PAGE_SIDE_PT}`);
   }
   if (page.view.every((value, index) => value === LETTER_VIEW[index]) && hasDegenerateMediaBox(bytes)) {
-    throw new CardArtError(502, 'PDF_PAGE_SIZE_INVALID', 'PDF page 1 has an empty or malformed MediaBox');
+    throw new CardArtError('PDF_PAGE_SIZE_INVALID', 'PDF page 1 has an empty or malformed MediaBox');
   }
 }
 
@@ -248,7 +248,7 @@ function asPdfError(error: unknown, message: string): CardArtError {
   const name = (error as { name?: string } | undefined)?.name;
   const detail = (error as Error | undefined)?.message ?? String(error);
   if (name === 'PasswordException') {
-    return new CardArtError(502, 'PDF_ENCRYPTED', 'PDF is encrypted and needs a password', { cause: error });
+    return new CardArtError('PDF_ENCRYPTED', 'PDF is encrypted and needs a password', { cause: error });
   }
-  return new CardArtError(502, 'PDF_INVALID', `${message}: ${detail}`, { cause: error });
+  return new CardArtError('PDF_INVALID', `${message}: ${detail}`, { cause: error });
 }

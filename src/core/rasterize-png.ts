@@ -9,17 +9,15 @@ export const DEFAULT_MAX_INPUT_PIXELS = 40_000_000;
 export function readPngSize(bytes: Buffer, maxInputPixels = DEFAULT_MAX_INPUT_PIXELS): PixelSize {
   // Signature (8) + chunk length (4) + "IHDR" (4) + width (4) + height (4).
   if (bytes.length < 33 || bytes.toString('latin1', 12, 16) !== 'IHDR') {
-    throw new CardArtError(502, 'PNG_INVALID', 'PNG has no IHDR header');
+    throw new CardArtError('PNG_INVALID', 'PNG has no IHDR header');
   }
   const width = bytes.readUInt32BE(16);
   const height = bytes.readUInt32BE(20);
   if (width === 0 || height === 0 || width > 0x7fffffff || height > 0x7fffffff) {
-    throw new CardArtError(502, 'PNG_INVALID', `PNG declares an invalid size ${width}x${height}`);
+    throw new CardArtError('PNG_INVALID', `PNG declares an invalid size ${width}x${height}`);
   }
   if (width * height > maxInputPixels) {
-    throw new CardArtError(
-      502,
-      'PNG_TOO_LARGE',
+    throw new CardArtError('PNG_TOO_LARGE',
       `PNG declares ${width}x${height} pixels; the limit is ${maxInputPixels} pixels`,
     );
   }
@@ -36,7 +34,7 @@ export async function rasterizePng(
   try {
     return await resizeToStraightRgba(sharp(bytes, { failOn: 'error', limitInputPixels: maxInputPixels }), size);
   } catch (error) {
-    throw new CardArtError(502, 'PNG_INVALID', `PNG could not be decoded: ${(error as Error).message}`, {
+    throw new CardArtError('PNG_INVALID', `PNG could not be decoded: ${(error as Error).message}`, {
       cause: error,
     });
   }

@@ -25,11 +25,11 @@ export async function readSvgSize(bytes: Buffer): Promise<PixelSize> {
   try {
     metadata = await sharp(safe, { density: BASE_DENSITY }).metadata();
   } catch (error) {
-    throw new CardArtError(502, 'SVG_INVALID', `SVG could not be parsed: ${(error as Error).message}`, { cause: error });
+    throw new CardArtError('SVG_INVALID', `SVG could not be parsed: ${(error as Error).message}`, { cause: error });
   }
   const { width, height } = metadata;
   if (!width || !height || width > MAX_SVG_SIDE || height > MAX_SVG_SIDE) {
-    throw new CardArtError(502, 'SVG_INVALID', `SVG has no usable size (${width}x${height})`);
+    throw new CardArtError('SVG_INVALID', `SVG has no usable size (${width}x${height})`);
   }
   return { width, height };
 }
@@ -44,7 +44,7 @@ export async function rasterizeSvg(bytes: Buffer, size: PixelSize, natural?: Pix
   try {
     return await resizeToStraightRgba(sharp(safe, { density, failOn: 'error', limitInputPixels: renderPixelLimit(size) }), size);
   } catch (error) {
-    throw new CardArtError(502, 'SVG_INVALID', `SVG could not be rendered: ${(error as Error).message}`, { cause: error });
+    throw new CardArtError('SVG_INVALID', `SVG could not be rendered: ${(error as Error).message}`, { cause: error });
   }
 }
 

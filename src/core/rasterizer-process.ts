@@ -7,7 +7,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { CardArtError } from '../errors.ts';
+import { CardArtError, isErrorCode } from '../errors.ts';
 import type { PixelSize, RasterImage } from './asset-media.ts';
 import { DEFAULT_PDF_MAX_OPERATORS, DEFAULT_PDF_RENDER_TIMEOUT_MS } from './pdf-limits.ts';
 import type { RasterJob } from './rasterizer-child.ts';
@@ -218,7 +218,7 @@ export function createRasterizerProcessPool(options: RasterizerProcessOptions = 
   function submit(job: Omit<RasterJob, 'id'>, bytes: Buffer, jobTimeoutMs: number): Promise<{ header: FrameHeader; payload: Buffer }> {
     if (closed) return Promise.reject(poolClosed());
     if (queue.length >= maxQueue) {
-      return Promise.reject(new CardArtError(503, 'RENDER_QUEUE_FULL', `${queue.length} rasterizer jobs are already waiting`, { retryAfterSeconds: 1 }));
+      return Promise.reject(new CardArtError('RENDER_QUEUE_FULL', `${queue.length} rasterizer jobs are already waiting`, { retryAfterSeconds: 1 }));
     }
     return new Promise((resolve, reject) => {
       queue.push({ job: { ...job, id: nextId++, maxOperators } as RasterJob, bytes, timeoutMs: jobTimeoutMs, resolve, reject });
@@ -230,7 +230,7 @@ export function createRasterizerProcessPool(options: RasterizerProcessOptions = 
     const { header, payload } = await submit(job, bytes, jobTimeoutMs);
     const answer = checkAnswer(header);
     if (payload.length !== answer.width * answer.height * 4) {
-      throw new CardArtError(500, 'RASTERIZER_ANSWER_INVALID', 'the rasterizer process returned a wrong number of pixels');
+      throw new CardArtError('RASTERIZER_ANSWER_INVALID', 'the rasterizer process returned a wrong number of pixels');
     }
     return { data: payload, width: answer.width, height: answer.height };
   }
@@ -286,7 +286,7 @@ export function createRasterizerProcessPool(options: RasterizerProcessOptions = 
 
 function checkAnswer(header: FrameHeader): { width: number; height: number } {
   if (header.ok !== true) {
-    throw new CardArtError(Number(header.status) || 502, String(header.code ?? 'RASTERIZER_ANSWER_INVALID'), String(header.message ?? ''));
+    throw new CardArtError(isErrorCode(header.code) ? header.code : 'RASTERIZER_ANSWER_INVALID', String(header.message ?? ''));
   }
   return { width: Number(header.width), height: Number(header.height) };
 }
@@ -297,13 +297,13 @@ function checkAnswer(header: FrameHeader): { width: number; height: number } {
  */
 function deathError(reason: RasterizerExitEvent['reason'], op: RasterJob['op'], timeoutMs: number): CardArtError {
   const kind = op === 'svg-render' ? 'SVG' : 'PDF';
-  if (reason === 'timeout') return new CardArtError(502, `${kind}_TOO_COMPLEX`, `${kind} render exceeded ${timeoutMs} ms`);
+  if (reason === 'timeout') return new CardArtError(`${kind}_TOO_COMPLEX`, `${kind} render exceeded ${timeoutMs} ms`);
   if (reason === 'crashed') {
-    return new CardArtError(502, `${kind}_TOO_COMPLEX`, `${kind} needs more memory than one render may use`);
+    return new CardArtError(`${kind}_TOO_COMPLEX`, `${kind} needs more memory than one render may use`);
   }
-  return new CardArtError(502, 'RASTERIZER_DIED', 'The rasterizer stopped during this render; try again');
+  return new CardArtError('RASTERIZER_DIED', 'The rasterizer stopped during this render; try again');
 }
 
 function poolClosed(): CardArtError {
-  return new CardArtError(503, 'RENDER_POOL_CLOSED', 'The rasterizer is closed');
+  return new CardArtError('RENDER_POOL_CLOSED', 'The rasterizer is closed');
 }

@@ -74,7 +74,7 @@ export function createRasterizer(options: RasterizerOptions = {}): ServiceRaster
         case 'pdf':
           return pool ? pool.renderPdf(media.bytes, size) : (await loadInProcessPdf()).rasterizePdf(media.bytes, size, inProcessPdf);
         default:
-          throw new CardArtError(502, 'ASSET_FORMAT_UNSUPPORTED', `cannot rasterize media of kind ${String(media.kind)}`);
+          throw new CardArtError('ASSET_FORMAT_UNSUPPORTED', `cannot rasterize media of kind ${String(media.kind)}`);
       }
     },
     async readPdfPageSize(bytes: Buffer): Promise<PixelSize> {
@@ -91,6 +91,6 @@ export function createRasterizer(options: RasterizerOptions = {}): ServiceRaster
 function assertOutputSize(size: PixelSize, maxOutputPixels: number): void {
   const { width, height } = size;
   if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1 || width * height > maxOutputPixels) {
-    throw new CardArtError(500, 'RENDER_SIZE_INVALID', `cannot render at ${width}x${height}; sides must be positive integers, at most ${maxOutputPixels} pixels in all`);
+    throw new CardArtError('RENDER_SIZE_INVALID', `cannot render at ${width}x${height}; sides must be positive integers, at most ${maxOutputPixels} pixels in all`);
   }
 }

@@ -71,7 +71,7 @@ export interface SanitizeOptions {
 /** The SVG rebuilt from its allow-listed parts (UTF-8), or a 502 SVG_UNSAFE / SVG_INVALID / SVG_TOO_LARGE. */
 export function sanitizeSvg(bytes: Buffer, options: SanitizeOptions = {}): Buffer {
   if (bytes.length > MAX_SVG_BYTES) {
-    throw new CardArtError(502, 'SVG_TOO_LARGE', `SVG is ${bytes.length} bytes; the limit is ${MAX_SVG_BYTES}`);
+    throw new CardArtError('SVG_TOO_LARGE', `SVG is ${bytes.length} bytes; the limit is ${MAX_SVG_BYTES}`);
   }
   const text = decodeUtf8(bytes);
   const document = parse(text);
@@ -81,7 +81,7 @@ export function sanitizeSvg(bytes: Buffer, options: SanitizeOptions = {}): Buffe
   }
   const root = document.documentElement;
   if (!root || root.localName !== 'svg' || root.namespaceURI !== SVG_NS) {
-    throw new CardArtError(502, 'SVG_INVALID', 'SVG root element is not <svg> in the SVG namespace');
+    throw new CardArtError('SVG_INVALID', 'SVG root element is not <svg> in the SVG namespace');
   }
   const state: RebuildState = { elements: 0, usesXlink: false, ids: new Map(), uses: [], options };
   const body: string[] = [];
@@ -113,7 +113,7 @@ function decodeUtf8(bytes: Buffer): string {
   try {
     text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
   } catch {
-    throw new CardArtError(502, 'SVG_INVALID', 'SVG is not valid UTF-8');
+    throw new CardArtError('SVG_INVALID', 'SVG is not valid UTF-8');
   }
   const declared = /^\uFEFF?<\?xml[^>]*encoding\s*=\s*["']([^"']*)["']/i.exec(text)?.[1];
   if (declared && !/^(?:utf-8|us-ascii)$/i.test(declared)) unsafe(`a declared encoding of ${declared}`);
@@ -130,7 +130,7 @@ function parse(text: string) {
       },
     }).parseFromString(text, 'image/svg+xml');
   } catch (error) {
-    throw new CardArtError(502, 'SVG_INVALID', 'SVG is not well-formed XML', { cause: error });
+    throw new CardArtError('SVG_INVALID', 'SVG is not well-formed XML', { cause: error });
   }
 }
 
@@ -227,5 +227,5 @@ function escapeXml(text: string): string {
 }
 
 function unsafe(what: string): never {
-  throw new CardArtError(502, 'SVG_UNSAFE', `SVG refused: it contains ${what}`);
+  throw new CardArtError('SVG_UNSAFE', `SVG refused: it contains ${what}`);
 }

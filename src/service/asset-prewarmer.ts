@@ -105,7 +105,7 @@ export function createAssetPrewarmer(options: AssetPrewarmerOptions): AssetPrewa
       });
       const toAdd = fresh.filter((id) => !known.has(id));
       if (waiting.length + toAdd.length > queueLimit) {
-        throw new CardArtError(503, 'PREWARM_QUEUE_FULL', 'Too many assets are waiting to be fetched; retry later', {
+        throw new CardArtError('PREWARM_QUEUE_FULL', 'Too many assets are waiting to be fetched; retry later', {
           retryAfterSeconds: 5,
         });
       }
@@ -115,7 +115,7 @@ export function createAssetPrewarmer(options: AssetPrewarmerOptions): AssetPrewa
         try {
           claimed = await journal.add(toAdd);
         } catch (error) {
-          throw new CardArtError(503, 'PREWARM_UNAVAILABLE', 'The pre-warm queue cannot be recorded right now; retry later', {
+          throw new CardArtError('PREWARM_UNAVAILABLE', 'The pre-warm queue cannot be recorded right now; retry later', {
             retryAfterSeconds: 5,
             cause: error,
           });

@@ -21,7 +21,7 @@ export function requireBearerToken(tokens: readonly string[] | undefined): Reque
       return;
     }
     res.setHeader('WWW-Authenticate', match ? 'Bearer realm="card-art", error="invalid_token"' : 'Bearer realm="card-art"');
-    next(new CardArtError(401, 'UNAUTHORIZED', 'A valid bearer token is required'));
+    next(new CardArtError('UNAUTHORIZED', 'A valid bearer token is required'));
   };
 }
 

@@ -37,7 +37,7 @@ export function createClientRenderGate(options: { maxPerClient: number }): Clien
       } catch (error) {
         if (error instanceof BulkheadRejectedError) {
           refused += 1;
-          throw new CardArtError(429, 'RENDER_CLIENT_LIMIT', `This client already has ${maxPerClient} renders in progress; retry shortly`, {
+          throw new CardArtError('RENDER_CLIENT_LIMIT', `This client already has ${maxPerClient} renders in progress; retry shortly`, {
             retryAfterSeconds: 1,
           });
         }

@@ -1,7 +1,7 @@
-import { availableParallelism } from 'node:os';
 import express, { type Express } from 'express';
 import type { Logger } from 'pino';
 import type { TieredCache } from '../cache/cache-types.ts';
+import type { ServiceConfig } from '../config.ts';
 import type { NegativeCache } from '../cache/negative-cache.ts';
 import type { CardRenderer } from '../core/card-renderer.ts';
 import type { UpstreamStats } from '../upstream/http-asset-source.ts';
@@ -16,7 +16,7 @@ import type { RequestorLogos } from './requestor-logos.ts';
 import { demoRoutes, type DemoData } from './routes/demo-routes.ts';
 import { healthRoutes } from './routes/health-routes.ts';
 import type { Readiness } from './readiness.ts';
-import { createClientRenderGate, DEFAULT_RENDER_MAX_PER_CLIENT, DEFAULT_RENDER_QUEUE_WAIT_MS } from './client-render-gate.ts';
+import { createClientRenderGate } from './client-render-gate.ts';
 import { enforceRequestLimits } from './request-limits.ts';
 import { imageRoutes } from './routes/image-routes.ts';
 import { productConfigRoutes } from './routes/product-config-routes.ts';
@@ -34,13 +34,6 @@ import type { TokenRecords } from './token-records.ts';
 import { createServiceMetrics, type ServiceMetrics } from './service-metrics.ts';
 import type { TokenRequestorDirectory } from './token-requestor-directory.ts';
 
-/**
- * Cores − 1 (at least 1): renders saturating every core raised warm-hit p99 2.05x on 2 cores, one render at a time
- * 1.76x (bench row 4); the spare core serves cache hits and runs the PDF worker.
- */
-export const DEFAULT_RENDER_CONCURRENCY = Math.max(1, availableParallelism() - 1);
-/** 64 waiting renders ≈ a few seconds of work; beyond that a client is better told to retry. */
-export const DEFAULT_RENDER_QUEUE_LIMIT = 64;
 /** A productConfig list or card request is a few KB; 64 KB leaves room without inviting abuse. */
 export const JSON_BODY_LIMIT = '64kb';
 /** Every endpoint that can cause upstream or render work: what the per-client rate limit protects. */
@@ -66,28 +59,21 @@ export interface AppDeps {
   upstreamStats?: () => UpstreamStats;
   demo: DemoData;
   log: Logger;
-  renderConcurrency?: number;
-  renderQueueLimit?: number;
-  /** Cold renders queued or running per client address (0 = no per-client bound). */
-  renderMaxPerClient?: number;
-  /** Longest wait for a render slot. */
-  renderQueueWaitMs?: number;
-  /** Image requests per client IP and minute; 0 or absent = no limit. */
-  rateLimitPerMinute?: number;
+  /** The service settings, complete (defaults were applied once, by loadConfig). */
+  settings: Pick<ServiceConfig, 'renderConcurrency' | 'renderQueueLimit' | 'renderMaxPerClient' | 'renderQueueWaitMs' | 'rateLimitPerMinute' | 'trustProxy'>;
   /** Shared rate-limit counters (CACHE_URL): a node-redis client. */
   rateLimitRedis?: RateLimitRedisClient;
   /** Redis key prefix of the shared rate-limit counters (CACHE_KEY_PREFIX + "rate-limit"). */
   rateLimitKeyPrefix?: string;
-  trustProxy?: string[];
   /** Remembered failures: renders that failed for an asset's own reasons answer from here without queueing. */
   failures?: NegativeCache;
-  /** Push and pull provisioning (§8–§9); absent = those routes are not mounted. */
+  /** Push and pull provisioning; absent = those routes are not mounted. */
   provisioning?: ProvisioningService;
   /** API_TOKENS for the provisioning routes; undefined = open (embedded simulator only). */
   apiTokens?: readonly string[];
   /** Test cards for the demo's "Push to wallet" screen (push-cards.json). */
   pushDemoCards?: PushDemoCard[];
-  /** Token records, the Notify Token Updated receiver and the by-token endpoints (DESIGN §10); absent = not mounted. */
+  /** Token records, the Notify Token Updated receiver and the by-token endpoints; absent = not mounted. */
   tokens?: TokenDeps;
 }
 
@@ -108,11 +94,11 @@ export interface CardArtApp extends Express {
 
 /** The express app (no listen): routes validate, call the core and set headers; one middleware maps errors. */
 export function createApp(deps: AppDeps): CardArtApp {
-  const { log } = deps;
+  const { log, settings } = deps;
   const renderQueue = createRenderQueue({
-    concurrency: deps.renderConcurrency ?? DEFAULT_RENDER_CONCURRENCY,
-    limit: deps.renderQueueLimit ?? DEFAULT_RENDER_QUEUE_LIMIT,
-    maxWaitMs: deps.renderQueueWaitMs ?? DEFAULT_RENDER_QUEUE_WAIT_MS,
+    concurrency: settings.renderConcurrency,
+    limit: settings.renderQueueLimit,
+    maxWaitMs: settings.renderQueueWaitMs,
   });
   const metrics = createServiceMetrics({
     cacheStats: () => deps.cache.stats(),
@@ -123,7 +109,7 @@ export function createApp(deps: AppDeps): CardArtApp {
   const images = createRenderedImageCache({
     cache: deps.cache,
     queue: renderQueue,
-    gate: createClientRenderGate({ maxPerClient: deps.renderMaxPerClient ?? DEFAULT_RENDER_MAX_PER_CLIENT }),
+    gate: createClientRenderGate({ maxPerClient: settings.renderMaxPerClient }),
     onRendered: (kind, seconds) => metrics.observeRender(kind, seconds),
     failures: deps.failures,
   });
@@ -136,7 +122,7 @@ export function createApp(deps: AppDeps): CardArtApp {
   app.set('etag', false);
   app.set('query parser', 'simple');
 
-  if (deps.trustProxy !== undefined) app.set('trust proxy', deps.trustProxy);
+  if (settings.trustProxy !== undefined) app.set('trust proxy', settings.trustProxy);
   app.use(observeRequests(log, metrics));
   app.use(enforceRequestLimits);
   app.use((_req, res, next) => {
@@ -164,7 +150,7 @@ export function createApp(deps: AppDeps): CardArtApp {
   app.use(
     RATE_LIMITED_PATHS,
     createRateLimiter({
-      perMinute: deps.rateLimitPerMinute ?? 0,
+      perMinute: settings.rateLimitPerMinute,
       ...(deps.rateLimitRedis ? { redis: deps.rateLimitRedis } : {}),
       ...(deps.rateLimitKeyPrefix ? { keyPrefix: deps.rateLimitKeyPrefix } : {}),
     }),

@@ -2,7 +2,8 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
 import type { Logger } from 'pino';
-import { assetCacheKey, createCachedMediaLoader } from '../cache/cached-media-loader.ts';
+import { assetCacheKey } from '../cache-keys.ts';
+import { createCachedMediaLoader } from '../cache/cached-media-loader.ts';
 import type { CacheStore } from '../cache/cache-types.ts';
 import { createPersistentStore } from '../cache/create-store.ts';
 import { createNegativeCache } from '../cache/negative-cache.ts';
@@ -28,7 +29,6 @@ import { generateEncryptionKeyPair } from '../upstream/field-level-encryption.ts
 import type { AppDeps } from './create-app.ts';
 import { createRequestorLogos } from './requestor-logos.ts';
 import type { DemoCard, DemoData } from './routes/demo-routes.ts';
-import type { ServiceConfig } from './service-config.ts';
 import { createTokenRequestorDirectory } from './token-requestor-directory.ts';
 import { createProvisioningService, createRequestorLookup } from './push-provisioning/provisioning-service.ts';
 import { createReceiptStore } from './push-provisioning/receipt-store.ts';
@@ -52,14 +52,13 @@ export interface ServiceOverrides {
 /** The composition root: config → upstream (embedded simulator or MDES) → cache → renderer → app deps. */
 export async function createServices(
   config: AppConfig,
-  serviceConfig: ServiceConfig,
   log: Logger,
   overrides: ServiceOverrides = {},
 ): Promise<Services> {
   // libvips' operation cache (up to 50 MB) only pins old input and output buffers here: sharp's inputs are fresh
   // buffers every render, and finished layers are kept by the renderer's own byte-bounded layer cache.
   sharp.cache(false);
-  const upstream = config.upstream;
+  const { upstream, service: serviceConfig } = config;
   let simulator: RunningSimulator | undefined;
   let baseUrl = upstream.baseUrl;
   let signer: RequestSigner;
@@ -201,13 +200,8 @@ export async function createServices(
     pushDemoCards: await loadPushDemoCards(simulator ? upstream.simulatorAssetDir : BUNDLED_SAMPLES_DIR),
     tokens,
     log,
-    renderConcurrency: serviceConfig.renderConcurrency,
-    renderQueueLimit: serviceConfig.renderQueueLimit,
-    rateLimitPerMinute: serviceConfig.rateLimitPerMinute,
-    renderMaxPerClient: serviceConfig.renderMaxPerClient,
-    renderQueueWaitMs: serviceConfig.renderQueueWaitMs,
+    settings: serviceConfig,
     ...(sharedRedis ? { rateLimitRedis: sharedRedis.client, rateLimitKeyPrefix: `${config.cacheKeyPrefix}rate-limit` } : {}),
-    ...(serviceConfig.trustProxy === undefined ? {} : { trustProxy: serviceConfig.trustProxy }),
   };
 
   return {

@@ -61,12 +61,12 @@ export function demoTokenRoutes(deps: DemoTokenRouteDeps): Router {
   });
 
   router.post('/demo/tokens/:tokenUniqueReference/new-card-art', async (req, res) => {
-    if (!deps.ntu) throw new CardArtError(501, 'NOT_CONFIGURED', 'The issuer simulator runs only in embedded mode');
+    if (!deps.ntu) throw new CardArtError('NOT_CONFIGURED', 'The issuer simulator runs only in embedded mode');
     const params = tokenPathParamsSchema.safeParse(req.params);
     const record = params.success ? await deps.records.get(params.data.tokenUniqueReference) : undefined;
-    if (!record) throw new CardArtError(404, 'TOKEN_NOT_FOUND', 'No token with this tokenUniqueReference is known');
+    if (!record) throw new CardArtError('TOKEN_NOT_FOUND', 'No token with this tokenUniqueReference is known');
     const productConfig = nextDemoArt(deps.cards, record.productConfig);
-    if (!productConfig) throw new CardArtError(409, 'NO_OTHER_CARD_ART', 'The demo has no other card art to switch to');
+    if (!productConfig) throw new CardArtError('NO_OTHER_CARD_ART', 'The demo has no other card art to switch to');
     const token = {
       tokenUniqueReference: record.tokenUniqueReference,
       tokenRequestorId: record.tokenRequestorId ?? DEMO_TOKEN_REQUESTOR_ID,

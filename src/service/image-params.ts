@@ -1,8 +1,6 @@
 import type { OutputFormat } from '../core/asset-media.ts';
-import { assertAllowedWidth } from '../core/card-render-types.ts';
-import { CardArtError } from '../errors.ts';
-
-export const OUTPUT_FORMATS: readonly OutputFormat[] = ['png', 'webp', 'avif'];
+import { parseOrThrow } from '../core/schema-errors.ts';
+import { formatSchema, widthSchema } from './contract/schemas.ts';
 
 export interface ChosenFormat {
   format: OutputFormat;
@@ -10,28 +8,16 @@ export interface ChosenFormat {
   negotiated: boolean;
 }
 
-/** One query value: a repeated parameter is refused rather than guessed at. */
-export function singleQueryValue(value: unknown, name: string): string | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value === 'string') return value;
-  throw new CardArtError(400, 'INVALID_REQUEST', `${name} must be given once`);
-}
-
-/** Width from ALLOWED_WIDTHS; undefined input gives `fallback`. */
+/** A width as a query string or JSON number carries it (digits only), checked by the contract's width schema. */
 export function parseWidth(raw: unknown, fallback: number | undefined): number | undefined {
-  if (raw === undefined || raw === '') return fallback;
-  const value = typeof raw === 'number' ? raw : typeof raw === 'string' && /^\d{1,5}$/.test(raw) ? Number(raw) : NaN;
-  return assertAllowedWidth(value);
+  if (raw === undefined) return fallback;
+  const value = typeof raw === 'string' && /^\d{1,10}$/.test(raw) ? Number(raw) : raw;
+  return parseOrThrow(widthSchema, value, 'INVALID_WIDTH');
 }
 
 /** An explicit `format` wins; otherwise the best of avif > webp > png the Accept header lists; default png. */
 export function chooseFormat(raw: unknown, acceptHeader: string | undefined): ChosenFormat {
-  if (raw !== undefined && raw !== '') {
-    if (typeof raw !== 'string' || !(OUTPUT_FORMATS as readonly string[]).includes(raw)) {
-      throw new CardArtError(400, 'INVALID_FORMAT', `format must be one of ${OUTPUT_FORMATS.join(', ')}`);
-    }
-    return { format: raw as OutputFormat, negotiated: false };
-  }
+  if (raw !== undefined) return { format: parseOrThrow(formatSchema, raw, 'INVALID_FORMAT'), negotiated: false };
   const accepted = acceptedImageTypes(acceptHeader ?? '');
   if (accepted.has('image/avif')) return { format: 'avif', negotiated: true };
   if (accepted.has('image/webp')) return { format: 'webp', negotiated: true };

@@ -93,7 +93,7 @@ function toUpdate(token: NtuToken, index: number, receivedAt: string): TokenUpda
       productConfig = parseProductConfig(token.productConfig) as TokenUpdate['productConfig'];
     } catch (error) {
       if (!isCardArtError(error)) throw error;
-      throw new CardArtError(400, error.code, `tokens[${index}].productConfig: ${error.message}`);
+      throw new CardArtError(error.code, `tokens[${index}].productConfig: ${error.message}`);
     }
   }
   return {
@@ -110,5 +110,5 @@ function toUpdate(token: NtuToken, index: number, receivedAt: string): TokenUpda
 function invalid(issue: { path: PropertyKey[]; message: string } | undefined, under?: string): CardArtError {
   const where = [under, ...(issue?.path ?? []).map(String)].filter(Boolean).join('.');
   // The message names the field, never its value (a value could be anything, a card number included).
-  return new CardArtError(400, 'INVALID_NOTIFICATION', `Malformed Notify Token Updated request${where ? ` at ${where}` : ''}`);
+  return new CardArtError('INVALID_NOTIFICATION', `Malformed Notify Token Updated request${where ? ` at ${where}` : ''}`);
 }

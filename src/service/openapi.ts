@@ -1,263 +1,200 @@
-import { ASSET_ID_PATTERN } from '../core/asset-id.ts';
-import { ALLOWED_WIDTHS } from '../core/card-render-types.ts';
-import { DEFAULT_REQUESTOR_LOGO_SIZE, REQUESTOR_LOGO_SIZES } from './requestor-logos.ts';
-import { MAX_PRODUCT_CONFIGS } from './routes/product-config-routes.ts';
-import { pushProvisioningOpenApiPaths } from './contracts/push-provisioning-openapi.ts';
-import { tokenOpenApiPaths } from './openapi-tokens.ts';
+/**
+ * /openapi.json, generated from the operation registry and its zod schemas (z.toJSONSchema): never typed by hand,
+ * so the document says what the routes parse. OpenAPI 3.1, whose schemas are JSON Schema 2020-12.
+ */
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { ERRORS, type ErrorCode } from '../errors.ts';
+import { errorStatus, type Answer, type ErrorAnswer, type HeaderSpec, type JsonSchema, type Operation } from './contract/operation.ts';
+import { operations } from './contract/operations.ts';
 
-const ASSET_ID = { type: 'string', pattern: ASSET_ID_PATTERN.source };
-const errorRef = { $ref: '#/components/responses/Error' };
-const imageHeaders = {
-  ETag: { schema: { type: 'string' }, description: 'Strong tag; the image behind it never changes' },
-  'Cache-Control': { schema: { type: 'string', const: 'public, max-age=31536000, immutable' } },
-  Vary: { schema: { type: 'string' }, description: '`Accept` when the format was negotiated' },
-};
-const imageContent = Object.fromEntries(
-  ['image/png', 'image/webp', 'image/avif'].map((type) => [type, { schema: { type: 'string', format: 'binary' } }]),
-);
-const imageResponses = {
-  '200': { description: 'The image', headers: imageHeaders, content: imageContent },
-  '304': { description: 'Not modified (If-None-Match matched)', headers: imageHeaders },
-  '400': errorRef,
-  '404': errorRef,
-  '414': errorRef,
-  '422': errorRef,
-  '429': errorRef,
-  '502': errorRef,
-  '503': errorRef,
-  '504': errorRef,
-};
-const widthParam = {
-  name: 'width',
-  in: 'query',
-  schema: { type: 'integer', enum: [...ALLOWED_WIDTHS] },
-  description: 'Output width; height keeps the aspect ratio. Else 400 INVALID_WIDTH.',
-};
-const formatParam = {
-  name: 'format',
-  in: 'query',
-  schema: { type: 'string', enum: ['png', 'webp', 'avif'] },
-  description: 'Else negotiated from Accept (avif > webp > png, only when listed), default png. Else 400 INVALID_FORMAT.',
-};
-const productConfigFields = {
-  cardBackgroundCombinedAssetId: ASSET_ID,
-  cardBackgroundAssetId: ASSET_ID,
-  brandLogoAssetId: ASSET_ID,
-  issuerLogoAssetId: ASSET_ID,
-  coBrandLogoAssetId: ASSET_ID,
-  iconAssetId: ASSET_ID,
-  foregroundColor: { type: 'string', pattern: '^[0-9a-fA-F]{6}$' },
-  isCoBranded: { oneOf: [{ type: 'boolean' }, { type: 'string', enum: ['true', 'false'] }] },
-};
-const textSchema = { type: 'string', maxLength: 32, description: 'Printable text drawn in the text area, e.g. "•••• 1234"' };
+const TAGS = [
+  { name: 'images', description: 'Card images and single assets, cached forever by asset ID' },
+  { name: 'token-connect', description: 'MDES Token Connect requestors and their logos' },
+  { name: 'cache', description: 'Pre-warming the asset cache' },
+  { name: 'provisioning', description: 'Push and pull provisioning (MDES Token Connect, issuer side)' },
+  { name: 'tokens', description: 'Token records, card art by token, and the Notify Token Updated receiver MDES calls' },
+  { name: 'operations', description: 'Health, readiness, metrics and this document' },
+  { name: 'demo', description: 'The demo page and its data' },
+];
 
-/** OpenAPI 3.1 description of every endpoint (served at /openapi.json). */
-export function buildOpenApiDocument(): Record<string, unknown> {
+const COMPONENT_REF = '#/components/schemas/';
+const TO_JSON_SCHEMA = { io: 'input', target: 'draft-2020-12', unrepresentable: 'any' } as const;
+const PACKAGE_VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
+/** One zod schema as JSON Schema; named sub-schemas (`.meta({ id })`) become references to components.schemas. */
+function jsonSchemaOf(schema: z.ZodType): JsonSchema {
+  const generated = z.toJSONSchema(schema, TO_JSON_SCHEMA) as JsonSchema;
+  delete generated.$schema;
+  delete generated.$defs;
+  return JSON.parse(JSON.stringify(generated).replaceAll('"#/$defs/', `"${COMPONENT_REF}`)) as JsonSchema;
+}
+
+/** Every named schema (ProductConfig, Error, …) once, under components.schemas. */
+function componentSchemas(): Record<string, JsonSchema> {
+  const all = z.toJSONSchema(z.globalRegistry, { ...TO_JSON_SCHEMA, uri: (id) => `${COMPONENT_REF}${id}` }) as { schemas: Record<string, JsonSchema> };
+  const schemas: Record<string, JsonSchema> = {};
+  for (const [id, schema] of Object.entries(all.schemas).sort(([a], [b]) => a.localeCompare(b))) {
+    delete schema.$schema;
+    delete schema.$id;
+    schemas[id] = schema;
+  }
+  return schemas;
+}
+
+function headers(specs: Record<string, HeaderSpec> | undefined): Record<string, unknown> | undefined {
+  if (!specs) return undefined;
+  return Object.fromEntries(
+    Object.entries(specs).map(([name, spec]) => [name, { description: spec.description, schema: spec.schema, ...(spec.required ? { required: true } : {}) }]),
+  );
+}
+
+function answer(spec: Answer): Record<string, unknown> {
+  const content =
+    'json' in spec
+      ? { 'application/json': { schema: jsonSchemaOf(spec.json), example: spec.example } }
+      : spec.content;
+  return { description: spec.description, ...(headers(spec.headers) ? { headers: headers(spec.headers) } : {}), ...(content ? { content } : {}) };
+}
+
+/** One error answer per status, its `code` an enum of exactly the codes this operation can answer with it. */
+function errorAnswers(declared: readonly ErrorAnswer[], shape: 'card-art' | 'mdes' = 'card-art'): Record<string, unknown> {
+  const byStatus = new Map<number, ErrorCode[]>();
+  for (const { code, status } of declared.map(errorStatus)) {
+    const list = byStatus.get(status) ?? [];
+    if (!list.includes(code)) byStatus.set(status, [...list, code]);
+  }
+  const answers: Record<string, unknown> = {};
+  for (const [status, list] of [...byStatus].sort(([a], [b]) => a - b)) {
+    const first = list[0]!;
+    answers[String(status)] = {
+      description: list.map((code) => `${code}: ${ERRORS[code].message}`).join('; '),
+      headers: {
+        'Cache-Control': { description: 'Errors are never cached', schema: { type: 'string', const: 'no-store' } },
+        ...(status === 429 || status === 503 ? { 'Retry-After': { description: 'Seconds to wait before retrying', schema: { type: 'integer' } } } : {}),
+      },
+      content: { 'application/json': shape === 'mdes' ? mdesErrorContent(list) : cardArtErrorContent(list) },
+    };
+  }
+  return answers;
+}
+
+function cardArtErrorContent(list: ErrorCode[]): Record<string, unknown> {
+  const first = list[0]!;
+  return {
+    schema: {
+      allOf: [{ $ref: `${COMPONENT_REF}Error` }, { properties: { error: { properties: { code: { enum: list }, message: { type: 'string' } } } } }],
+    },
+    example: { error: { code: first, message: ERRORS[first].message } },
+  };
+}
+
+function defaultAnswer(shape: 'card-art' | 'mdes' = 'card-art'): Record<string, unknown> {
+  return {
+    description: 'Any status not listed: an error in the same shape',
+    content: { 'application/json': { schema: { $ref: `${COMPONENT_REF}${shape === 'mdes' ? 'MdesError' : 'Error'}` } } },
+  };
+}
+
+/** MDES's error shape (the code in errorCode), for the endpoints MDES itself calls. */
+function mdesErrorContent(list: ErrorCode[]): Record<string, unknown> {
+  const first = list[0]!;
+  const text = { type: 'string' };
+  return {
+    schema: {
+      allOf: [
+        { $ref: `${COMPONENT_REF}MdesError` },
+        { properties: { errorCode: { enum: list }, errorDescription: text, responseHost: text, responseId: text, errors: { type: 'array' } } },
+      ],
+    },
+    example: {
+      errorCode: first,
+      errorDescription: ERRORS[first].message,
+      responseHost: 'card-art.gateway.example',
+      responseId: '4b1c6a52-8f0e-4a55-9c43-2f5f1e0b7d11',
+      errors: [{ source: 'INPUT', errorCode: first, description: ERRORS[first].message, reasonCode: first, recoverable: ERRORS[first].status >= 500 }],
+    },
+  };
+}
+
+/** Query and path parameters from the input JSON Schema of the operation's zod schemas. */
+function parameters(op: Operation): unknown[] {
+  const list: unknown[] = [];
+  for (const [where, schema] of [['path', op.params], ['query', op.query]] as const) {
+    if (!schema) continue;
+    const object = jsonSchemaOf(schema) as { properties?: Record<string, JsonSchema>; required?: string[] };
+    for (const [name, property] of Object.entries(object.properties ?? {})) {
+      const { description, examples, ...rest } = property as JsonSchema & { description?: string; examples?: unknown[] };
+      const isList = rest.type === 'array';
+      list.push({
+        name,
+        in: where,
+        ...(where === 'path' || object.required?.includes(name) ? { required: true } : {}),
+        description: description ?? name,
+        schema: rest,
+        ...(isList ? { style: 'form', explode: false } : {}),
+        ...(examples?.[0] !== undefined ? { example: examples[0] } : {}),
+      });
+    }
+  }
+  for (const [name, spec] of Object.entries(op.requestHeaders ?? {})) {
+    list.push({ name, in: 'header', description: spec.description, schema: spec.schema });
+  }
+  return list;
+}
+
+function operationObject(op: Operation): Record<string, unknown> {
+  const params = parameters(op);
+  const success = Object.fromEntries(Object.entries(op.answers).map(([status, spec]) => [status, answer(spec as Answer)]));
+  return {
+    operationId: op.operationId,
+    tags: [...op.tags],
+    summary: op.summary,
+    ...(op.description ? { description: op.description } : {}),
+    security: op.security === 'bearer' ? [{ bearer: [] }] : [],
+    ...(params.length > 0 ? { parameters: params } : {}),
+    ...(op.body
+      ? {
+          requestBody: {
+            required: true,
+            description: op.body.description,
+            content: { 'application/json': { schema: jsonSchemaOf(op.body.schema), example: op.body.example } },
+          },
+        }
+      : {}),
+    responses: {
+      ...success,
+      ...errorAnswers(op.errors, op.errorShape),
+      // An operation whose only success is a redirect: every other status is one of the errors listed.
+      ...(Object.keys(op.answers).some((status) => status.startsWith('2')) ? {} : { default: defaultAnswer(op.errorShape) }),
+    },
+  };
+}
+
+/** The OpenAPI 3.1 document of every operation in the registry (served at /openapi.json). */
+export function buildOpenApiDocument(registry: Record<string, Operation> = operations): Record<string, unknown> {
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const op of Object.values(registry)) {
+    paths[op.path] = { ...paths[op.path], [op.method]: operationObject(op) };
+  }
   return {
     openapi: '3.1.0',
     info: {
       title: 'card-art',
-      version: '0.1.0',
-      description: 'Turns Mastercard MDES productConfig asset IDs into finished 1536×969 card images.',
+      version: PACKAGE_VERSION,
+      description:
+        'Turns Mastercard MDES productConfig asset IDs into finished 1536×969 card images, cached forever by asset ID. ' +
+        'Errors are always {"error":{"code","message"}}; each operation lists the codes it can answer.',
+      license: { name: 'Proprietary: all rights reserved', identifier: 'LicenseRef-card-art-proprietary' },
     },
-    paths: {
-      ...tokenOpenApiPaths(),
-      '/v1/card-art': {
-        get: {
-          summary: 'Render a card from productConfig fields',
-          parameters: [
-            ...Object.entries(productConfigFields).map(([name, schema]) => ({ name, in: 'query', schema })),
-            { name: 'text', in: 'query', schema: textSchema },
-            { ...widthParam, schema: { ...widthParam.schema, default: 1536 } },
-            formatParam,
-          ],
-          responses: imageResponses,
-        },
-        post: {
-          summary: 'Render a card from a productConfig object',
-          requestBody: {
-            required: true,
-            content: {
-              'application/json': {
-                schema: {
-                  type: 'object',
-                  required: ['productConfig'],
-                  properties: {
-                    productConfig: { $ref: '#/components/schemas/ProductConfig' },
-                    text: textSchema,
-                    width: widthParam.schema,
-                    format: formatParam.schema,
-                  },
-                },
-              },
-            },
-          },
-          responses: { ...imageResponses, '413': errorRef },
-        },
-      },
-      '/v1/assets/{assetId}': {
-        get: {
-          summary: 'One MDES asset as a raster image (natural aspect)',
-          parameters: [{ name: 'assetId', in: 'path', required: true, schema: ASSET_ID }, widthParam, formatParam],
-          responses: imageResponses,
-        },
-      },
-      '/v1/token-requestors': {
-        get: {
-          summary: 'Eligible token requestors for account ranges (cached, refreshed every TOKEN_REQUESTORS_REFRESH_HOURS)',
-          parameters: [
-            {
-              name: 'accountRanges',
-              in: 'query',
-              required: true,
-              description: '1–25 ranges of 9–19 digits, comma separated or repeated',
-              schema: { type: 'array', items: { type: 'string', pattern: '^[0-9]{9,19}$' }, minItems: 1, maxItems: 25 },
-              style: 'form',
-              explode: false,
-            },
-          ],
-          responses: {
-            '200': {
-              description: 'The list',
-              content: {
-                'application/json': {
-                  schema: {
-                    type: 'object',
-                    properties: {
-                      fetchedAt: { type: 'string', format: 'date-time' },
-                      tokenRequestors: { type: 'array', items: { $ref: '#/components/schemas/TokenRequestor' } },
-                    },
-                  },
-                },
-              },
-            },
-            '400': errorRef,
-            '429': errorRef,
-            '502': errorRef,
-            '503': errorRef,
-            '504': errorRef,
-          },
-        },
-      },
-      '/v1/token-requestor-assets/{assetId}': {
-        get: {
-          summary: 'A token requestor logo',
-          parameters: [
-            { name: 'assetId', in: 'path', required: true, schema: ASSET_ID },
-            { name: 'format', in: 'query', schema: { type: 'string', enum: ['png', 'svg'], default: 'png' } },
-            {
-              name: 'size',
-              in: 'query',
-              schema: { type: 'integer', enum: [...REQUESTOR_LOGO_SIZES], default: DEFAULT_REQUESTOR_LOGO_SIZE },
-              description: 'PNG only: the logo fits size × size. Else 400 INVALID_SIZE.',
-            },
-          ],
-          responses: {
-            ...imageResponses,
-            '200': {
-              description: 'The logo; SVG is served only when it passes the safety check, with a restrictive CSP',
-              headers: imageHeaders,
-              content: { 'image/png': imageContent['image/png'], 'image/svg+xml': { schema: { type: 'string' } } },
-            },
-          },
-        },
-      },
-      '/v1/product-configs': {
-        post: {
-          summary: 'Pre-fetch and cache the assets of productConfigs (e.g. from Notify Token Updated)',
-          requestBody: {
-            required: true,
-            content: {
-              'application/json': {
-                schema: {
-                  oneOf: [
-                    { $ref: '#/components/schemas/ProductConfig' },
-                    { type: 'array', items: { $ref: '#/components/schemas/ProductConfig' }, minItems: 1, maxItems: MAX_PRODUCT_CONFIGS },
-                  ],
-                },
-              },
-            },
-          },
-          responses: {
-            '202': {
-              description: 'Asset IDs queued for a background fetch, and those already cached',
-              content: {
-                'application/json': {
-                  schema: {
-                    type: 'object',
-                    properties: {
-                      queued: { type: 'array', items: ASSET_ID },
-                      alreadyCached: { type: 'array', items: ASSET_ID },
-                    },
-                  },
-                },
-              },
-            },
-            '400': errorRef,
-            '413': errorRef,
-            '429': errorRef,
-            '503': errorRef,
-          },
-        },
-      },
-      '/healthz': { get: { summary: 'Liveness', responses: { '200': { description: '{"status":"ok"}' } } } },
-      '/readyz': {
-        get: {
-          summary: 'Readiness: 200 while this instance can serve; MDES and the cache store reported as ok / degraded',
-          responses: {
-            '200': { description: 'Ready; checks.upstream, checks.cache, checks.renderer each {"status":"ok"|"degraded"}' },
-            '503': { description: 'Draining (shutting down) or the renderer is down' },
-          },
-        },
-      },
-      '/metrics': {
-        get: { summary: 'Prometheus metrics', responses: { '200': { description: 'text/plain exposition format' } } },
-      },
-      '/': { get: { summary: 'Demo page', responses: { '200': { description: 'HTML' } } } },
-      ...pushProvisioningOpenApiPaths(),
-    },
+    // Relative: the instance that served this document (npm start listens on http://localhost:8080).
+    servers: [{ url: '/', description: 'The instance that served this document' }],
+    tags: TAGS,
+    paths,
     components: {
-      securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', description: 'API_TOKENS; open when unset (embedded simulator)' } },
-      schemas: {
-        ProductConfig: { type: 'object', properties: productConfigFields, additionalProperties: true },
-        TokenRequestor: {
-          type: 'object',
-          properties: {
-            tokenRequestorId: { type: 'string' },
-            name: { type: 'string' },
-            consumerFacingEntityName: { type: 'string' },
-            imageAssetId: { type: 'string' },
-            tokenRequestorType: { type: 'string', enum: ['WALLET', 'MERCHANT'] },
-            enabledAccountRanges: { type: 'array', items: { type: 'string' } },
-            supportedPushMethods: { type: 'array', items: { type: 'string' } },
-            availablePushMethods: {
-              type: 'array',
-              items: { type: 'object', properties: { type: { type: 'string' }, uri: { type: 'string' } } },
-            },
-            logoUrl: { type: 'string', description: '/v1/token-requestor-assets/{imageAssetId}' },
-          },
-        },
-        Error: {
-          type: 'object',
-          required: ['error'],
-          properties: {
-            error: {
-              type: 'object',
-              required: ['code', 'message'],
-              properties: {
-                code: { type: 'string', pattern: '^[A-Z][A-Z0-9_]*$', examples: ['INVALID_WIDTH', 'ASSET_NOT_FOUND', 'RENDER_QUEUE_FULL'] },
-                message: { type: 'string' },
-              },
-            },
-          },
-        },
-      },
-      responses: {
-        Error: {
-          description: 'An error; 503 and some 429/5xx carry Retry-After',
-          headers: { 'Retry-After': { schema: { type: 'integer' } } },
-          content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
-        },
+      schemas: componentSchemas(),
+      securitySchemes: {
+        bearer: { type: 'http', scheme: 'bearer', description: 'A bearer token the service accepts, for the operations that name this scheme' },
       },
     },
   };

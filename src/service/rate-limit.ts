@@ -1,12 +1,11 @@
 import { isIP } from 'node:net';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import { DEFAULT_RATE_LIMIT_PER_MINUTE, envSchema, parseEnv } from '../config.ts';
 import { CardArtError } from '../errors.ts';
 
-/** 0: off. A gateway usually sits behind its own edge limits; this is a per-instance backstop. */
-export const DEFAULT_RATE_LIMIT_PER_MINUTE = 0;
-/** Upper bound for RATE_LIMIT_PER_MINUTE: above this a limiter is pointless. */
-const MAX_RATE_LIMIT_PER_MINUTE = 1_000_000;
+export { DEFAULT_RATE_LIMIT_PER_MINUTE };
+
 /** Counters live in fixed one-minute windows (rate-limiter-flexible); Redis keys expire with their window. */
 const WINDOW_SECONDS = 60;
 /** Key prefix of the counters in Redis, under which every instance shares them. */
@@ -76,7 +75,7 @@ export function createRateLimiter(options: RateLimitOptions): RequestHandler {
         }
         const retryAfterSeconds = Math.max(1, Math.ceil(rejection.msBeforeNext / 1000));
         next(
-          new CardArtError(429, 'RATE_LIMITED', `Too many requests from this client; retry in ${retryAfterSeconds} s`, {
+          new CardArtError('RATE_LIMITED', `Too many requests from this client; retry in ${retryAfterSeconds} s`, {
             retryAfterSeconds,
           }),
         );
@@ -85,17 +84,7 @@ export function createRateLimiter(options: RateLimitOptions): RequestHandler {
   };
 }
 
-/** RATE_LIMIT_PER_MINUTE from the environment (default 0 = off); a bad value fails at start, naming the variable. */
+/** RATE_LIMIT_PER_MINUTE alone, read with the one config schema (loadConfig reads it with all the others). */
 export function readRateLimitPerMinute(env: NodeJS.ProcessEnv = process.env): number {
-  const raw = env.RATE_LIMIT_PER_MINUTE?.trim();
-  if (raw === undefined || raw === '') return DEFAULT_RATE_LIMIT_PER_MINUTE;
-  const value = /^\d+$/.test(raw) ? Number(raw) : NaN;
-  if (!Number.isSafeInteger(value) || value > MAX_RATE_LIMIT_PER_MINUTE) {
-    throw new CardArtError(
-      500,
-      'CONFIG_INVALID',
-      `RATE_LIMIT_PER_MINUTE: expected a whole number from 0 to ${MAX_RATE_LIMIT_PER_MINUTE}, got "${raw.slice(0, 40)}"`,
-    );
-  }
-  return value;
+  return parseEnv(envSchema.pick({ RATE_LIMIT_PER_MINUTE: true }), env).RATE_LIMIT_PER_MINUTE;
 }

@@ -59,7 +59,7 @@ export function createRenderQueue(options: RenderQueueOptions): RenderQueue {
       if (active < concurrency) return runNow(task, signal);
       if (waiters.length >= limit) {
         return Promise.reject(
-          new CardArtError(503, 'RENDER_QUEUE_FULL', 'Too many renders are waiting; retry shortly', {
+          new CardArtError('RENDER_QUEUE_FULL', 'Too many renders are waiting; retry shortly', {
             retryAfterSeconds: 1,
           }),
         );
@@ -87,7 +87,7 @@ export function createRenderQueue(options: RenderQueueOptions): RenderQueue {
           timer = setTimeout(
             () =>
               leave(
-                new CardArtError(503, 'RENDER_QUEUE_TIMEOUT', 'No render slot came free in time; retry shortly', {
+                new CardArtError('RENDER_QUEUE_TIMEOUT', 'No render slot came free in time; retry shortly', {
                   retryAfterSeconds: 1,
                 }),
               ),

@@ -15,7 +15,7 @@ export const MAX_HEADER_BYTES = 128 * 1024;
 export function enforceRequestLimits(req: Request, _res: Response, next: NextFunction): void {
   const url = req.originalUrl ?? req.url;
   if (Buffer.byteLength(url) > MAX_URL_BYTES) {
-    next(new CardArtError(414, 'URI_TOO_LONG', `The request URL is longer than ${MAX_URL_BYTES} bytes`));
+    next(new CardArtError('URI_TOO_LONG', `The request URL is longer than ${MAX_URL_BYTES} bytes`));
     return;
   }
   const start = url.indexOf('?');
@@ -23,7 +23,7 @@ export function enforceRequestLimits(req: Request, _res: Response, next: NextFun
     let keys = 0;
     for (const part of url.slice(start + 1).split('&')) if (part !== '') keys += 1;
     if (keys > MAX_QUERY_KEYS) {
-      next(new CardArtError(400, 'TOO_MANY_QUERY_KEYS', `The query has ${keys} parameters; at most ${MAX_QUERY_KEYS} are accepted`));
+      next(new CardArtError('TOO_MANY_QUERY_KEYS', `The query has ${keys} parameters; at most ${MAX_QUERY_KEYS} are accepted`));
       return;
     }
   }

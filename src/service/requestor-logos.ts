@@ -1,8 +1,8 @@
+import { requestorBodyKey, requestorSvgKey } from '../cache-keys.ts';
 import type { NegativeCache } from '../cache/negative-cache.ts';
 import type { TieredCache } from '../cache/cache-types.ts';
 import type { AssetMedia, GetAssetBody, Rasterizer } from '../core/asset-media.ts';
 import type { EncodedImage } from '../core/card-render-types.ts';
-import { RENDER_VERSION } from '../core/card-renderer.ts';
 import { encodeImage } from '../core/encode-image.ts';
 import { fitInside } from '../core/layout.ts';
 import { sniffMediaKind } from '../core/sniff-media.ts';
@@ -33,12 +33,6 @@ export interface RequestorLogosOptions {
   failures?: NegativeCache;
 }
 
-/** v2: bodies are validated before they are cached (v1 entries could hold a body that never decoded). */
-export const requestorBodyKey = (assetId: string) => `requestor-asset:v2:${assetId}`;
-/** v2: the rebuilt SVG (v1 held the upstream bytes as they came). */
-export const requestorSvgKey = (assetId: string) => `requestor-svg:v2:${assetId}`;
-/** The rendered PNG changes with the renderer, so its key carries RENDER_VERSION. */
-export const requestorPngKey = (assetId: string, size: number) => `requestor-logo:${RENDER_VERSION}:${assetId}:${size}:png`;
 
 export function createRequestorLogos(options: RequestorLogosOptions): RequestorLogos {
   const { source, cache, rasterizer, decode, failures } = options;
@@ -62,7 +56,7 @@ export function createRequestorLogos(options: RequestorLogosOptions): RequestorL
       return JSON.parse(entry.bytes.toString('utf8')) as unknown;
     } catch (error) {
       await cache.delete(key);
-      throw new CardArtError(502, 'UPSTREAM_BAD_RESPONSE', 'The cached requestor logo could not be read', { cause: error });
+      throw new CardArtError('UPSTREAM_BAD_RESPONSE', 'The cached requestor logo could not be read', { cause: error });
     }
   }
 
@@ -104,5 +98,5 @@ function findSvgEntry(body: unknown): Buffer {
       if (sniffMediaKind(bytes) === 'svg') return bytes;
     }
   }
-  throw new CardArtError(404, 'SVG_NOT_AVAILABLE', 'This token requestor logo has no SVG version; ask for format=png');
+  throw new CardArtError('SVG_NOT_AVAILABLE', 'This token requestor logo has no SVG version; ask for format=png');
 }

@@ -118,7 +118,7 @@ async function guarded<T>(run: () => Promise<T>): Promise<T> {
     return await run();
   } catch (error) {
     if (isCardArtError(error) && error.status < 500) throw error;
-    throw new CardArtError(503, 'TOKEN_STORE_UNAVAILABLE', 'Token records are unavailable; retry later', {
+    throw new CardArtError('TOKEN_STORE_UNAVAILABLE', 'Token records are unavailable; retry later', {
       cause: error,
       retryAfterSeconds: STORE_RETRY_AFTER_SECONDS,
     });

@@ -1,10 +1,9 @@
 import { LRUCache } from 'lru-cache';
 import type { Logger } from 'pino';
+import { requestorListCacheKey } from '../cache-keys.ts';
 import type { CacheEntry } from '../cache/cache-types.ts';
 import type { AssetSource, TokenRequestor } from '../upstream/asset-source.ts';
 
-/** 14 days: Mastercard asks issuers to refresh the eligible requestor list about every two weeks. */
-export const DEFAULT_TOKEN_REQUESTORS_REFRESH_HOURS = 336;
 /** Distinct account-range sets remembered; an issuer has a handful, so this only bounds abuse. */
 const MAX_RANGE_SETS = 1000;
 
@@ -30,10 +29,6 @@ export interface TokenRequestorDirectoryOptions {
   persist?: { get(key: string): Promise<CacheEntry | undefined>; set(key: string, entry: CacheEntry): Promise<void> };
 }
 
-/** Key of a persisted list; the ranges are validated digits, so the key needs no escaping. */
-export function requestorListCacheKey(rangesKey: string): string {
-  return `token-requestors:${rangesKey}`;
-}
 
 interface Slot {
   list?: RequestorList;

@@ -17,7 +17,7 @@ export function parseTrustProxy(value: string | undefined): string[] | undefined
       const why = /^(true|false|\d+)$/i.test(entry)
         ? 'true, false and hop counts are refused, since they let any client choose its own address'
         : 'expected proxy addresses or CIDRs (or loopback, linklocal, uniquelocal)';
-      throw new CardArtError(500, 'CONFIG_INVALID', `TRUST_PROXY: "${entry.slice(0, 60)}" is not allowed: ${why}`);
+      throw new CardArtError('CONFIG_INVALID', `TRUST_PROXY: "${entry.slice(0, 60)}" is not allowed: ${why}`);
     }
   }
   return entries.length === 0 ? undefined : entries;

@@ -14,7 +14,7 @@ export const MIME_BY_EXTENSION: Readonly<Record<string, string>> = {
 };
 
 /**
- * Reads one asset from a folder in the simulator format (DESIGN §4): `<id>.json` is the Get Asset body
+ * Reads one asset from a folder in the simulator format: `<id>.json` is the Get Asset body
  * verbatim (returned as parsed JSON, unvalidated); `<id>.png|pdf|svg` becomes a body with one entry.
  * Returns undefined when the folder has no such asset.
  */
@@ -44,9 +44,9 @@ export function createFolderMediaLoader(dir: string, decode: (body: unknown) => 
     try {
       body = await readAssetFromFolder(dir, assetId);
     } catch (error) {
-      throw new CardArtError(502, 'ASSET_BODY_INVALID', `cannot read asset ${assetId} from ${dir}: ${(error as Error).message}`, { cause: error });
+      throw new CardArtError('ASSET_BODY_INVALID', `cannot read asset ${assetId} from ${dir}: ${(error as Error).message}`, { cause: error });
     }
-    if (body === undefined) throw new CardArtError(404, 'ASSET_NOT_FOUND', `no asset ${assetId} (.png, .pdf, .svg or .json) in ${dir}`);
+    if (body === undefined) throw new CardArtError('ASSET_NOT_FOUND', `no asset ${assetId} (.png, .pdf, .svg or .json) in ${dir}`);
     return decode(body);
   };
 }

@@ -65,7 +65,7 @@ type Route = { name: 'asset' | 'requestorAsset'; assetId: string } | { name: 'to
 /** Fault target of pushMultipleAccounts calls. */
 export const PUSH_ACCOUNTS_TARGET = 'pushMultipleAccounts';
 
-/** An embedded MDES that speaks the real HTTP API over a folder of assets (DESIGN §4). */
+/** An embedded MDES that speaks the real HTTP API over a folder of assets. */
 export async function startSimulator(opts: SimulatorOptions): Promise<RunningSimulator> {
   const paths = { ...SIMULATOR_PATHS, ...opts.paths };
   const verifyAuth = createOAuthVerifier(opts.verifyKeyPem);

@@ -28,5 +28,5 @@ export async function readBoundedBody(response: Response, maxBytes: number, what
 }
 
 function tooLarge(what: string, maxBytes: number): CardArtError {
-  return new CardArtError(502, 'UPSTREAM_RESPONSE_TOO_LARGE', `${what}: upstream response exceeds ${maxBytes} bytes`);
+  return new CardArtError('UPSTREAM_RESPONSE_TOO_LARGE', `${what}: upstream response exceeds ${maxBytes} bytes`);
 }

@@ -100,13 +100,13 @@ export function createPayloadDecrypter(opts: { privateKeyPem: string }): Payload
       try {
         clear = cryptoOf(digest).decryptData(payload.encryptedData, payload.iv, digest, payload.encryptedKey);
       } catch (error) {
-        throw new CardArtError(400, 'PAYLOAD_UNDECRYPTABLE', 'The encrypted payload could not be decrypted', {
+        throw new CardArtError('PAYLOAD_UNDECRYPTABLE', 'The encrypted payload could not be decrypted', {
           cause: error,
         });
       }
       // The library hands back the raw text when it is not JSON: that is a payload we cannot use either.
       if (typeof clear === 'string') {
-        throw new CardArtError(400, 'PAYLOAD_UNDECRYPTABLE', 'The encrypted payload does not hold JSON');
+        throw new CardArtError('PAYLOAD_UNDECRYPTABLE', 'The encrypted payload does not hold JSON');
       }
       return clear;
     },
@@ -120,17 +120,17 @@ export function loadCertificatePem(path: string, variable: string): string {
     bytes = readFileSync(path);
   } catch (error) {
     const reason = (error as NodeJS.ErrnoException).code ?? 'unreadable';
-    throw new CardArtError(500, 'CONFIG_INVALID', `${variable}: cannot read the certificate at ${path} (${reason})`);
+    throw new CardArtError('CONFIG_INVALID', `${variable}: cannot read the certificate at ${path} (${reason})`);
   }
   if (bytes.length > MAX_CERTIFICATE_FILE_BYTES) {
-    throw new CardArtError(500, 'CONFIG_INVALID', `${variable}: ${path} is too large to be a certificate`);
+    throw new CardArtError('CONFIG_INVALID', `${variable}: ${path} is too large to be a certificate`);
   }
   try {
     const certificate = new X509Certificate(bytes);
     if (certificate.publicKey.asymmetricKeyType !== 'rsa') throw new Error('not RSA');
     return certificate.toString();
   } catch {
-    throw new CardArtError(500, 'CONFIG_INVALID', `${variable}: ${path} is not a readable RSA certificate (PEM or DER)`);
+    throw new CardArtError('CONFIG_INVALID', `${variable}: ${path} is not a readable RSA certificate (PEM or DER)`);
   }
 }
 

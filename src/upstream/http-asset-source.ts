@@ -137,7 +137,7 @@ export function createHttpAssetSource(
           ok: false,
           failure: {
             retryable: false,
-            error: new CardArtError(502, 'UPSTREAM_BODY_INVALID', `${request.what}: upstream body is not valid JSON`),
+            error: new CardArtError('UPSTREAM_BODY_INVALID', `${request.what}: upstream body is not valid JSON`),
           },
         };
       }
@@ -155,7 +155,7 @@ export function createHttpAssetSource(
       .catch(() => '');
     if (response.status === 429) {
       const retryAfter = parseRetryAfterSeconds(response.headers.get('retry-after'));
-      const error = new CardArtError(503, 'UPSTREAM_RATE_LIMITED', `${request.what}: MDES is rate limiting requests`, {
+      const error = new CardArtError('UPSTREAM_RATE_LIMITED', `${request.what}: MDES is rate limiting requests`, {
         retryAfterSeconds: retryAfter ?? 1,
       });
       if (retryAfter !== undefined && retryAfter > maxRetryAfterSeconds) return { retryable: false, error };
@@ -221,19 +221,19 @@ export function createHttpAssetSource(
 
 function transportFailure(request: Pick<UpstreamRequest, 'what'>, error: unknown, timedOut: boolean): AttemptFailure {
   if (timedOut) {
-    return { retryable: true, error: new CardArtError(504, 'UPSTREAM_TIMEOUT', `${request.what}: MDES did not answer in time`) };
+    return { retryable: true, error: new CardArtError('UPSTREAM_TIMEOUT', `${request.what}: MDES did not answer in time`) };
   }
   if (isBodyCutOff(error)) {
     return {
       retryable: true,
-      error: new CardArtError(502, 'UPSTREAM_BODY_INVALID', `${request.what}: upstream response ended early`, { cause: error }),
+      error: new CardArtError('UPSTREAM_BODY_INVALID', `${request.what}: upstream response ended early`, { cause: error }),
     };
   }
   const reason = networkReason(error);
   return {
     retryable: true,
     notReceived: NOT_CONNECTED_CODES.has(reason),
-    error: new CardArtError(502, 'UPSTREAM_UNREACHABLE', `${request.what}: cannot reach MDES (${reason})`, {
+    error: new CardArtError('UPSTREAM_UNREACHABLE', `${request.what}: cannot reach MDES (${reason})`, {
       cause: error,
     }),
   };
@@ -255,7 +255,7 @@ function networkReason(error: unknown): string {
 
 function throwIfCallerAborted(signal: AbortSignal | undefined, what: string): void {
   if (signal?.aborted) {
-    throw new CardArtError(499, 'REQUEST_ABORTED', `${what}: the caller gave up`, { cause: signal.reason });
+    throw new CardArtError('REQUEST_ABORTED', `${what}: the caller gave up`, { cause: signal.reason });
   }
 }
 
@@ -265,7 +265,7 @@ function assertEligibleTokenRequestors(body: unknown, what: string): EligibleTok
     Array.isArray(list) &&
     list.every((entry) => entry !== null && typeof entry === 'object' && typeof (entry as { tokenRequestorId?: unknown }).tokenRequestorId === 'string');
   if (!valid) {
-    throw new CardArtError(502, 'UPSTREAM_BODY_INVALID', `${what}: upstream body has no valid tokenRequestors list`);
+    throw new CardArtError('UPSTREAM_BODY_INVALID', `${what}: upstream body has no valid tokenRequestors list`);
   }
   return body as EligibleTokenRequestorsResponse;
 }

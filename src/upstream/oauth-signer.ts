@@ -23,10 +23,10 @@ export function loadSigningKey(path: string, password?: string, variable = 'MDES
     bytes = readFileSync(path);
   } catch (error) {
     const reason = (error as NodeJS.ErrnoException).code ?? 'unreadable';
-    throw new CardArtError(500, 'CONFIG_INVALID', `${variable}: cannot read the key file at ${path} (${reason})`);
+    throw new CardArtError('CONFIG_INVALID', `${variable}: cannot read the key file at ${path} (${reason})`);
   }
   if (bytes.length > MAX_KEY_FILE_BYTES) {
-    throw new CardArtError(500, 'CONFIG_INVALID', `${variable}: ${path} is too large to be a private key`);
+    throw new CardArtError('CONFIG_INVALID', `${variable}: ${path} is too large to be a private key`);
   }
   const text = bytes.toString('latin1');
   const pem = text.includes('-----BEGIN')
@@ -39,7 +39,7 @@ export function loadSigningKey(path: string, password?: string, variable = 'MDES
 /** A signer for the given consumer key; the key is checked once here so a bad key fails at start. */
 export function createOAuthSigner(opts: { consumerKey: string; signingKeyPem: string }): RequestSigner {
   const { consumerKey, signingKeyPem } = opts;
-  if (!consumerKey) throw new CardArtError(500, 'CONFIG_INVALID', 'MDES_CONSUMER_KEY is empty');
+  if (!consumerKey) throw new CardArtError('CONFIG_INVALID', 'MDES_CONSUMER_KEY is empty');
   // Parsed once: handed a PEM string, the library would parse the key again for every request it signs.
   const signingKey = assertRsaPrivateKey(signingKeyPem, 'the given PEM');
   return {
@@ -69,7 +69,7 @@ function pemKeyToPkcs8(text: string, password: string | undefined, path: string,
     const hint = text.includes('ENCRYPTED')
       ? `check ${variable}_PASSWORD (the PEM is encrypted)`
       : 'it holds no readable private key';
-    throw new CardArtError(500, 'CONFIG_INVALID', `${variable}: cannot load the PEM key at ${path}; ${hint}`);
+    throw new CardArtError('CONFIG_INVALID', `${variable}: cannot load the PEM key at ${path}; ${hint}`);
   }
   return key.export({ type: 'pkcs8', format: 'pem' }).toString();
 }
@@ -81,9 +81,7 @@ function pkcs12KeyToPkcs8(bytes: Buffer, password: string | undefined, path: str
     p12 = forge.pkcs12.pkcs12FromAsn1(asn1, password ?? '');
   } catch {
     // forge's message is generic; the cause is dropped on purpose so no key material can ride along.
-    throw new CardArtError(
-      500,
-      'CONFIG_INVALID',
+    throw new CardArtError('CONFIG_INVALID',
       `${variable}: cannot open the PKCS#12 file at ${path}; check ${variable}_PASSWORD`,
     );
   }
@@ -95,7 +93,7 @@ function pkcs12KeyToPkcs8(bytes: Buffer, password: string | undefined, path: str
       return createPrivateKey(rsaPem).export({ type: 'pkcs8', format: 'pem' }).toString();
     }
   }
-  throw new CardArtError(500, 'CONFIG_INVALID', `${variable}: the PKCS#12 file at ${path} holds no private key`);
+  throw new CardArtError('CONFIG_INVALID', `${variable}: the PKCS#12 file at ${path} holds no private key`);
 }
 
 function assertRsaPrivateKey(pem: string, where: string, variable = 'MDES_SIGNING_KEY'): KeyObject {
@@ -103,10 +101,10 @@ function assertRsaPrivateKey(pem: string, where: string, variable = 'MDES_SIGNIN
   try {
     key = createPrivateKey(pem);
   } catch {
-    throw new CardArtError(500, 'CONFIG_INVALID', `${variable}: ${where} is not a readable private key`);
+    throw new CardArtError('CONFIG_INVALID', `${variable}: ${where} is not a readable private key`);
   }
   if (key.asymmetricKeyType !== 'rsa') {
-    throw new CardArtError(500, 'CONFIG_INVALID', `${variable}: ${where} is not an RSA key`);
+    throw new CardArtError('CONFIG_INVALID', `${variable}: ${where} is not an RSA key`);
   }
   return key;
 }

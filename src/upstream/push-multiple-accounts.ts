@@ -147,7 +147,7 @@ export function createPushAccountsClient(opts: { transport: PushAccountsTranspor
   return {
     async push(input, signal) {
       if (input.accounts.length < 1 || input.accounts.length > MAX_PUSHED_ACCOUNTS) {
-        throw new CardArtError(400, 'TOO_MANY_ACCOUNTS', `Push 1 to ${MAX_PUSHED_ACCOUNTS} accounts at a time`);
+        throw new CardArtError('TOO_MANY_ACCOUNTS', `Push 1 to ${MAX_PUSHED_ACCOUNTS} accounts at a time`);
       }
       const entries = input.accounts.map((account) => {
         const holder = supportedHolderData(account.accountHolderData, input.supportedAccountHolderData);
@@ -182,7 +182,7 @@ export function createPushAccountsClient(opts: { transport: PushAccountsTranspor
       };
       const parsed = pushMultipleAccountsResponseSchema.safeParse(await opts.transport.pushMultipleAccounts(requestBody, signal));
       if (!parsed.success) {
-        throw new CardArtError(502, 'UPSTREAM_BODY_INVALID', 'pushMultipleAccounts: upstream body has an unexpected shape');
+        throw new CardArtError('UPSTREAM_BODY_INVALID', 'pushMultipleAccounts: upstream body has an unexpected shape');
       }
       const response = parsed.data;
       const byId = new Map((response.pushAccountReceipts ?? []).map((entry) => [entry.pushAccountId, entry]));

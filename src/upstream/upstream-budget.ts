@@ -32,7 +32,7 @@ export function createUpstreamBudget(options: { maxRps: number; maxWaitMs?: numb
         await queue.removeTokens(1, 'mdes', Math.ceil((Date.now() + maxWaitMs) / 1000) + 1);
       } catch (error) {
         refused += 1;
-        throw new CardArtError(503, 'UPSTREAM_BUSY', 'This instance is at its MDES call budget; retry shortly', {
+        throw new CardArtError('UPSTREAM_BUSY', 'This instance is at its MDES call budget; retry shortly', {
           retryAfterSeconds: 1,
           cause: error,
         });

@@ -43,20 +43,18 @@ export function failureForStatus(status: number, bodyText: string, what: string,
   if (status === 401 || status === 403) {
     return {
       retryable: false,
-      error: new CardArtError(
-        502,
-        'UPSTREAM_AUTH_FAILED',
+      error: new CardArtError('UPSTREAM_AUTH_FAILED',
         `${what}: MDES refused the credentials with ${status}${reason}; check MDES_CONSUMER_KEY / MDES_SIGNING_KEY`,
       ),
     };
   }
   if (isAssetLookup && (status === 404 || /NOT_FOUND/i.test(reasonCode ?? ''))) {
-    return { retryable: false, error: new CardArtError(404, 'ASSET_NOT_FOUND', `${what}: MDES has no such asset`) };
+    return { retryable: false, error: new CardArtError('ASSET_NOT_FOUND', `${what}: MDES has no such asset`) };
   }
   if (status >= 500) {
-    return { retryable: true, error: new CardArtError(502, 'UPSTREAM_ERROR', `${what}: MDES answered ${status}${reason}`) };
+    return { retryable: true, error: new CardArtError('UPSTREAM_ERROR', `${what}: MDES answered ${status}${reason}`) };
   }
-  return { retryable: false, error: new CardArtError(502, 'UPSTREAM_ERROR', `${what}: MDES rejected the request with ${status}${reason}`) };
+  return { retryable: false, error: new CardArtError('UPSTREAM_ERROR', `${what}: MDES rejected the request with ${status}${reason}`) };
 }
 
 function asShortString(value: unknown): string | undefined {

@@ -11,13 +11,13 @@ describe('createNegativeCache', () => {
   it('remembers an asset’s own failures and unknown IDs, never upstream or transient ones', () => {
     let now = 1_000;
     const failures = createNegativeCache({ ttlMs: 1000, now: () => now });
-    failures.rememberIfOwn('a', new CardArtError(502, 'PDF_TOO_COMPLEX', 'too complex'));
-    failures.rememberIfOwn('b', new CardArtError(404, 'ASSET_NOT_FOUND', 'unknown'));
+    failures.rememberIfOwn('a', new CardArtError('PDF_TOO_COMPLEX', 'too complex'));
+    failures.rememberIfOwn('b', new CardArtError('ASSET_NOT_FOUND', 'unknown'));
     for (const [key, error] of [
-      ['c', new CardArtError(502, 'UPSTREAM_ERROR', 'MDES 500')],
-      ['d', new CardArtError(504, 'UPSTREAM_TIMEOUT', 'slow')],
-      ['e', new CardArtError(502, 'RASTERIZER_DIED', 'killed')],
-      ['f', new CardArtError(503, 'RENDER_QUEUE_FULL', 'busy')],
+      ['c', new CardArtError('UPSTREAM_ERROR', 'MDES 500')],
+      ['d', new CardArtError('UPSTREAM_TIMEOUT', 'slow')],
+      ['e', new CardArtError('RASTERIZER_DIED', 'killed')],
+      ['f', new CardArtError('RENDER_QUEUE_FULL', 'busy')],
       ['g', new Error('library text')],
     ] as const) {
       failures.rememberIfOwn(key, error);
@@ -36,7 +36,7 @@ describe('createNegativeCache', () => {
     const failures = createNegativeCache({ ttlMs: 5000, now: () => now });
     const work = async () => {
       runs++;
-      if (runs === 1) throw new CardArtError(502, 'SVG_UNSAFE', 'unsafe');
+      if (runs === 1) throw new CardArtError('SVG_UNSAFE', 'unsafe');
       return 'fixed';
     };
     await expect(failures.guard('k', work)).rejects.toMatchObject({ code: 'SVG_UNSAFE' });
@@ -48,16 +48,16 @@ describe('createNegativeCache', () => {
 
   it('is bounded in entries and off at 0 seconds', () => {
     const bounded = createNegativeCache({ ttlMs: 60_000, maxEntries: 3 });
-    for (let i = 0; i < 10; i++) bounded.rememberIfOwn(`k${i}`, new CardArtError(404, 'ASSET_NOT_FOUND', 'x'));
+    for (let i = 0; i < 10; i++) bounded.rememberIfOwn(`k${i}`, new CardArtError('ASSET_NOT_FOUND', 'x'));
     expect(bounded.size).toBe(3);
     const off = createNegativeCache({ ttlMs: 0 });
-    off.rememberIfOwn('k', new CardArtError(404, 'ASSET_NOT_FOUND', 'x'));
+    off.rememberIfOwn('k', new CardArtError('ASSET_NOT_FOUND', 'x'));
     expect(off.recall('k')).toBeUndefined();
   });
 
   it('classifies content codes as the asset’s own', () => {
-    expect(['PNG_INVALID', 'PDF_ENCRYPTED', 'SVG_TOO_LARGE', 'ASSET_BASE64_INVALID'].every((code) => isAssetOwnFailure(new CardArtError(502, code, '')))).toBe(true);
-    expect(isAssetOwnFailure(new CardArtError(502, 'UPSTREAM_BODY_INVALID', ''))).toBe(false);
+    expect((['PNG_INVALID', 'PDF_ENCRYPTED', 'SVG_TOO_LARGE', 'ASSET_BASE64_INVALID'] as const).every((code) => isAssetOwnFailure(new CardArtError(code, '')))).toBe(true);
+    expect(isAssetOwnFailure(new CardArtError('UPSTREAM_BODY_INVALID', ''))).toBe(false);
   });
 });
 

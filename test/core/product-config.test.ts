@@ -38,8 +38,10 @@ describe('parseProductConfig', () => {
     });
   });
 
-  it('tolerates a leading # and treats null as absent', () => {
-    expect(parseProductConfig({ cardBackgroundCombinedAssetId: 'x', foregroundColor: '#FFFFFF', issuerLogoAssetId: null })).toEqual({
+  it('refuses a leading # and "TRUE" (the document says 6 hex digits, no "#", and true/false), treats null as absent', () => {
+    expect(codeOf(() => parseProductConfig({ cardBackgroundCombinedAssetId: 'x', foregroundColor: '#FFFFFF' }))).toBe('INVALID_FOREGROUND_COLOR');
+    expect(codeOf(() => parseProductConfig({ cardBackgroundCombinedAssetId: 'x', isCoBranded: 'TRUE' }))).toBe('INVALID_PRODUCT_CONFIG');
+    expect(parseProductConfig({ cardBackgroundCombinedAssetId: 'x', foregroundColor: 'FFFFFF', issuerLogoAssetId: null })).toEqual({
       cardBackgroundCombinedAssetId: 'x',
       foregroundColor: 'ffffff',
     });

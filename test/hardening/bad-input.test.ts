@@ -17,6 +17,14 @@ import {
   type RawResponse,
 } from './harness.ts';
 import { startService, type RunningService } from '../support/start-service.ts';
+import { ERRORS, isErrorCode } from '../../src/errors.ts';
+
+/** A file path, a host:port, or text of a library error (sharp/libvips, libpng, pdf.js, librsvg, Node, JSON). */
+const DETAIL_LEAKS = [
+  /(?:^|[\s'"(=])\/[\w.-]+\/[\w./-]*/,
+  /\b(?:[a-z0-9-]+\.)*[a-z0-9-]+:\d{2,5}\b/i,
+  /vips|libpng|librsvg|pdf\.js|pdfjs|Invalid PDF|XML|ECONN|ENOENT|EACCES|Unexpected token|SyntaxError|TypeError|Error:/,
+];
 
 const SEED = Number(process.env.HARDENING_SEED ?? 20261124);
 const CONCURRENCY = 4;
@@ -146,6 +154,30 @@ describe('bad-input corpus', () => {
       const rejected = (response.status >= 400 && response.status < 500) || response.status === 502;
       if (!rejected && !tolerated(testCase, response, new Map())) problems.push(`${testCase.name}: status ${response.status}`);
       for (const problem of errorBodyProblems(response)) problems.push(`${testCase.name}: ${problem}`);
+    }
+    expect(problems).toEqual([]);
+  });
+
+  it('answers no file path, host:port or library error text; every non-bad-input answer carries only the table message', () => {
+    const problems: string[] = [];
+    for (const { testCase, response } of outcomes) {
+      if (isImage(response)) continue;
+      const text = response.body.toString('utf8');
+      let error: { code?: unknown; message?: unknown } | undefined;
+      try {
+        error = (JSON.parse(text) as { error?: { code?: unknown; message?: unknown } }).error;
+      } catch {
+        problems.push(`${testCase.name}: not JSON`);
+        continue;
+      }
+      for (const pattern of DETAIL_LEAKS) if (pattern.test(String(error?.message))) problems.push(`${testCase.name}: ${pattern} in ${text.slice(0, 200)}`);
+      const code = error?.code;
+      if (!isErrorCode(code)) {
+        problems.push(`${testCase.name}: code ${String(code)} is not in the error table`);
+      } else {
+        if (ERRORS[code].status !== response.status) problems.push(`${testCase.name}: ${code} answered ${response.status}`);
+        if (ERRORS[code].kind !== 'bad-input' && error?.message !== ERRORS[code].message) problems.push(`${testCase.name}: ${code} says ${String(error?.message)}`);
+      }
     }
     expect(problems).toEqual([]);
   });

@@ -5,7 +5,7 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { loadServiceConfig } from '../../src/service/service-config.ts';
+import { loadServiceConfig } from '../../src/config.ts';
 import { parseTrustProxy } from '../../src/service/trust-proxy.ts';
 import { rawRequest, REPO_ROOT } from '../hardening/harness.ts';
 import { makeServiceFixtures, type ServiceFixtures } from './service-fixtures.ts';

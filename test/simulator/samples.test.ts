@@ -6,7 +6,7 @@ import { BUNDLED_SAMPLES_DIR } from '../../src/config.ts';
 import type { AssetMedia, ProductConfig } from '../../src/core/asset-media.ts';
 import { decodeAssetBody } from '../../src/core/decode-asset-body.ts';
 import { ASSET_ID_PATTERN, readAssetFromFolder } from '../../src/simulator/asset-folder.ts';
-import { makeSamples } from '../../src/simulator/make-samples.ts';
+import { makeSamples } from '../tools/make-samples.ts';
 
 const files = readdirSync(BUNDLED_SAMPLES_DIR);
 const demoCards = JSON.parse(readFileSync(path.join(BUNDLED_SAMPLES_DIR, 'demo-cards.json'), 'utf8')) as Array<{

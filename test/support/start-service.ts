@@ -4,7 +4,6 @@ import { pino, type Logger } from 'pino';
 import { loadConfig } from '../../src/config.ts';
 import { createApp, type CardArtApp } from '../../src/service/create-app.ts';
 import { createServices, type Services } from '../../src/service/create-services.ts';
-import { loadServiceConfig } from '../../src/service/service-config.ts';
 import { listenHttp } from '../../src/service/http-server.ts';
 
 export interface RunningService {
@@ -20,9 +19,10 @@ export async function startService(
   log: Logger = pino({ level: 'silent' }),
 ): Promise<RunningService> {
   const fullEnv = { LOG_LEVEL: 'silent', ...env };
-  const services = await createServices(loadConfig(fullEnv), loadServiceConfig(fullEnv), log);
+  const config = loadConfig(fullEnv);
+  const services = await createServices(config, log);
   const app = createApp(services.deps);
-  const serviceConfig = loadServiceConfig(fullEnv);
+  const serviceConfig = config.service;
   const { server, port } = await listenHttp(app, { port: 0, host: '127.0.0.1', timeouts: serviceConfig.socketTimeouts });
   return {
     baseUrl: `http://127.0.0.1:${port}`,

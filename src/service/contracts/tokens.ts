@@ -3,9 +3,10 @@
  * parse with these, the types come from them, and an OpenAPI document can be generated from them.
  */
 import { z } from 'zod';
+import { coded } from '../../core/schema-errors.ts';
 import { ALLOWED_WIDTHS } from '../../core/card-render-types.ts';
 import { encryptedPayloadSchema } from '../../upstream/field-level-encryption.ts';
-import { OUTPUT_FORMATS } from '../image-params.ts';
+import { OUTPUT_FORMATS } from '../contract/schemas.ts';
 
 /** Tokens one Notify Token Updated call may carry; more is refused as malformed (MDES batches far fewer). */
 export const MAX_NTU_TOKENS = 100;
@@ -60,7 +61,8 @@ export const ntuRequestSchema = z.object({
 export const ntuAckSchema = z.object({ responseHost: z.string(), responseId: z.string() });
 
 /** MDES's error shape, which its client expects from the receiver (400 = do not retry; 503 = retry). */
-export const mdesErrorAnswerSchema = z.object({
+export const mdesErrorAnswerSchema = z
+  .object({
   errorCode: z.string(),
   errorDescription: z.string(),
   responseHost: z.string(),
@@ -68,7 +70,8 @@ export const mdesErrorAnswerSchema = z.object({
   errors: z.array(
     z.object({ source: z.string(), errorCode: z.string(), description: z.string(), reasonCode: z.string(), recoverable: z.boolean() }),
   ),
-});
+  })
+  .meta({ id: 'MdesError', description: "MDES's error shape: 4xx means do not retry, 503 (with Retry-After) retry" });
 
 /** `POST /v1/tokens`: a token from a Tokenize or Get Token response the gateway already has. */
 export const postTokenBodySchema = z.object({
@@ -86,8 +89,8 @@ export const tokenPathParamsSchema = z.object({ tokenUniqueReference: tokenUniqu
 
 /** `GET /v1/tokens/{tokenUniqueReference}/card-art` query (the rest of /v1/card-art comes from the record). */
 export const tokenCardArtQuerySchema = z.object({
-  width: z.enum(ALLOWED_WIDTHS.map(String) as [string, ...string[]]).optional(),
-  format: z.enum(OUTPUT_FORMATS as [string, ...string[]]).optional(),
+  width: z.enum(ALLOWED_WIDTHS.map(String) as [string, ...string[]], coded('INVALID_WIDTH')).optional(),
+  format: z.enum(OUTPUT_FORMATS, coded('INVALID_FORMAT', () => `format must be one of ${OUTPUT_FORMATS.join(', ')}`)).optional(),
 });
 
 /** The stored record of a token (no card number: four digits at most). */

@@ -117,7 +117,7 @@ export function createProvisioningService(opts: ProvisioningServiceOptions): Pro
       );
       const uri = pushMethodUri({ availablePushMethods: result.availablePushMethods }, request.pushMethod, opts.urlRules) ?? requestorUri;
       if (result.tokenRequestorSignatureSupport && !result.signature) {
-        throw new CardArtError(502, 'UPSTREAM_BODY_INVALID', 'pushMultipleAccounts: MDES issued receipts for a signing requestor without a signature');
+        throw new CardArtError('UPSTREAM_BODY_INVALID', 'pushMultipleAccounts: MDES issued receipts for a signing requestor without a signature');
       }
       const signed = result.tokenRequestorSignatureSupport && result.signature !== undefined;
       const redirectUrl = signed

@@ -1,13 +1,11 @@
 import { Router, type Request, type Response } from 'express';
-import { z } from 'zod';
-import { assetRenderCacheKey, renderCacheKey, type CardRenderer } from '../../core/card-renderer.ts';
+import { assetRenderCacheKey, renderCacheKey } from '../../cache-keys.ts';
+import type { CardRenderer } from '../../core/card-renderer.ts';
 import type { CardArtRequest } from '../../core/card-render-types.ts';
-import { CARD_WIDTH } from '../../core/card-render-types.ts';
-import { parseCardText, parseProductConfig } from '../../core/product-config.ts';
-import { CardArtError } from '../../errors.ts';
-import { assertAssetId } from '../../core/asset-id.ts';
+import { operations } from '../contract/operations.ts';
+import { route } from '../contract/route.ts';
 import { etagForKey } from '../etag.ts';
-import { chooseFormat, parseWidth, singleQueryValue, type ChosenFormat } from '../image-params.ts';
+import { chooseFormat, type ChosenFormat } from '../image-params.ts';
 import { answeredFromTag, sendImage } from '../image-response.ts';
 import type { RenderedImageCache } from '../rendered-image-cache.ts';
 import { clientGoneSignal, renderClient } from '../request-signal.ts';
@@ -18,13 +16,6 @@ export interface ImageRouteDeps {
   images: RenderedImageCache;
   metrics: ServiceMetrics;
 }
-
-const postCardArtBody = z.object({
-  productConfig: z.unknown(),
-  text: z.unknown().optional(),
-  width: z.unknown().optional(),
-  format: z.unknown().optional(),
-});
 
 export function imageRoutes(deps: ImageRouteDeps): Router {
   const { renderer, images } = deps;
@@ -43,45 +34,25 @@ export function imageRoutes(deps: ImageRouteDeps): Router {
     sendImage(req, res, { ...image, etag }, chosen.negotiated);
   }
 
-  router.get('/v1/card-art', async (req, res) => {
-    const query = req.query as Record<string, unknown>;
-    const chosen = chooseFormat(singleQueryValue(query.format, 'format'), req.get('accept'));
-    const request: CardArtRequest = {
-      productConfig: parseProductConfig(query),
-      text: parseCardText(singleQueryValue(query.text, 'text')),
-      width: parseWidth(singleQueryValue(query.width, 'width'), CARD_WIDTH) as number,
-      format: chosen.format,
-    };
-    await sendCard(req, res, request, chosen);
+  route(router, operations.getCardArt, async ({ query }, req, res) => {
+    const chosen = chooseFormat(query.format, req.get('accept'));
+    await sendCard(req, res, { productConfig: query.productConfig, text: query.text, width: query.width, format: chosen.format }, chosen);
   });
 
-  router.post('/v1/card-art', async (req, res) => {
-    const parsed = postCardArtBody.safeParse(req.body);
-    if (!parsed.success || parsed.data.productConfig === undefined) {
-      throw new CardArtError(400, 'INVALID_REQUEST', 'The body must be a JSON object {"productConfig":{…},"text"?,"width"?,"format"?}');
-    }
-    const body = parsed.data;
+  route(router, operations.postCardArt, async ({ body }, req, res) => {
     const chosen = chooseFormat(body.format, req.get('accept'));
-    const request: CardArtRequest = {
-      productConfig: parseProductConfig(body.productConfig),
-      text: parseCardText(body.text),
-      width: parseWidth(body.width, CARD_WIDTH) as number,
-      format: chosen.format,
-    };
-    await sendCard(req, res, request, chosen);
+    await sendCard(req, res, { productConfig: body.productConfig, text: body.text, width: body.width, format: chosen.format }, chosen);
   });
 
-  router.get('/v1/assets/:assetId', async (req, res) => {
-    const assetId = assertAssetId(req.params.assetId);
-    const query = req.query as Record<string, unknown>;
-    const width = parseWidth(singleQueryValue(query.width, 'width'), undefined);
-    const chosen = chooseFormat(singleQueryValue(query.format, 'format'), req.get('accept'));
-    const key = assetRenderCacheKey(assetId, width, chosen.format);
+  route(router, operations.getAsset, async ({ params, query }, req, res) => {
+    const { assetId } = params;
+    const chosen = chooseFormat(query.format, req.get('accept'));
+    const key = assetRenderCacheKey(assetId, query.width, chosen.format);
     const etag = etagForKey(key);
     if (answeredFromTag(req, res, etag, chosen.negotiated)) return;
     const image = await images.getOrRender(
       key,
-      (signal) => renderer.renderAsset(assetId, width, chosen.format, signal),
+      (signal) => renderer.renderAsset(assetId, query.width, chosen.format, signal),
       {
         signal: clientGoneSignal(res),
         kind: 'asset',
@@ -94,4 +65,3 @@ export function imageRoutes(deps: ImageRouteDeps): Router {
 
   return router;
 }
-

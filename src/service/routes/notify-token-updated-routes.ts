@@ -33,11 +33,11 @@ export function notifyTokenUpdatedRoutes(deps: NtuRouteDeps): Router {
       if (deps.isCallerAllowed && !deps.isCallerAllowed(req.ip)) {
         // Not read: the connection closes after the answer instead of draining a body we refused.
         res.setHeader('Connection', 'close');
-        next(new CardArtError(403, 'NTU_CALLER_NOT_ALLOWED', 'This caller may not send Notify Token Updated'));
+        next(new CardArtError('NTU_CALLER_NOT_ALLOWED', 'This caller may not send Notify Token Updated'));
         return;
       }
       if (!deps.receiver) {
-        next(new CardArtError(501, 'NOT_CONFIGURED', 'Notify Token Updated is not configured (MDES_DECRYPTION_KEY)'));
+        next(new CardArtError('NOT_CONFIGURED', 'Notify Token Updated is not configured (MDES_DECRYPTION_KEY)'));
         return;
       }
       next();
@@ -45,7 +45,7 @@ export function notifyTokenUpdatedRoutes(deps: NtuRouteDeps): Router {
     parseBody,
     async (req, res) => {
       if (!req.is('application/json') && !req.is('application/*+json')) {
-        throw new CardArtError(415, 'UNSUPPORTED_MEDIA_TYPE', 'Notify Token Updated must be sent as application/json');
+        throw new CardArtError('UNSUPPORTED_MEDIA_TYPE', 'Notify Token Updated must be sent as application/json');
       }
       const outcome = await deps.receiver!.receive(req.body);
       res.setHeader('Cache-Control', 'no-store');
@@ -65,14 +65,14 @@ export function notifyTokenUpdatedRoutes(deps: NtuRouteDeps): Router {
     res.setHeader('Cache-Control', 'no-store');
     res.status(mapped.status).json({
       errorCode: mapped.code,
-      errorDescription: mapped.message,
+      errorDescription: mapped.publicMessage,
       responseHost: deps.responseHost,
       responseId: randomUUID(),
       errors: [
         {
           source: 'INPUT',
           errorCode: mapped.code,
-          description: mapped.message,
+          description: mapped.publicMessage,
           reasonCode: mapped.code,
           recoverable: mapped.status >= 500,
         },

@@ -1,20 +1,13 @@
 import { Router } from 'express';
-import { CardArtError } from '../../errors.ts';
-import { assertAssetId } from '../../core/asset-id.ts';
-import { assertAccountRanges } from '../../upstream/validate-input.ts';
+import { operations } from '../contract/operations.ts';
+import { route } from '../contract/route.ts';
 import { etagForKey } from '../etag.ts';
 import { answeredFromTag, sendImage } from '../image-response.ts';
 import type { RenderedImageCache } from '../rendered-image-cache.ts';
 import { clientGoneSignal, renderClient } from '../request-signal.ts';
-import {
-  DEFAULT_REQUESTOR_LOGO_SIZE,
-  REQUESTOR_LOGO_SIZES,
-  requestorPngKey,
-  requestorSvgKey,
-  type RequestorLogos,
-} from '../requestor-logos.ts';
+import { requestorPngKey, requestorSvgKey } from '../../cache-keys.ts';
+import type { RequestorLogos } from '../requestor-logos.ts';
 import type { TokenRequestorDirectory } from '../token-requestor-directory.ts';
-import { singleQueryValue } from '../image-params.ts';
 
 /** Browsers may reuse the list for an hour; the server refreshes it from upstream on its own schedule. */
 const REQUESTOR_LIST_CACHE_CONTROL = 'public, max-age=3600';
@@ -34,9 +27,8 @@ export function tokenConnectRoutes(deps: TokenConnectRouteDeps): Router {
   const { tokenRequestors, logos, images } = deps;
   const router = Router();
 
-  router.get('/v1/token-requestors', async (req, res) => {
-    const ranges = assertAccountRanges(splitList(req.query.accountRanges));
-    const list = await tokenRequestors.get(ranges);
+  route(router, operations.listTokenRequestors, async ({ query }, _req, res) => {
+    const list = await tokenRequestors.get(query.accountRanges);
     res.setHeader('Cache-Control', REQUESTOR_LIST_CACHE_CONTROL);
     res.json({
       fetchedAt: new Date(list.fetchedAt).toISOString(),
@@ -47,13 +39,9 @@ export function tokenConnectRoutes(deps: TokenConnectRouteDeps): Router {
     });
   });
 
-  router.get('/v1/token-requestor-assets/:assetId', async (req, res) => {
-    const assetId = assertAssetId(req.params.assetId);
-    const format = singleQueryValue(req.query.format, 'format') ?? 'png';
-    if (format !== 'png' && format !== 'svg') {
-      throw new CardArtError(400, 'INVALID_FORMAT', 'format must be png or svg');
-    }
-    if (format === 'svg') {
+  route(router, operations.getTokenRequestorAsset, async ({ params, query }, req, res) => {
+    const { assetId } = params;
+    if (query.format === 'svg') {
       const etag = etagForKey(requestorSvgKey(assetId));
       if (answeredFromTag(req, res, etag, false)) return;
       const svg = await logos.loadSafeSvg(assetId, clientGoneSignal(res));
@@ -62,11 +50,10 @@ export function tokenConnectRoutes(deps: TokenConnectRouteDeps): Router {
       sendImage(req, res, { bytes: svg, contentType: 'image/svg+xml', etag }, false);
       return;
     }
-    const size = parseLogoSize(singleQueryValue(req.query.size, 'size'));
-    const key = requestorPngKey(assetId, size);
+    const key = requestorPngKey(assetId, query.size);
     const etag = etagForKey(key);
     if (answeredFromTag(req, res, etag, false)) return;
-    const image = await images.getOrRender(key, (signal) => logos.renderPng(assetId, size, signal), {
+    const image = await images.getOrRender(key, (signal) => logos.renderPng(assetId, query.size, signal), {
       signal: clientGoneSignal(res),
       kind: 'requestor-logo',
       client: renderClient(req),
@@ -76,19 +63,4 @@ export function tokenConnectRoutes(deps: TokenConnectRouteDeps): Router {
   });
 
   return router;
-}
-
-/** `accountRanges=a,b` or `accountRanges=a&accountRanges=b` (or both). */
-function splitList(value: unknown): unknown[] {
-  const parts = Array.isArray(value) ? value : value === undefined ? [] : [value];
-  return parts.flatMap((part) => (typeof part === 'string' ? part.split(',') : [part])).map((p) => (typeof p === 'string' ? p.trim() : p)).filter((p) => p !== '');
-}
-
-function parseLogoSize(raw: string | undefined): number {
-  if (raw === undefined || raw === '') return DEFAULT_REQUESTOR_LOGO_SIZE;
-  const size = /^\d{1,4}$/.test(raw) ? Number(raw) : NaN;
-  if (!(REQUESTOR_LOGO_SIZES as readonly number[]).includes(size)) {
-    throw new CardArtError(400, 'INVALID_SIZE', `size must be one of ${REQUESTOR_LOGO_SIZES.join(', ')}`);
-  }
-  return size;
 }

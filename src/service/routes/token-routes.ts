@@ -7,12 +7,9 @@
 import { Router, type RequestHandler } from 'express';
 import { ASSET_ID_FIELDS, parseProductConfig } from '../../core/product-config.ts';
 import { CardArtError } from '../../errors.ts';
-import {
-  postTokenBodySchema,
-  tokenCardArtQuerySchema,
-  tokenPathParamsSchema,
-  type TokenRecord,
-} from '../contracts/tokens.ts';
+import { operations } from '../contract/operations.ts';
+import { route } from '../contract/route.ts';
+import type { TokenRecord } from '../contracts/tokens.ts';
 import type { TokenRecords } from '../token-records.ts';
 
 /** Private: the answer depends on the token; no-cache: a notification can change it at any time. */
@@ -29,17 +26,7 @@ export function tokenRoutes(deps: TokenRouteDeps): Router {
   const now = deps.now ?? Date.now;
   router.use('/v1/tokens', deps.auth);
 
-  router.post('/v1/tokens', async (req, res) => {
-    const parsed = postTokenBodySchema.safeParse(req.body);
-    if (!parsed.success) {
-      const field = parsed.error.issues[0]?.path.map(String).join('.') || 'body';
-      throw new CardArtError(
-        400,
-        'INVALID_TOKEN',
-        `Invalid token at ${field}: send {"tokenUniqueReference","status","productConfig","tokenInfo"?:{"accountPanSuffix","tokenPanSuffix"}}`,
-      );
-    }
-    const body = parsed.data;
+  route(router, operations.postToken, async ({ body }, _req, res) => {
     const result = await deps.records.apply({
       tokenUniqueReference: body.tokenUniqueReference,
       status: body.status,
@@ -53,23 +40,16 @@ export function tokenRoutes(deps: TokenRouteDeps): Router {
     res.status(result.previous ? 200 : 201).json({ ...tokenAnswer(result.record), applied: result.applied });
   });
 
-  router.get('/v1/tokens/:tokenUniqueReference', async (req, res) => {
-    const record = await liveRecord(deps.records, req.params.tokenUniqueReference);
+  route(router, operations.getToken, async ({ params }, _req, res) => {
+    const record = await liveRecord(deps.records, params.tokenUniqueReference);
     res.setHeader('Cache-Control', BY_TOKEN_CACHE_CONTROL);
     res.json(tokenAnswer(record));
   });
 
-  router.get('/v1/tokens/:tokenUniqueReference/card-art', async (req, res) => {
-    const query = tokenCardArtQuerySchema.safeParse(req.query);
-    if (!query.success) {
-      const field = String(query.error.issues[0]?.path[0] ?? 'query');
-      throw field === 'format'
-        ? new CardArtError(400, 'INVALID_FORMAT', 'format must be one of png, webp, avif')
-        : new CardArtError(400, 'INVALID_WIDTH', 'width must be one of the allowed widths: 1536, 1152, 768, 512, 384, 256, 128');
-    }
-    const record = await liveRecord(deps.records, req.params.tokenUniqueReference);
-    const url = cardArtUrlOf(record, { width: query.data.width, format: query.data.format });
-    if (!url) throw new CardArtError(404, 'TOKEN_CARD_ART_UNKNOWN', 'No card art is known for this token yet');
+  route(router, operations.getTokenCardArt, async ({ params, query }, _req, res) => {
+    const record = await liveRecord(deps.records, params.tokenUniqueReference);
+    const url = cardArtUrlOf(record, { width: query.width, format: query.format });
+    if (!url) throw new CardArtError('TOKEN_CARD_ART_UNKNOWN', 'No card art is known for this token yet');
     res.setHeader('Cache-Control', BY_TOKEN_CACHE_CONTROL);
     res.redirect(302, url);
   });
@@ -78,14 +58,10 @@ export function tokenRoutes(deps: TokenRouteDeps): Router {
 }
 
 /** The record of a token that can be shown: 404 when unknown, 410 once MDES has deactivated it. */
-async function liveRecord(records: TokenRecords, rawReference: string | undefined): Promise<TokenRecord> {
-  const params = tokenPathParamsSchema.safeParse({ tokenUniqueReference: rawReference });
-  if (!params.success) {
-    throw new CardArtError(400, 'INVALID_TOKEN_REFERENCE', 'tokenUniqueReference must be 1–64 letters, digits, "-" or "_"');
-  }
-  const record = await records.get(params.data.tokenUniqueReference);
-  if (!record) throw new CardArtError(404, 'TOKEN_NOT_FOUND', 'No token with this tokenUniqueReference is known');
-  if (record.status === 'DEACTIVATED') throw new CardArtError(410, 'TOKEN_DEACTIVATED', 'This token has been deactivated');
+async function liveRecord(records: TokenRecords, reference: string): Promise<TokenRecord> {
+  const record = await records.get(reference);
+  if (!record) throw new CardArtError('TOKEN_NOT_FOUND', 'No token with this tokenUniqueReference is known');
+  if (record.status === 'DEACTIVATED') throw new CardArtError('TOKEN_DEACTIVATED', 'This token has been deactivated');
   return record;
 }
 

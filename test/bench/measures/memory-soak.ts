@@ -8,7 +8,7 @@ import { cardArtPath, mixedCard } from '../bench-assets.ts';
 import type { BenchContext } from '../bench-context.ts';
 import { makeRow, type BenchRow } from '../bench-report.ts';
 import { measureThroughput } from '../load-generator.ts';
-import { DEFAULT_LAYER_CACHE_MB } from '../../../src/service/service-config.ts';
+import { DEFAULT_LAYER_CACHE_MB } from '../../../src/config.ts';
 import { startServiceChild } from '../service-child.ts';
 
 /** Small on purpose, so the LRU reaches its cap early in the run and eviction is exercised. */

@@ -1,6 +1,7 @@
 /**
- * Writes the bundled sample assets (DESIGN §4) into src/simulator/samples/: invented banks, co-brands, a
- * "Circles" brand mark and token requestors — no real brand artwork. Run: npx node src/simulator/make-samples.ts
+ * Build-time tool: writes the bundled sample assets (simulator folder format) into src/simulator/samples/:
+ * invented banks, co-brands, a "Circles" brand mark and token requestors — no real brand artwork.
+ * Run: npm run samples
  */
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -24,7 +25,7 @@ export const SAMPLE_IDS = {
   contosoIconPng: 'd4e5f6a7-b8c9-4d0e-9f1a-2b3c4d5e6f42',
 } as const;
 
-const SAMPLES_DIR = fileURLToPath(new URL('./samples/', import.meta.url));
+const SAMPLES_DIR = fileURLToPath(new URL('../../src/simulator/samples/', import.meta.url));
 
 /** Lettering as a stroked path, centred on `cx` when `align` is 'center'. */
 function lettering(text: string, x: number, y: number, capHeight: number, color: string, align: 'left' | 'center' = 'left'): Shape {

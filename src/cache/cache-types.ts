@@ -64,6 +64,8 @@ export interface GetOrLoadOptions {
 /** Memory LRU → persistent store → loader, with single-flight per key. Entries never expire. */
 export interface TieredCache {
   get(key: string): Promise<CacheEntry | undefined>;
+  /** The memory tier's entry only (counted as a memory hit or miss); never touches the store or a loader. */
+  peekMemory(key: string): CacheEntry | undefined;
   /** Stores in memory and (awaited, best effort) in the persistent store; never rejects for a store failure. */
   set(key: string, entry: CacheEntry): Promise<void>;
   /** Removes from memory and (best effort) the persistent store, e.g. after a caller found the entry unusable. */

@@ -231,6 +231,12 @@ export function createTieredCache(opts: TieredCacheOptions): TieredCache {
       return readMemory(key) ?? (await readStore(key));
     },
 
+    peekMemory(key) {
+      const entry = memory.get(key);
+      if (entry) memoryCounters.hits += 1;
+      return entry;
+    },
+
     async set(key, entry) {
       memory.set(key, entry);
       await writeStore(key, entry);

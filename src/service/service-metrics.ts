@@ -29,6 +29,7 @@ export function createServiceMetrics(sources: ServiceMetricsSources): ServiceMet
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [registry],
   });
+  const requestSeries = new Map<string, { observe(seconds: number): void }>();
   const renderDuration = new Histogram({
     name: 'card_art_render_duration_seconds',
     help: 'Time spent rendering an image (queue wait excluded)',
@@ -176,7 +177,14 @@ export function createServiceMetrics(sources: ServiceMetricsSources): ServiceMet
   return {
     registry,
     observeRequest(method, route, status, seconds) {
-      requestDuration.observe({ method, route, status: String(status) }, seconds);
+      // One labelled child per (method, route, status): prom-client would otherwise hash the labels on every request.
+      const series = `${method} ${route} ${status}`;
+      let child = requestSeries.get(series);
+      if (!child) {
+        child = requestDuration.labels({ method, route, status: String(status) });
+        requestSeries.set(series, child);
+      }
+      child.observe(seconds);
     },
     observeRender(kind, seconds) {
       renderDuration.observe({ kind }, seconds);

@@ -21,6 +21,8 @@ import { DEFAULT_READINESS_PROBE_INTERVAL_MS } from './service/readiness.ts';
 import { DEFAULT_SOCKET_TIMEOUTS, type SocketTimeouts } from './service/socket-guard.ts';
 import { parseTrustProxy } from './service/trust-proxy.ts';
 import { DEFAULT_UPSTREAM_BUDGET_WAIT_MS, DEFAULT_UPSTREAM_MAX_RPS } from './upstream/upstream-budget.ts';
+import { DEFAULT_CACHE_LOCK_TTL_MS, DEFAULT_CACHE_LOCK_WAIT_MS } from './cache/fleet-lock.ts';
+import { DEFAULT_REDIS_PREFIX } from './cache/redis-store.ts';
 
 /** The bundled sample assets the embedded simulator serves when SIMULATOR_ASSET_DIR is unset. */
 export const BUNDLED_SAMPLES_DIR = fileURLToPath(new URL('./simulator/samples/', import.meta.url));
@@ -124,6 +126,9 @@ export const envSchema = z.object({
   HTTP_REQUEST_TIMEOUT_MS: int(100, 600_000).default(DEFAULT_SOCKET_TIMEOUTS.requestTimeoutMs),
   HTTP_SOCKET_IDLE_TIMEOUT_MS: int(100, 600_000).default(DEFAULT_SOCKET_TIMEOUTS.socketIdleTimeoutMs),
   HTTP_KEEP_ALIVE_TIMEOUT_MS: int(100, 600_000).default(DEFAULT_SOCKET_TIMEOUTS.keepAliveTimeoutMs),
+  CACHE_KEY_PREFIX: text().regex(/^[\w:.-]{1,100}$/, 'letters, digits and ":_.-" only, at most 100').default(DEFAULT_REDIS_PREFIX),
+  CACHE_LOCK_TTL_MS: int(500, 60_000).default(DEFAULT_CACHE_LOCK_TTL_MS),
+  CACHE_LOCK_WAIT_MS: int(0, 120_000).default(DEFAULT_CACHE_LOCK_WAIT_MS),
 });
 
 export type EnvConfig = z.output<typeof envSchema>;
@@ -202,6 +207,12 @@ export interface AppConfig {
   /** How long an unknown asset ID or an asset that failed on its own is remembered (NEGATIVE_CACHE_SECONDS; 0 = never). */
   negativeCacheSeconds: number;
   service: ServiceConfig;
+  /** Prefix of every Redis key (CACHE_KEY_PREFIX): several deployments or test runs can share one Redis. */
+  cacheKeyPrefix: string;
+  /** Fleet lock TTL (CACHE_LOCK_TTL_MS): how long a dead instance's lock delays the others at most. */
+  cacheLockTtlMs: number;
+  /** How long a miss waits for another instance's load (CACHE_LOCK_WAIT_MS) before loading itself. */
+  cacheLockWaitMs: number;
 }
 
 /** The blank-value rule: empty or whitespace-only counts as unset; other values are trimmed. */
@@ -259,6 +270,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     cacheUrl: e.CACHE_URL,
     memoryCacheBytes: e.MEMORY_CACHE_MB * 1024 * 1024,
     negativeCacheSeconds: e.NEGATIVE_CACHE_SECONDS,
+    cacheKeyPrefix: e.CACHE_KEY_PREFIX,
+    cacheLockTtlMs: e.CACHE_LOCK_TTL_MS,
+    cacheLockWaitMs: e.CACHE_LOCK_WAIT_MS,
     service: {
       renderConcurrency: e.RENDER_CONCURRENCY,
       renderQueueLimit: e.RENDER_QUEUE_LIMIT,

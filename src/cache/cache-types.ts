@@ -1,3 +1,5 @@
+import type { FleetLockStats } from './fleet-lock.ts';
+
 /** One cached value: raw bytes plus small string metadata (e.g. kind, width, height, contentType, etag). */
 export interface CacheEntry {
   bytes: Buffer;
@@ -50,6 +52,8 @@ export interface CacheStats {
   persistentCircuit: 'closed' | 'open' | 'half-open';
   /** The same for store writes, which have their own breaker (a store refusing writes still serves reads). */
   persistentWriteCircuit: 'closed' | 'open' | 'half-open';
+  /** The fleet-wide single flight (all zero without a fleet lock). */
+  fleetLock: FleetLockStats;
 }
 
 export interface GetOrLoadOptions {

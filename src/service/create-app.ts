@@ -65,6 +65,8 @@ export interface AppDeps {
   settings: Pick<ServiceConfig, 'renderConcurrency' | 'renderQueueLimit' | 'renderMaxPerClient' | 'renderQueueWaitMs' | 'rateLimitPerMinute' | 'trustProxy'>;
   /** Shared rate-limit counters (CACHE_URL): a node-redis client. */
   rateLimitRedis?: RateLimitRedisClient;
+  /** Redis key prefix of the shared rate-limit counters (CACHE_KEY_PREFIX + "rate-limit"). */
+  rateLimitKeyPrefix?: string;
   /** Remembered failures: renders that failed for an asset's own reasons answer from here without queueing. */
   failures?: NegativeCache;
   /** Push and pull provisioning; absent = those routes are not mounted. */
@@ -161,7 +163,11 @@ export function createApp(deps: AppDeps): CardArtApp {
   });
   app.use(
     RATE_LIMITED_PATHS,
-    createRateLimiter({ perMinute: settings.rateLimitPerMinute, ...(deps.rateLimitRedis ? { redis: deps.rateLimitRedis } : {}) }),
+    createRateLimiter({
+      perMinute: settings.rateLimitPerMinute,
+      ...(deps.rateLimitRedis ? { redis: deps.rateLimitRedis } : {}),
+      ...(deps.rateLimitKeyPrefix ? { keyPrefix: deps.rateLimitKeyPrefix } : {}),
+    }),
   );
   app.use(imageRoutes({ renderer: deps.renderer, images, metrics, fastPath }));
   app.use(tokenConnectRoutes({ tokenRequestors: deps.tokenRequestors, logos: deps.logos, images }));

@@ -103,6 +103,22 @@ export function createServiceMetrics(sources: ServiceMetricsSources): ServiceMet
       this.inc(sources.cacheStats().coalescedWaits);
     },
   });
+  new Counter({
+    name: 'card_art_cache_fleet_lock_total',
+    help: 'Cold misses under the fleet-wide lock (CACHE_URL), by outcome: acquired (loaded here), waited, served_after_wait, took_over, unavailable, wait_timeout',
+    labelNames: ['outcome'] as const,
+    registers: [registry],
+    collect() {
+      const stats = sources.cacheStats().fleetLock;
+      this.reset();
+      this.inc({ outcome: 'acquired' }, stats.acquired);
+      this.inc({ outcome: 'waited' }, stats.waited);
+      this.inc({ outcome: 'served_after_wait' }, stats.servedAfterWait);
+      this.inc({ outcome: 'took_over' }, stats.tookOver);
+      this.inc({ outcome: 'unavailable' }, stats.unavailable);
+      this.inc({ outcome: 'wait_timeout' }, stats.waitTimeouts);
+    },
+  });
   new Gauge({
     name: 'card_art_memory_cache_bytes',
     help: 'Bytes held by the in-process cache',

@@ -91,8 +91,9 @@ export async function createServices(
 
   // Readiness learns MDES's state from real calls, so /readyz need not call it per request.
   let recordUpstream: (answered: boolean) => void = () => {};
+  const budget = createUpstreamBudget({ maxRps: serviceConfig.upstreamMaxRps, maxWaitMs: serviceConfig.upstreamBudgetWaitMs });
   const source = createHttpAssetSource({
-    budget: createUpstreamBudget({ maxRps: serviceConfig.upstreamMaxRps, maxWaitMs: serviceConfig.upstreamBudgetWaitMs }),
+    budget,
     onAttempt: (answered) => recordUpstream(answered),
     baseUrl,
     assetPath: upstream.assetPath,
@@ -184,6 +185,11 @@ export async function createServices(
     prewarmer,
     readiness,
     upstreamStats: () => source.stats(),
+    isolationStats: () => ({
+      upstreamBudgetRefused: budget.refused(),
+      rasterizerRestarts: rasterizer.processStats()?.replaced ?? 0,
+      rememberedFailureHits: failures.hits,
+    }),
     demo,
     provisioning,
     apiTokens: config.provisioning.apiTokens,

@@ -21,6 +21,8 @@ import { DEFAULT_READINESS_PROBE_INTERVAL_MS } from './service/readiness.ts';
 import { DEFAULT_SOCKET_TIMEOUTS, type SocketTimeouts } from './service/socket-guard.ts';
 import { parseTrustProxy } from './service/trust-proxy.ts';
 import { DEFAULT_UPSTREAM_BUDGET_WAIT_MS, DEFAULT_UPSTREAM_MAX_RPS } from './upstream/upstream-budget.ts';
+import { DEFAULT_CACHE_LOCK_TTL_MS, DEFAULT_CACHE_LOCK_WAIT_MS } from './cache/fleet-lock.ts';
+import { DEFAULT_REDIS_PREFIX } from './cache/redis-store.ts';
 
 /** The bundled sample assets the embedded simulator serves when SIMULATOR_ASSET_DIR is unset. */
 export const BUNDLED_SAMPLES_DIR = fileURLToPath(new URL('./simulator/samples/', import.meta.url));
@@ -42,10 +44,10 @@ export const DEFAULT_MEMORY_CACHE_MB = 128;
 /** 32 MB of rasterized layers (about four cards): repeat renders of a card with new text skip decode and resize. */
 export const DEFAULT_LAYER_CACHE_MB = DEFAULT_LAYER_CACHE_BYTES / (1024 * 1024);
 /**
- * Cores − 1 (at least 1): renders saturating every core raised warm-hit p99 2.05x on 2 cores, one render at a time
- * 1.76x (bench row 4); the spare core serves cache hits and runs the PDF worker.
+ * One render per core: with cores − 1 a 2-core machine rendered at 0.60x of a bare sharp floor while a core sat idle
+ * (issue #13, bench row 8); warm hits no longer wait behind renders for the event loop (memory-hit fast path).
  */
-export const DEFAULT_RENDER_CONCURRENCY = Math.max(1, availableParallelism() - 1);
+export const DEFAULT_RENDER_CONCURRENCY = Math.max(1, availableParallelism());
 /** 64 waiting renders ≈ a few seconds of work; beyond that a client is better told to retry. */
 export const DEFAULT_RENDER_QUEUE_LIMIT = 64;
 /** 336 h = 14 days: MDES advises issuers to refresh the requestor list about every two weeks. */
@@ -124,6 +126,9 @@ export const envSchema = z.object({
   HTTP_REQUEST_TIMEOUT_MS: int(100, 600_000).default(DEFAULT_SOCKET_TIMEOUTS.requestTimeoutMs),
   HTTP_SOCKET_IDLE_TIMEOUT_MS: int(100, 600_000).default(DEFAULT_SOCKET_TIMEOUTS.socketIdleTimeoutMs),
   HTTP_KEEP_ALIVE_TIMEOUT_MS: int(100, 600_000).default(DEFAULT_SOCKET_TIMEOUTS.keepAliveTimeoutMs),
+  CACHE_KEY_PREFIX: text().regex(/^[\w:.-]{1,100}$/, 'letters, digits and ":_.-" only, at most 100').default(DEFAULT_REDIS_PREFIX),
+  CACHE_LOCK_TTL_MS: int(500, 60_000).default(DEFAULT_CACHE_LOCK_TTL_MS),
+  CACHE_LOCK_WAIT_MS: int(0, 120_000).default(DEFAULT_CACHE_LOCK_WAIT_MS),
 });
 
 export type EnvConfig = z.output<typeof envSchema>;
@@ -202,6 +207,12 @@ export interface AppConfig {
   /** How long an unknown asset ID or an asset that failed on its own is remembered (NEGATIVE_CACHE_SECONDS; 0 = never). */
   negativeCacheSeconds: number;
   service: ServiceConfig;
+  /** Prefix of every Redis key (CACHE_KEY_PREFIX): several deployments or test runs can share one Redis. */
+  cacheKeyPrefix: string;
+  /** Fleet lock TTL (CACHE_LOCK_TTL_MS): how long a dead instance's lock delays the others at most. */
+  cacheLockTtlMs: number;
+  /** How long a miss waits for another instance's load (CACHE_LOCK_WAIT_MS) before loading itself. */
+  cacheLockWaitMs: number;
 }
 
 /** The blank-value rule: empty or whitespace-only counts as unset; other values are trimmed. */
@@ -259,6 +270,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     cacheUrl: e.CACHE_URL,
     memoryCacheBytes: e.MEMORY_CACHE_MB * 1024 * 1024,
     negativeCacheSeconds: e.NEGATIVE_CACHE_SECONDS,
+    cacheKeyPrefix: e.CACHE_KEY_PREFIX,
+    cacheLockTtlMs: e.CACHE_LOCK_TTL_MS,
+    cacheLockWaitMs: e.CACHE_LOCK_WAIT_MS,
     service: {
       renderConcurrency: e.RENDER_CONCURRENCY,
       renderQueueLimit: e.RENDER_QUEUE_LIMIT,

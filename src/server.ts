@@ -3,15 +3,20 @@ import { loadConfig } from './config.ts';
 import { createApp } from './service/create-app.ts';
 import { createServices } from './service/create-services.ts';
 import { listenHttp } from './service/http-server.ts';
+import { createLogDestination } from './service/log-destination.ts';
 
 /** Starts card-art: config → services → HTTP server; SIGTERM/SIGINT shut it down gracefully. */
 async function main(): Promise<void> {
   const config = loadConfig();
   const serviceConfig = config.service;
-  const log = pino({
-    level: serviceConfig.logLevel,
-    redact: { paths: ['req.headers.authorization', 'headers.authorization'], remove: true },
-  });
+  const logDestination = createLogDestination();
+  const log = pino(
+    {
+      level: serviceConfig.logLevel,
+      redact: { paths: ['req.headers.authorization', 'headers.authorization'], remove: true },
+    },
+    logDestination.stream,
+  );
   const services = await createServices(config, log);
   const app = createApp(services.deps);
   const { server, sockets, port } = await listenHttp(app, { port: config.port, timeouts: serviceConfig.socketTimeouts });
@@ -19,6 +24,7 @@ async function main(): Promise<void> {
     { port, upstream: services.simulator ? 'embedded simulator' : 'MDES', simulator: services.simulator?.baseUrl },
     `card-art listening: open http://localhost:${port}/`,
   );
+  logDestination.flush();
 
   let shuttingDown = false;
   const shutdown = (signal: string) => {

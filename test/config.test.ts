@@ -44,6 +44,15 @@ describe('loadConfig', () => {
       expect((error as CardArtError).message).toMatch(/PORT/);
     }
   });
+
+  it('reads the fleet settings: key prefix, lock TTL and wait, with their defaults and bounds', () => {
+    const defaults = loadConfig({});
+    expect([defaults.cacheKeyPrefix, defaults.cacheLockTtlMs, defaults.cacheLockWaitMs]).toEqual(['card-art:', 5000, 20_000]);
+    const set = loadConfig({ CACHE_KEY_PREFIX: 'staging:card-art:', CACHE_LOCK_TTL_MS: '2000', CACHE_LOCK_WAIT_MS: '0' });
+    expect([set.cacheKeyPrefix, set.cacheLockTtlMs, set.cacheLockWaitMs]).toEqual(['staging:card-art:', 2000, 0]);
+    expect(() => loadConfig({ CACHE_KEY_PREFIX: 'a b' })).toThrow(/CACHE_KEY_PREFIX/);
+    expect(() => loadConfig({ CACHE_LOCK_TTL_MS: '100' })).toThrow(/CACHE_LOCK_TTL_MS/);
+  });
 });
 
 describe('loadConfig: provisioning (push and Notify Token Updated)', () => {

@@ -12,13 +12,15 @@ export interface BoundOptions {
   /** With a Redis store: the shared index lives there. */
   redis?: SharedRedisClient;
   log: { warn(obj: object, msg: string): void };
+  /** Redis key prefix of the shared index (CACHE_KEY_PREFIX); DEFAULT_REDIS_PREFIX when unset. */
+  prefix?: string;
 }
 
 export type BoundedStore = ReturnType<typeof boundVariants>;
 
 export function boundPersistentStore(store: CacheStore, options: BoundOptions): BoundedStore {
   if (store.name === 'redis' && options.redis) {
-    return boundVariants(store, createRedisVariantIndex(options.redis, { prefix: DEFAULT_REDIS_PREFIX, maxBytes: options.maxBytes }));
+    return boundVariants(store, createRedisVariantIndex(options.redis, { prefix: options.prefix ?? DEFAULT_REDIS_PREFIX, maxBytes: options.maxBytes }));
   }
   const index = createMemoryVariantIndex(options.maxBytes);
   const bounded = boundVariants(store, index);

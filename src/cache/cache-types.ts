@@ -1,3 +1,5 @@
+import type { FleetLockStats } from './fleet-lock.ts';
+
 /** One cached value: raw bytes plus small string metadata (e.g. kind, width, height, contentType, etag). */
 export interface CacheEntry {
   bytes: Buffer;
@@ -50,6 +52,8 @@ export interface CacheStats {
   persistentCircuit: 'closed' | 'open' | 'half-open';
   /** The same for store writes, which have their own breaker (a store refusing writes still serves reads). */
   persistentWriteCircuit: 'closed' | 'open' | 'half-open';
+  /** The fleet-wide single flight (all zero without a fleet lock). */
+  fleetLock: FleetLockStats;
 }
 
 export interface GetOrLoadOptions {
@@ -60,6 +64,8 @@ export interface GetOrLoadOptions {
 /** Memory LRU → persistent store → loader, with single-flight per key. Entries never expire. */
 export interface TieredCache {
   get(key: string): Promise<CacheEntry | undefined>;
+  /** The memory tier's entry only (counted as a memory hit or miss); never touches the store or a loader. */
+  peekMemory(key: string): CacheEntry | undefined;
   /** Stores in memory and (awaited, best effort) in the persistent store; never rejects for a store failure. */
   set(key: string, entry: CacheEntry): Promise<void>;
   /** Removes from memory and (best effort) the persistent store, e.g. after a caller found the entry unusable. */

@@ -6,6 +6,7 @@
 import { CardArtError, isCardArtError } from '../errors.ts';
 import type { CacheEntry, CacheStats, CacheStore, GetOrLoadOptions, TierCounters, TieredCache } from './cache-types.ts';
 import { createCircuitBreaker } from './circuit-breaker.ts';
+import { DEFAULT_CACHE_LOCK_POLL_MS, DEFAULT_CACHE_LOCK_WAIT_MS, type FleetLock, type FleetLockStats } from './fleet-lock.ts';
 import { createMemoryTier } from './memory-tier.ts';
 import { untilAborted } from '../until-aborted.ts';
 
@@ -28,6 +29,15 @@ export interface TieredCacheOptions {
   /** How long close() waits for pending writes (default 5000 ms). */
   closeTimeoutMs?: number;
   now?: () => number;
+  /**
+   * Shared by every instance on the same store (Redis): a miss loads only where the lock was taken; elsewhere the
+   * miss waits for the entry to appear in the store. Unset: single flight within this process only.
+   */
+  fleetLock?: FleetLock;
+  /** How long a miss waits for another instance's load before loading itself (default DEFAULT_CACHE_LOCK_WAIT_MS). */
+  lockWaitMs?: number;
+  /** How often a waiter retries the lock when no release notice comes (default DEFAULT_CACHE_LOCK_POLL_MS). */
+  lockPollMs?: number;
 }
 
 export function createTieredCache(opts: TieredCacheOptions): TieredCache {
@@ -46,6 +56,11 @@ export function createTieredCache(opts: TieredCacheOptions): TieredCache {
   const memoryCounters: TierCounters = { hits: 0, misses: 0, errors: 0 };
   const persistentCounters: TierCounters = { hits: 0, misses: 0, errors: 0 };
   const counters = { loads: 0, loadFailures: 0, coalescedWaits: 0, writeFailures: 0, skipped: 0 };
+  const fleet: FleetLockStats = { acquired: 0, waited: 0, servedAfterWait: 0, tookOver: 0, unavailable: 0, waitTimeouts: 0 };
+  const fleetLock = opts.fleetLock;
+  const lockWaitMs = opts.lockWaitMs ?? DEFAULT_CACHE_LOCK_WAIT_MS;
+  const lockPollMs = opts.lockPollMs ?? DEFAULT_CACHE_LOCK_POLL_MS;
+  let lastLockWarnAt: number | undefined;
   let lastWarnAt: number | undefined;
   let suppressedWarnings = 0;
   let closed = false;
@@ -136,6 +151,63 @@ export function createTieredCache(opts: TieredCacheOptions): TieredCache {
   async function loadShared(key: string, load: () => Promise<CacheEntry>): Promise<CacheEntry> {
     const stored = await readStore(key);
     if (stored) return stored;
+    // With the store's circuit open Redis is known to be away: no lock round trip, load here.
+    if (!fleetLock || closed || breaker.state() === 'open') return runLoad(key, load, false);
+    return loadOnceInFleet(fleetLock, key, load);
+  }
+
+  /**
+   * Loads under the fleet lock, or waits for the instance that holds it: its entry appears in the store before it
+   * releases. A released or expired lock with still no entry (the holder failed or died) is taken by the next
+   * waiter. The lock service away, or a wait past lockWaitMs, means a local load: never a failed request.
+   */
+  async function loadOnceInFleet(lock: FleetLock, key: string, load: () => Promise<CacheEntry>): Promise<CacheEntry> {
+    const deadline = now() + lockWaitMs;
+    let waited = false;
+    for (;;) {
+      let held;
+      try {
+        held = await lock.tryAcquire(key);
+      } catch (error) {
+        fleet.unavailable += 1;
+        warnLockUnavailable(error);
+        return runLoad(key, load, false);
+      }
+      if (held) {
+        try {
+          // Another instance may have written the entry between our store read and the lock.
+          const found = await readStore(key);
+          if (found) {
+            if (waited) fleet.servedAfterWait += 1;
+            return found;
+          }
+          if (waited) fleet.tookOver += 1;
+          fleet.acquired += 1;
+          // The write is awaited: waiters look for the entry as soon as the lock is released.
+          return await runLoad(key, load, true);
+        } finally {
+          void held.release(); // never rejects; the callers need not wait for it (the entry is already stored)
+        }
+      }
+      if (!waited) fleet.waited += 1;
+      waited = true;
+      const left = deadline - now();
+      if (left <= 0) {
+        fleet.waitTimeouts += 1;
+        return runLoad(key, load, false);
+      }
+      await lock.waitForRelease(key, Math.min(lockPollMs, left));
+    }
+  }
+
+  function warnLockUnavailable(error: unknown): void {
+    const at = now();
+    if (lastLockWarnAt !== undefined && at - lastLockWarnAt < warnIntervalMs) return;
+    lastLockWarnAt = at;
+    opts.log?.warn({ err: error, unavailableSoFar: fleet.unavailable }, 'fleet lock unavailable; loading locally');
+  }
+
+  async function runLoad(key: string, load: () => Promise<CacheEntry>, awaitWrite: boolean): Promise<CacheEntry> {
     counters.loads += 1;
     let entry: CacheEntry;
     try {
@@ -149,13 +221,20 @@ export function createTieredCache(opts: TieredCacheOptions): TieredCache {
       throw new CardArtError('CACHE_LOAD_INVALID', `loader for ${key} returned no cache entry`);
     }
     memory.set(key, entry);
-    writeInBackground(key, entry);
+    if (awaitWrite) await writeStore(key, entry);
+    else writeInBackground(key, entry);
     return entry;
   }
 
   return {
     async get(key) {
       return readMemory(key) ?? (await readStore(key));
+    },
+
+    peekMemory(key) {
+      const entry = memory.get(key);
+      if (entry) memoryCounters.hits += 1;
+      return entry;
     },
 
     async set(key, entry) {
@@ -199,6 +278,7 @@ export function createTieredCache(opts: TieredCacheOptions): TieredCache {
         persistentCorrupt: store?.corruptEntries?.() ?? 0,
         persistentCircuit: breaker.state(),
         persistentWriteCircuit: writeBreaker.state(),
+        fleetLock: { ...fleet },
       };
     },
 
@@ -220,7 +300,7 @@ export function createTieredCache(opts: TieredCacheOptions): TieredCache {
       clearTimeout(timer);
       closed = true;
       memory.clear();
-      await store?.close();
+      await Promise.all([store?.close(), fleetLock?.close()]);
     },
   };
 }

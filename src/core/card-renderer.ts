@@ -16,7 +16,7 @@ import {
 import { type CardLayer, composeCard, extractRegion } from './compose-card.ts';
 import { encodeImage } from './encode-image.ts';
 import { computeCardLayout, coverRect, fitInside, type Rect, type Size } from './layout.ts';
-import { renderTextOverlay } from './text-overlay.ts';
+import { renderTextLayer } from './text-overlay.ts';
 import { DEFAULT_FOREGROUND_COLOR, planCard } from './card-plan.ts';
 
 // The keys of rendered images live with every other cache key; re-exported for the renderer's callers.
@@ -179,8 +179,8 @@ export function createCardRenderer(deps: CardRendererDeps): CardRenderer {
       const cardLayers = logos.filter((layer): layer is CardLayer => layer !== undefined);
       if (plan.text !== undefined) {
         const area = layout.textArea;
-        const overlay = renderTextOverlay(plan.text, plan.color ?? DEFAULT_FOREGROUND_COLOR, area);
-        cardLayers.push({ image: overlay, left: area.left, top: area.top });
+        const text = renderTextLayer(plan.text, plan.color ?? DEFAULT_FOREGROUND_COLOR, area);
+        cardLayers.push({ image: text.image, left: area.left + text.left, top: area.top + text.top });
       }
       // At full width compose and encode run as one sharp pass; a smaller width materializes the card first.
       return encodeImage(composeCard(base!, cardLayers), format, width === CARD_WIDTH ? undefined : width);

@@ -276,6 +276,8 @@ export function createRasterizerProcessPool(options: RasterizerProcessOptions = 
               slot.current = undefined;
               if (slot.child.exitCode !== null || slot.child.signalCode !== null) return resolve();
               slot.child.once('close', () => resolve());
+              // An idle process is unref'd: hold the event loop until its 'close', or close() never settles.
+              busy(slot);
               slot.child.kill('SIGKILL');
             }),
         ),

@@ -1,3 +1,4 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import express, { type Express } from 'express';
 import type { Logger } from 'pino';
 import type { TieredCache } from '../cache/cache-types.ts';
@@ -11,7 +12,8 @@ import { buildOpenApiDocument } from './openapi.ts';
 import { createRenderQueue, type RenderQueue } from './render-queue.ts';
 import { createRenderedImageCache } from './rendered-image-cache.ts';
 import { createRateLimiter, type RateLimitRedisClient } from './rate-limit.ts';
-import { observeRequests } from './request-observer.ts';
+import { createMemoryHitFastPath, type MemoryHitFastPath } from './memory-hit-fast-path.ts';
+import { observeRequests, recordRequest } from './request-observer.ts';
 import type { RequestorLogos } from './requestor-logos.ts';
 import { demoRoutes, type DemoData } from './routes/demo-routes.ts';
 import { healthRoutes } from './routes/health-routes.ts';
@@ -65,6 +67,8 @@ export interface AppDeps {
   settings: Pick<ServiceConfig, 'renderConcurrency' | 'renderQueueLimit' | 'renderMaxPerClient' | 'renderQueueWaitMs' | 'rateLimitPerMinute' | 'trustProxy'>;
   /** Shared rate-limit counters (CACHE_URL): a node-redis client. */
   rateLimitRedis?: RateLimitRedisClient;
+  /** Redis key prefix of the shared rate-limit counters (CACHE_KEY_PREFIX + "rate-limit"). */
+  rateLimitKeyPrefix?: string;
   /** Remembered failures: renders that failed for an asset's own reasons answer from here without queueing. */
   failures?: NegativeCache;
   /** Push and pull provisioning; absent = those routes are not mounted. */
@@ -88,8 +92,10 @@ export interface TokenDeps {
   demo?: DemoTokenRouteDeps;
 }
 
+type ExpressHandle = (req: IncomingMessage, res: ServerResponse, next?: (error?: unknown) => void) => void;
+
 export interface CardArtApp extends Express {
-  locals: Express['locals'] & { renderQueue: RenderQueue; metrics: ServiceMetrics };
+  locals: Express['locals'] & { renderQueue: RenderQueue; metrics: ServiceMetrics; fastPath?: MemoryHitFastPath };
 }
 
 /** The express app (no listen): routes validate, call the core and set headers; one middleware maps errors. */
@@ -117,10 +123,19 @@ export function createApp(deps: AppDeps): CardArtApp {
     failures: deps.failures,
   });
   const openApi = buildOpenApiDocument();
+  // Memory hits of validated URLs answered before express; only while no rate limit must count them.
+  const fastPath =
+    settings.rateLimitPerMinute === 0
+      ? createMemoryHitFastPath({
+          readMemory: (key) => deps.cache.peekMemory(key),
+          observe: (method, route, status, started) => recordRequest(log, metrics, method, route, status, (performance.now() - started) / 1000),
+        })
+      : undefined;
 
   const app = express() as CardArtApp;
   app.locals.renderQueue = renderQueue;
   app.locals.metrics = metrics;
+  if (fastPath) app.locals.fastPath = fastPath;
   app.disable('x-powered-by');
   app.set('etag', false);
   app.set('query parser', 'simple');
@@ -152,9 +167,13 @@ export function createApp(deps: AppDeps): CardArtApp {
   });
   app.use(
     RATE_LIMITED_PATHS,
-    createRateLimiter({ perMinute: settings.rateLimitPerMinute, ...(deps.rateLimitRedis ? { redis: deps.rateLimitRedis } : {}) }),
+    createRateLimiter({
+      perMinute: settings.rateLimitPerMinute,
+      ...(deps.rateLimitRedis ? { redis: deps.rateLimitRedis } : {}),
+      ...(deps.rateLimitKeyPrefix ? { keyPrefix: deps.rateLimitKeyPrefix } : {}),
+    }),
   );
-  app.use(imageRoutes({ renderer: deps.renderer, images, metrics }));
+  app.use(imageRoutes({ renderer: deps.renderer, images, metrics, fastPath }));
   app.use(tokenConnectRoutes({ tokenRequestors: deps.tokenRequestors, logos: deps.logos, images }));
   app.use(productConfigRoutes({ prewarmer: deps.prewarmer }));
   if (deps.provisioning) app.use(pushProvisioningRoutes({ provisioning: deps.provisioning, apiTokens: deps.apiTokens }));
@@ -165,5 +184,11 @@ export function createApp(deps: AppDeps): CardArtApp {
 
   app.use(notFoundHandler);
   app.use(errorHandler(log));
+  if (fastPath) {
+    const handle = (app as unknown as { handle: ExpressHandle }).handle.bind(app);
+    (app as unknown as { handle: ExpressHandle }).handle = (req, res, next) => {
+      if (!fastPath.tryAnswer(req, res)) handle(req, res, next);
+    };
+  }
   return app;
 }

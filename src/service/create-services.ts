@@ -7,6 +7,8 @@ import { createCachedMediaLoader } from '../cache/cached-media-loader.ts';
 import type { CacheStore } from '../cache/cache-types.ts';
 import { createPersistentStore } from '../cache/create-store.ts';
 import { createNegativeCache } from '../cache/negative-cache.ts';
+import { createRedisFleetLock } from '../cache/redis-fleet-lock.ts';
+import { checkRedisSettings } from '../cache/redis-settings-check.ts';
 import { createTieredCache } from '../cache/tiered-cache.ts';
 import { BUNDLED_SAMPLES_DIR, type AppConfig } from '../config.ts';
 import { createCardRenderer } from '../core/card-renderer.ts';
@@ -18,7 +20,7 @@ import { createEphemeralSimulatorSigner, createOAuthSigner, loadSigningKey, type
 import { ACCOUNT_RANGE_PATTERN, MAX_ACCOUNT_RANGES } from '../upstream/validate-input.ts';
 import { createAssetPrewarmer } from './asset-prewarmer.ts';
 import { createUpstreamBudget } from '../upstream/upstream-budget.ts';
-import { createSharedRedis, SHARED_REDIS_PREFIX } from './shared-redis.ts';
+import { createSharedRedis } from './shared-redis.ts';
 import { createFileJournal, createRedisJournal } from './prewarm-journal.ts';
 import { createReadiness } from './readiness.ts';
 import { boundPersistentStore } from '../cache/bounded-store.ts';
@@ -103,11 +105,19 @@ export async function createServices(
     signer,
   });
   const sharedRedis = config.cacheUrl ? createSharedRedis(config.cacheUrl) : undefined;
-  const rawStore = overrides.store ?? createPersistentStore({ cacheDir: config.cacheDir, cacheUrl: config.cacheUrl });
+  const rawStore =
+    overrides.store ??
+    createPersistentStore({ cacheDir: config.cacheDir, cacheUrl: config.cacheUrl }, { redis: { prefix: config.cacheKeyPrefix } });
   // Cache entries go through the CACHE_MAX_MB bound; token records are data and use the store directly.
   const store = boundPersistentStore(rawStore, {
-    cacheDir: config.cacheDir, maxBytes: serviceConfig.cacheMaxBytes, redis: sharedRedis?.client, log });
-  const cache = createTieredCache({ memoryBytes: config.memoryCacheBytes, store, log });
+    cacheDir: config.cacheDir, maxBytes: serviceConfig.cacheMaxBytes, redis: sharedRedis?.client, log, prefix: config.cacheKeyPrefix });
+  // Many instances on one Redis load each cold key once between them (DESIGN §11).
+  const fleetLock =
+    config.cacheUrl && !overrides.store
+      ? createRedisFleetLock(config.cacheUrl, { prefix: config.cacheKeyPrefix, ttlMs: config.cacheLockTtlMs })
+      : undefined;
+  if (fleetLock) void checkRedisSettings(() => fleetLock.readSettings(), log);
+  const cache = createTieredCache({ memoryBytes: config.memoryCacheBytes, store, log, fleetLock, lockWaitMs: config.cacheLockWaitMs });
   const failures = createNegativeCache({ ttlMs: config.negativeCacheSeconds * 1000 });
   const rasterizer = createRasterizer({
     warm: true,
@@ -134,7 +144,7 @@ export async function createServices(
     load: (assetId) => loadMedia(assetId),
     log,
     journal: sharedRedis
-      ? createRedisJournal(sharedRedis.client, { prefix: SHARED_REDIS_PREFIX })
+      ? createRedisJournal(sharedRedis.client, { prefix: config.cacheKeyPrefix })
       : createFileJournal(config.cacheDir),
   });
   // Accepted pre-warm work of an earlier run (or another instance) continues in the background.
@@ -197,7 +207,7 @@ export async function createServices(
     tokens,
     log,
     settings: serviceConfig,
-    ...(sharedRedis ? { rateLimitRedis: sharedRedis.client } : {}),
+    ...(sharedRedis ? { rateLimitRedis: sharedRedis.client, rateLimitKeyPrefix: `${config.cacheKeyPrefix}rate-limit` } : {}),
   };
 
   return {

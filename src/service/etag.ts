@@ -1,7 +1,13 @@
 import { createHash } from 'node:crypto';
 
-/** A strong ETag for an immutable image, derived from its cache key (never from the body). */
+const SHA256_HEX = /^[0-9a-f]{64}$/;
+
+/**
+ * A strong ETag for an immutable image, derived from its cache key (never from the body). Render keys are already
+ * SHA-256 hex, so they are used as they are (no second hash per request); any other key is hashed.
+ */
 export function etagForKey(cacheKey: string): string {
+  if (SHA256_HEX.test(cacheKey)) return `"${cacheKey}"`;
   return `"${createHash('sha256').update(cacheKey).digest('base64url').slice(0, 32)}"`;
 }
 

@@ -9,6 +9,12 @@ export function routePattern(req: Request): string {
   return req.res?.locals.routeLabel ?? 'unmatched';
 }
 
+/** One log line and one histogram observation for an answered request (also used by the memory-hit fast path). */
+export function recordRequest(log: Logger, metrics: ServiceMetrics, method: string, route: string, status: number, seconds: number): void {
+  metrics.observeRequest(method, route, status, seconds);
+  log.info({ method, route, status, durationMs: Math.round(seconds * 10_000) / 10 }, 'request');
+}
+
 /** One log line and one histogram observation per request: method, route pattern, status, duration. */
 export function observeRequests(log: Logger, metrics: ServiceMetrics) {
   return (req: Request, res: Response, next: NextFunction): void => {
@@ -20,11 +26,7 @@ export function observeRequests(log: Logger, metrics: ServiceMetrics) {
       const seconds = (performance.now() - started) / 1000;
       const route = routePattern(req);
       const status = res.writableFinished ? res.statusCode : 499;
-      metrics.observeRequest(req.method, route, status, seconds);
-      log.info(
-        { method: req.method, route, status, durationMs: Math.round(seconds * 10_000) / 10 },
-        'request',
-      );
+      recordRequest(log, metrics, req.method, route, status, seconds);
     };
     res.on('finish', finish);
     res.on('close', finish);

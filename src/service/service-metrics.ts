@@ -42,6 +42,7 @@ export function createServiceMetrics(sources: ServiceMetricsSources): ServiceMet
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [registry],
   });
+  const requestSeries = new Map<string, { observe(seconds: number): void }>();
   const renderDuration = new Histogram({
     name: 'card_art_render_duration_seconds',
     help: 'Time spent rendering an image (queue wait excluded)',
@@ -114,6 +115,22 @@ export function createServiceMetrics(sources: ServiceMetricsSources): ServiceMet
     collect() {
       this.reset();
       this.inc(sources.cacheStats().coalescedWaits);
+    },
+  });
+  new Counter({
+    name: 'card_art_cache_fleet_lock_total',
+    help: 'Cold misses under the fleet-wide lock (CACHE_URL), by outcome: acquired (loaded here), waited, served_after_wait, took_over, unavailable, wait_timeout',
+    labelNames: ['outcome'] as const,
+    registers: [registry],
+    collect() {
+      const stats = sources.cacheStats().fleetLock;
+      this.reset();
+      this.inc({ outcome: 'acquired' }, stats.acquired);
+      this.inc({ outcome: 'waited' }, stats.waited);
+      this.inc({ outcome: 'served_after_wait' }, stats.servedAfterWait);
+      this.inc({ outcome: 'took_over' }, stats.tookOver);
+      this.inc({ outcome: 'unavailable' }, stats.unavailable);
+      this.inc({ outcome: 'wait_timeout' }, stats.waitTimeouts);
     },
   });
   new Gauge({
@@ -191,7 +208,14 @@ export function createServiceMetrics(sources: ServiceMetricsSources): ServiceMet
   return {
     registry,
     observeRequest(method, route, status, seconds) {
-      requestDuration.observe({ method, route, status: String(status) }, seconds);
+      // One labelled child per (method, route, status): prom-client would otherwise hash the labels on every request.
+      const series = `${method} ${route} ${status}`;
+      let child = requestSeries.get(series);
+      if (!child) {
+        child = requestDuration.labels({ method, route, status: String(status) });
+        requestSeries.set(series, child);
+      }
+      child.observe(seconds);
     },
     observeRender(kind, seconds) {
       renderDuration.observe({ kind }, seconds);

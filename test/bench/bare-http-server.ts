@@ -1,24 +1,18 @@
 /**
- * The warm-hit floor: a bare node:http server answering every request with the same bytes and the same
- * caching headers as the service. Run as a child: `node bare-http-server.ts <file> <content-type> <port>`.
+ * The warm-hit floor: a bare node:http server answering every request with the same bytes and the same headers
+ * as the service. Run as a child: `node bare-http-server.ts <file> <port> <headers as JSON>`.
  */
-import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 
-const [file, contentType, port] = process.argv.slice(2);
-if (!file || !contentType || !port) throw new Error('usage: bare-http-server.ts <file> <content-type> <port>');
+const [file, port, headersJson] = process.argv.slice(2);
+if (!file || !port || !headersJson) throw new Error('usage: bare-http-server.ts <file> <port> <headers JSON>');
 
 const body = readFileSync(file);
-const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`;
+const headers = { ...(JSON.parse(headersJson) as Record<string, string>), 'Content-Length': String(body.length) };
 
 const server = createServer((_request, response) => {
-  response.writeHead(200, {
-    'Content-Type': contentType,
-    'Content-Length': body.length,
-    ETag: etag,
-    'Cache-Control': 'public, max-age=31536000, immutable',
-  });
+  response.writeHead(200, headers);
   response.end(body);
 });
 server.keepAliveTimeout = 60_000;

@@ -13,15 +13,19 @@ export const ASSET_IDS = {
   issuer: 'bench-issuer-logo',
   brandPng: 'bench-brand-logo-png',
   brandPdf: 'bench-brand-logo-pdf',
+  issuerPdf: 'bench-issuer-logo-pdf',
+  backgroundSvg: 'bench-background-svg',
 } as const;
 
 type AssetRole = keyof typeof ASSET_IDS;
 
-const FILE_EXTENSION: Record<AssetRole, 'png' | 'pdf'> = {
+const FILE_EXTENSION: Record<AssetRole, 'png' | 'pdf' | 'svg'> = {
   background: 'png',
   issuer: 'png',
   brandPng: 'png',
   brandPdf: 'pdf',
+  issuerPdf: 'pdf',
+  backgroundSvg: 'svg',
 };
 
 export interface BenchAssets {
@@ -34,6 +38,8 @@ export interface BenchAssets {
 function backgroundSvg(): string {
   const width = 1600;
   const height = 1010;
+  // Fine diagonal hatching gives the encoders real detail, so the rendered card is ~160 KB as PNG and ~36 KB as WebP.
+  const hatching = Array.from({ length: 40 }, (_, i) => `<path d="M${i * 60 - 600} 0 L${i * 60 + 400} ${height}" stroke="#ffffff" stroke-opacity="${(0.03 + (i % 5) * 0.012).toFixed(3)}" stroke-width="${2 + (i % 3)}"/>`);
   const rings = Array.from({ length: 6 }, (_, i) => {
     const cx = 200 + i * 200;
     const cy = Math.round(500 + Math.sin(i) * 300);
@@ -41,7 +47,7 @@ function backgroundSvg(): string {
   });
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}">
 <defs><linearGradient id="g" x1="0" y1="0" x2="0" y2="1"><stop offset="0" stop-color="#0b3d6e"/><stop offset="1" stop-color="#1d6a8a"/></linearGradient></defs>
-<rect width="${width}" height="${height}" fill="url(#g)"/>${rings.join('')}</svg>`;
+<rect width="${width}" height="${height}" fill="url(#g)"/>${hatching.join('')}${rings.join('')}</svg>`;
 }
 
 /** A wide wordmark-like issuer logo, 900×300, anti-aliased edges and a half-transparent swoosh. */
@@ -74,6 +80,18 @@ async function brandPdf(): Promise<Buffer> {
   return Buffer.from(await doc.save({ useObjectStreams: false }));
 }
 
+/** A wide vector issuer logo (page 900×300 pt, transparent): text-free shapes, a gradient-like stack and opacity. */
+async function issuerPdf(): Promise<Buffer> {
+  const doc = await PDFDocument.create();
+  const page = doc.addPage([900, 300]);
+  page.drawRectangle({ x: 10, y: 40, width: 220, height: 220, color: rgb(0.96, 0.77, 0.26) });
+  page.drawEllipse({ x: 120, y: 150, xScale: 70, yScale: 70, color: rgb(0.04, 0.24, 0.43), opacity: 0.85 });
+  page.drawRectangle({ x: 270, y: 164, width: 600, height: 56, color: rgb(1, 1, 1) });
+  page.drawRectangle({ x: 270, y: 90, width: 420, height: 40, color: rgb(1, 1, 1), opacity: 0.7 });
+  page.drawSvgPath('M 260 20 Q 580 100 890 30', { borderColor: rgb(0.96, 0.77, 0.26), borderWidth: 14, borderOpacity: 0.5 });
+  return Buffer.from(await doc.save({ useObjectStreams: false }));
+}
+
 async function pngMedia(svg: string): Promise<AssetMedia> {
   const bytes = await sharp(Buffer.from(svg)).png().toBuffer();
   const { width = 0, height = 0 } = await sharp(bytes).metadata();
@@ -89,6 +107,8 @@ export async function createBenchAssets(dir: string): Promise<BenchAssets> {
     issuer: await pngMedia(issuerSvg()),
     brandPng: await pngMedia(brandSvg()),
     brandPdf: { kind: 'pdf', bytes: pdfBytes, width: 300, height: 186 },
+    issuerPdf: { kind: 'pdf', bytes: await issuerPdf(), width: 900, height: 300 },
+    backgroundSvg: { kind: 'svg', bytes: Buffer.from(backgroundSvg()), width: 1600, height: 1010 },
   };
   for (const role of Object.keys(ASSET_IDS) as AssetRole[]) {
     await writeFile(assetFile(dir, ASSET_IDS[role], role), media[role].bytes);
@@ -115,6 +135,16 @@ export function mixedCard(idSuffix = ''): ProductConfig {
     cardBackgroundAssetId: ASSET_IDS.background + idSuffix,
     issuerLogoAssetId: ASSET_IDS.issuer + idSuffix,
     brandLogoAssetId: ASSET_IDS.brandPdf + idSuffix,
+    foregroundColor: 'ffffff',
+  };
+}
+
+/** An SVG background with a PDF issuer logo and a PDF brand logo: the slowest common mix, every layer a vector. */
+export function vectorCard(): ProductConfig {
+  return {
+    cardBackgroundAssetId: ASSET_IDS.backgroundSvg,
+    issuerLogoAssetId: ASSET_IDS.issuerPdf,
+    brandLogoAssetId: ASSET_IDS.brandPdf,
     foregroundColor: 'ffffff',
   };
 }

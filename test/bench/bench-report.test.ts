@@ -37,6 +37,20 @@ describe('bench rows', () => {
     expect(row.pass).toBe(true);
   });
 
+  it('marks a throughput row generator-bound when its floor is within 20 % of the generator ceiling', () => {
+    const bound = makeRow({ measure: 'w', figure: 500, floor: 900, ceiling: 1000, unit: 'req/s', goal: { kind: 'at-least', value: 0.8 } });
+    expect(bound.generatorBound).toBe(true);
+    const free = makeRow({ measure: 'w', figure: 500, floor: 700, ceiling: 1000, unit: 'req/s', goal: { kind: 'at-least', value: 0.8 } });
+    expect(free.generatorBound).toBe(false);
+    expect(formatTable([bound]).split('\n')[2]).toMatch(/1000 req\/s\s+0\.56x\s+>= 0\.8x\s+MISS generator-bound$/);
+  });
+
+  it('shows context rows without judging them', () => {
+    const info = makeRow({ measure: 'cpu', figure: 25, floor: 14, unit: 'µs', goal: { kind: 'none', value: 0 } });
+    expect(info.pass).toBe(true);
+    expect(formatTable([info]).split('\n')[2]).toMatch(/1\.79x\s+-\s+info$/);
+  });
+
   it('prints one aligned line per row under a header', () => {
     const rows = [
       makeRow({ measure: 'short', figure: 12.345, floor: 10, unit: 'ms', goal: { kind: 'at-most', value: 1.3 } }),
@@ -44,7 +58,7 @@ describe('bench rows', () => {
     ];
     const lines = formatTable(rows).split('\n');
     expect(lines).toHaveLength(4);
-    expect(lines[2]).toMatch(/^short\s+12\.3 ms\s+10\.0 ms\s+1\.23x\s+<= 1\.3x\s+PASS$/);
+    expect(lines[2]).toMatch(/^short\s+12\.3 ms\s+10\.0 ms\s+-\s+1\.23x\s+<= 1\.3x\s+PASS$/);
     expect(lines[3]).toMatch(/MISS$/);
     expect(new Set(lines.map((line) => line.length)).size).toBe(1);
   });

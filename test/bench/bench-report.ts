@@ -1,8 +1,8 @@
 /** The benchmark's result rows: a fixed-width table for the terminal and a JSON file with every round. */
 import { writeFile } from 'node:fs/promises';
 
-/** How a ratio is judged against its goal. */
-export type GoalKind = 'at-least' | 'at-most';
+/** How a ratio is judged against its goal; 'none' rows are shown for context (e.g. CPU per request) and not judged. */
+export type GoalKind = 'at-least' | 'at-most' | 'none';
 
 export interface BenchRow {
   /** Row number from the issue (1–7) plus a short name. */
@@ -16,6 +16,10 @@ export interface BenchRow {
   ratio: number;
   goal: { kind: GoalKind; value: number; label: string };
   pass: boolean;
+  /** Throughput rows: the load generator's own ceiling measured in the same run (what it reaches against the fastest server). */
+  ceiling?: number;
+  /** True when the floor is within GENERATOR_BOUND_SHARE of the ceiling: then the floor (and the ratio) say more about wrk than the server. */
+  generatorBound?: boolean;
   /** Every round's raw figures and anything else worth keeping (results.json only). */
   details?: Record<string, unknown>;
 }
@@ -26,15 +30,20 @@ export interface RowInput {
   floor?: number;
   unit: string;
   goal: { kind: GoalKind; value: number; label?: string };
+  ceiling?: number;
   details?: Record<string, unknown>;
 }
+
+/** A floor within 20 % of the generator's ceiling is marked generator-bound (issue #13). */
+export const GENERATOR_BOUND_SHARE = 0.8;
 
 /** Builds a row: ratio = figure / floor (or the figure alone without a floor), PASS when the ratio meets the goal. */
 export function makeRow(input: RowInput): BenchRow {
   const ratio = input.floor === undefined ? input.figure : input.figure / input.floor;
-  const pass = input.goal.kind === 'at-least' ? ratio >= input.goal.value : ratio <= input.goal.value;
+  const pass = input.goal.kind === 'none' || (input.goal.kind === 'at-least' ? ratio >= input.goal.value : ratio <= input.goal.value);
   const label =
-    input.goal.label ?? `${input.goal.kind === 'at-least' ? '>=' : '<='} ${input.goal.value}${input.floor === undefined ? '' : 'x'}`;
+    input.goal.label ??
+    (input.goal.kind === 'none' ? '-' : `${input.goal.kind === 'at-least' ? '>=' : '<='} ${input.goal.value}${input.floor === undefined ? '' : 'x'}`);
   return {
     measure: input.measure,
     figure: input.figure,
@@ -43,11 +52,14 @@ export function makeRow(input: RowInput): BenchRow {
     ratio,
     goal: { kind: input.goal.kind, value: input.goal.value, label },
     pass,
+    ...(input.ceiling !== undefined
+      ? { ceiling: input.ceiling, generatorBound: input.floor !== undefined && input.floor >= GENERATOR_BOUND_SHARE * input.ceiling }
+      : {}),
     ...(input.details ? { details: input.details } : {}),
   };
 }
 
-const HEADERS = ['measure', 'figure', 'floor', 'ratio', 'goal', 'result'] as const;
+const HEADERS = ['measure', 'figure', 'floor', 'ceiling', 'ratio', 'goal', 'result'] as const;
 
 /** The rows as an aligned plain-text table. */
 export function formatTable(rows: readonly BenchRow[]): string {
@@ -55,9 +67,10 @@ export function formatTable(rows: readonly BenchRow[]): string {
     row.measure,
     `${formatNumber(row.figure)} ${row.unit}`,
     row.floor === undefined ? '-' : `${formatNumber(row.floor)} ${row.unit}`,
+    row.ceiling === undefined ? '-' : `${formatNumber(row.ceiling)} ${row.unit}`,
     row.floor === undefined ? '-' : `${row.ratio.toFixed(2)}x`,
     row.goal.label,
-    row.pass ? 'PASS' : 'MISS',
+    `${row.goal.kind === 'none' ? 'info' : row.pass ? 'PASS' : 'MISS'}${row.generatorBound ? ' generator-bound' : ''}`,
   ]);
   const widths = HEADERS.map((header, column) => Math.max(header.length, ...cells.map((line) => line[column]!.length)));
   const render = (line: readonly string[]) =>

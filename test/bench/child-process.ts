@@ -1,13 +1,15 @@
 /** Starts a Node script as a child process on a loopback port, waits until it answers, samples its RSS. */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 
 export interface NodeChild {
   pid: number;
   baseUrl: string;
   /** Resident set size in bytes (from /proc/<pid>/status). */
   rssBytes(): Promise<number>;
+  /** RSS of the process and all its descendants (e.g. the rasterizer process), in bytes. */
+  treeRssBytes(): Promise<number>;
   /** The end of what the child wrote to stdout and stderr (for error messages). */
   recentOutput(): Promise<string>;
   /** SIGTERM, then SIGKILL after `graceMs`; resolves when the process has exited. */
@@ -45,6 +47,7 @@ export async function startNodeChild(options: StartNodeChildOptions): Promise<No
     pid: child.pid ?? -1,
     baseUrl,
     rssBytes: () => readRss(child),
+    treeRssBytes: () => readTreeRss(child.pid ?? -1),
     recentOutput,
     async stop(graceMs = 5000) {
       if (child.exitCode !== null || child.signalCode !== null) return;
@@ -79,6 +82,22 @@ async function waitUntilReady(url: string, timeoutMs: number, hasExited: () => b
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   throw new Error(`timed out after ${timeoutMs} ms (${lastError})`);
+}
+
+async function readTreeRss(pid: number): Promise<number> {
+  let total = await readPidRss(pid).catch(() => 0);
+  const tasks = await readdir(`/proc/${pid}/task`).catch(() => [] as string[]);
+  for (const task of tasks) {
+    const children = (await readFile(`/proc/${pid}/task/${task}/children`, 'utf8').catch(() => '')).trim();
+    for (const childPid of children ? children.split(/\s+/).map(Number) : []) total += await readTreeRss(childPid);
+  }
+  return total;
+}
+
+async function readPidRss(pid: number): Promise<number> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8');
+  const match = /^VmRSS:\s+(\d+)\s+kB/m.exec(status);
+  return match ? Number(match[1]) * 1024 : 0;
 }
 
 async function readRss(child: ChildProcess): Promise<number> {

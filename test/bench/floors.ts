@@ -12,7 +12,7 @@ import sharp from 'sharp';
 import type { AssetMedia, OutputFormat, PixelSize, RasterImage } from '../../src/core/asset-media.ts';
 import { CARD_HEIGHT, CARD_WIDTH } from '../../src/core/card-render-types.ts';
 import { AVIF_OPTIONS, PNG_OPTIONS, WEBP_OPTIONS } from '../../src/core/encode-image.ts';
-import { computeCardLayout, type Rect } from '../../src/core/layout.ts';
+import { computeCardLayout, coverRect, type Rect } from '../../src/core/layout.ts';
 
 interface RawLayer {
   data: Buffer;
@@ -24,8 +24,14 @@ export interface ComposeFloor {
   run(): Promise<Buffer>;
 }
 
-/** Decodes and sizes every layer once (outside any timing); `run` then does only composite + encode. */
-export async function prepareComposeFloor(layers: { background: AssetMedia; issuer: AssetMedia; brand: AssetMedia }): Promise<ComposeFloor> {
+/**
+ * Decodes and sizes every layer once (outside any timing); `run` then does only composite + encode, one sharp call.
+ * A PDF logo is rasterized by pdf.js directly; `extra` layers (e.g. a text overlay) are composited on top.
+ */
+export async function prepareComposeFloor(
+  layers: { background: AssetMedia; issuer: AssetMedia; brand: AssetMedia },
+  extra: Array<{ image: RasterImage; left: number; top: number }> = [],
+): Promise<ComposeFloor> {
   const layout = computeCardLayout({ issuer: layers.issuer, brand: layers.brand });
   const background = await sharp(layers.background.bytes)
     .resize(CARD_WIDTH, CARD_HEIGHT, { fit: 'cover', position: 'centre', kernel: 'lanczos3' })
@@ -38,8 +44,14 @@ export async function prepareComposeFloor(layers: { background: AssetMedia; issu
     [layers.brand, layout.brand],
   ] as const) {
     if (!rect) throw new Error('bench card must place both logos');
-    const data = await sharp(media.bytes).resize(rect.width, rect.height, { fit: 'fill', kernel: 'lanczos3' }).ensureAlpha().raw().toBuffer();
+    const data =
+      media.kind === 'pdf'
+        ? (await rasterizePdfDirectly(media.bytes, rect)).data
+        : await sharp(media.bytes).resize(rect.width, rect.height, { fit: 'fill', kernel: 'lanczos3' }).ensureAlpha().raw().toBuffer();
     logos.push({ data, rect });
+  }
+  for (const layer of extra) {
+    logos.push({ data: layer.image.data, rect: { left: layer.left, top: layer.top, width: layer.image.width, height: layer.image.height } });
   }
   return {
     run: () =>
@@ -55,6 +67,40 @@ export async function prepareComposeFloor(layers: { background: AssetMedia; issu
         .png(PNG_OPTIONS)
         .toBuffer(),
   };
+}
+
+/**
+ * A whole cold card the minimal way, from the asset bytes: the SVG background drawn by librsvg at the cover scale
+ * and centre-cropped, both PDF logos drawn by pdf.js at their box size, one sharp composite + PNG encode.
+ */
+export async function renderVectorCardMinimally(layers: { background: AssetMedia; issuer: AssetMedia; brand: AssetMedia }): Promise<Buffer> {
+  const layout = computeCardLayout({ issuer: layers.issuer, brand: layers.brand });
+  const cover = coverRect(layers.background, { width: CARD_WIDTH, height: CARD_HEIGHT });
+  const density = (72 * cover.width) / layers.background.width;
+  const [background, issuer, brand] = await Promise.all([
+    sharp(layers.background.bytes, { density })
+      .resize(cover.width, cover.height, { fit: 'fill' })
+      .extract({ left: cover.left, top: cover.top, width: CARD_WIDTH, height: CARD_HEIGHT })
+      .ensureAlpha()
+      .raw()
+      .toBuffer(),
+    rasterizePdfDirectly(layers.issuer.bytes, layout.issuer!),
+    rasterizePdfDirectly(layers.brand.bytes, layout.brand!),
+  ]);
+  return sharp(background, { raw: { width: CARD_WIDTH, height: CARD_HEIGHT, channels: 4 } })
+    .composite(
+      [
+        [issuer, layout.issuer!],
+        [brand, layout.brand!],
+      ].map(([image, rect]) => ({
+        input: (image as RasterImage).data,
+        raw: { width: (rect as Rect).width, height: (rect as Rect).height, channels: 4 as const },
+        left: (rect as Rect).left,
+        top: (rect as Rect).top,
+      })),
+    )
+    .png(PNG_OPTIONS)
+    .toBuffer();
 }
 
 const standardFontDataUrl = `${path.join(path.dirname(createRequire(import.meta.url).resolve('pdfjs-dist/package.json')), 'standard_fonts')}${path.sep}`;

@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: performance as ratios against floors measured in the same run (issue #6).
  * Every figure is the median of several rounds; all traffic stays on 127.0.0.1. Results: test/bench/results.json.
- * Env: BENCH_SOAK_SECONDS (default 60), BENCH_ROUNDS (default 5), BENCH_ONLY (comma list of row numbers, e.g. "2,3"),
+ * Env: BENCH_SOAK_SECONDS (default 60), BENCH_ROUNDS (default 3), BENCH_ONLY (comma list of row numbers, e.g. "2,3"),
  * BENCH_CPU_PROF (folder: the service child runs with --cpu-prof there).
  */
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -13,12 +13,15 @@ import type { BenchContext } from './bench-context.ts';
 import { formatTable, writeResults, type BenchRow, type BenchResults } from './bench-report.ts';
 import { measureColdCoalescing } from './measures/cold-coalescing.ts';
 import { measureColdCompose } from './measures/cold-compose.ts';
+import { measureColdThroughput } from './measures/cold-throughput.ts';
+import { measureColdVectorCard } from './measures/cold-vector-card.ts';
 import { measureEncodeTimes } from './measures/encode-times.ts';
 import { measureLatencyUnderLoad } from './measures/latency-under-load.ts';
 import { measureMemorySoak } from './measures/memory-soak.ts';
 import { measurePdfRasterize } from './measures/pdf-rasterize.ts';
 import { measureWarmThroughput } from './measures/warm-throughput.ts';
 import { PRODUCTION_NODE_FLAGS, PRODUCTION_SERVICE_ENV } from './service-child.ts';
+import sharp from 'sharp';
 
 const RESULTS_FILE = fileURLToPath(new URL('./results.json', import.meta.url));
 
@@ -29,13 +32,15 @@ interface Measure {
 }
 
 const MEASURES: Measure[] = [
-  { row: 1, name: 'warm hit throughput vs bare node:http', run: measureWarmThroughput },
+  { row: 1, name: 'warm hit throughput vs bare node:http and nginx (wrk)', run: measureWarmThroughput },
   { row: 2, name: 'cold compose vs bare sharp', run: measureColdCompose },
-  { row: 3, name: 'PDF rasterize vs pdf.js', run: measurePdfRasterize },
+  { row: 3, name: 'PDF rasterize (rasterizer path) vs pdf.js direct', run: measurePdfRasterize },
   { row: 4, name: 'warm p99 during cold renders vs alone', run: measureLatencyUnderLoad },
   { row: 5, name: '100 identical cold requests', run: measureColdCoalescing },
   { row: 6, name: 'RSS under mixed load', run: measureMemorySoak },
   { row: 7, name: 'encode times', run: measureEncodeTimes },
+  { row: 8, name: 'saturated distinct cold renders vs one sharp call', run: measureColdThroughput },
+  { row: 9, name: 'full cold render of an SVG + 2 PDF card vs the minimal pipeline', run: measureColdVectorCard },
 ];
 
 function positiveIntEnv(name: string, fallback: number): number {
@@ -47,6 +52,8 @@ function positiveIntEnv(name: string, fallback: number): number {
 }
 
 async function main(): Promise<number> {
+  // As the service sets it (create-services): in-process measures and floors must not reuse libvips' operation cache.
+  sharp.cache(false);
   const started = performance.now();
   const startedAt = new Date().toISOString();
   const only = process.env.BENCH_ONLY?.split(',').map((part) => Number(part.trim()));
@@ -56,7 +63,7 @@ async function main(): Promise<number> {
   const ctx: BenchContext = {
     assets: await createBenchAssets(path.join(workDir, 'assets')),
     workDir,
-    rounds: positiveIntEnv('BENCH_ROUNDS', 5),
+    rounds: positiveIntEnv('BENCH_ROUNDS', 3),
     soakSeconds: positiveIntEnv('BENCH_SOAK_SECONDS', 60),
     serviceExecArgv: cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(cpuProfDir)}`] : [],
     log,
@@ -93,7 +100,8 @@ async function main(): Promise<number> {
     `service child processes (rows 1, 4, 5, 6) ran as \`${serviceEnv} node ${PRODUCTION_NODE_FLAGS.join(' ')} src/server.ts\`, the production setting (npm start, Dockerfile)\n`,
   );
   for (const failure of skipped) process.stdout.write(`NOT MEASURED  ${failure.measure}: ${failure.reason}\n`);
-  process.stdout.write(`\n${rows.filter((row) => row.pass).length}/${rows.length} goals met in ${results.durationSeconds} s; details in ${path.relative(process.cwd(), RESULTS_FILE)}\n`);
+  const judged = rows.filter((row) => row.goal.kind !== 'none');
+  process.stdout.write(`\n${judged.filter((row) => row.pass).length}/${judged.length} goals met in ${results.durationSeconds} s; details in ${path.relative(process.cwd(), RESULTS_FILE)}\n`);
   return skipped.length > 0 ? 1 : 0;
 }
 

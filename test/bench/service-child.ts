@@ -42,12 +42,22 @@ export async function startServiceChild(ctx: BenchContext, options: ServiceChild
   });
 }
 
-/** The warm-hit floor: bare node:http answering `file`'s bytes on every request. */
-export async function startBareServer(ctx: BenchContext, file: string, contentType: string): Promise<NodeChild> {
+/** The headers of a service image response a floor server repeats (everything but per-response ones). */
+export function imageHeadersOf(response: Response): Record<string, string> {
+  const kept: Record<string, string> = {};
+  for (const name of ['content-type', 'etag', 'cache-control', 'vary', 'x-content-type-options']) {
+    const value = response.headers.get(name);
+    if (value !== null) kept[name] = value;
+  }
+  return kept;
+}
+
+/** The warm-hit floor: bare node:http answering `file`'s bytes with `headers` on every request. */
+export async function startBareServer(ctx: BenchContext, file: string, headers: Record<string, string>): Promise<NodeChild> {
   const port = await freePort();
   return startNodeChild({
     script: BARE_SERVER_SCRIPT,
-    args: [file, contentType, String(port)],
+    args: [file, String(port), JSON.stringify(headers)],
     env: {},
     port,
     readyPath: '/',

@@ -107,7 +107,8 @@ describe('/readyz on a running service', () => {
       expect(await servedCards(service)).toBe(20);
       // Root ignores permission bits, so the folder is replaced by a file: the store can neither read nor write.
       const cacheDir = service.cacheDir;
-      await rm(cacheDir, { recursive: true, force: true });
+      // Background writes of the cards just served may still be adding files: retry on ENOTEMPTY.
+      await rm(cacheDir, { recursive: true, force: true, maxRetries: 10, retryDelay: 50 });
       await writeFile(cacheDir, 'not a folder');
       await new Promise((resolve) => setTimeout(resolve, 1100)); // past the cache ping interval
       await readyz(service);

@@ -10,16 +10,23 @@ import { answeredFromTag, sendImage } from '../image-response.ts';
 import type { RenderedImageCache } from '../rendered-image-cache.ts';
 import { clientGoneSignal, renderClient } from '../request-signal.ts';
 import type { ServiceMetrics } from '../service-metrics.ts';
+import type { MemoryHitFastPath } from '../memory-hit-fast-path.ts';
 
 export interface ImageRouteDeps {
   renderer: CardRenderer;
   images: RenderedImageCache;
   metrics: ServiceMetrics;
+  /** Remembers validated GET URLs so their memory hits skip express next time. */
+  fastPath?: MemoryHitFastPath;
 }
 
 export function imageRoutes(deps: ImageRouteDeps): Router {
-  const { renderer, images } = deps;
+  const { renderer, images, fastPath } = deps;
   const router = Router();
+
+  function rememberForFastPath(req: Request, key: string, etag: string, varyAccept: boolean, route: string): void {
+    if (fastPath && (req.method === 'GET' || req.method === 'HEAD')) fastPath.remember(req.originalUrl, req.headers.accept, { key, etag, varyAccept, route });
+  }
 
   async function sendCard(req: Request, res: Response, request: CardArtRequest, chosen: ChosenFormat): Promise<void> {
     const key = renderCacheKey(request);
@@ -32,6 +39,7 @@ export function imageRoutes(deps: ImageRouteDeps): Router {
       prepare: (signal) => renderer.prefetchCard(request, signal),
     });
     sendImage(req, res, { ...image, etag }, chosen.negotiated);
+    rememberForFastPath(req, key, etag, chosen.negotiated, '/v1/card-art');
   }
 
   route(router, operations.getCardArt, async ({ query }, req, res) => {
@@ -61,6 +69,7 @@ export function imageRoutes(deps: ImageRouteDeps): Router {
       },
     );
     sendImage(req, res, { ...image, etag }, chosen.negotiated);
+    rememberForFastPath(req, key, etag, chosen.negotiated, '/v1/assets/:assetId');
   });
 
   return router;

@@ -12,7 +12,7 @@ import { makeRow, type BenchRow } from '../bench-report.ts';
 import { median, timeMs } from '../bench-stats.ts';
 import { get } from '../load-generator.ts';
 import type { NodeChild } from '../child-process.ts';
-import { startBareServer, startServiceChild } from '../service-child.ts';
+import { imageHeadersOf, startBareServer, startServiceChild } from '../service-child.ts';
 
 const CONCURRENT_REQUESTS = 100;
 
@@ -42,7 +42,7 @@ export async function measureColdCoalescing(ctx: BenchContext): Promise<BenchRow
     const cardFile = path.join(ctx.workDir, 'coalescing-card.png');
     const cardResponse = await fetch(`${service.baseUrl}${cardArtPath(warmupCard, { format: 'png' })}`);
     await writeFile(cardFile, Buffer.from(await cardResponse.arrayBuffer()));
-    bare = await startBareServer(ctx, cardFile, 'image/png');
+    bare = await startBareServer(ctx, cardFile, imageHeadersOf(cardResponse));
     const bareBurst = () => Promise.all(Array.from({ length: CONCURRENT_REQUESTS }, () => get(bareAgent, bare!.baseUrl, '/')));
     await bareBurst();
     const bareBurstMs: number[] = [];

@@ -1,0 +1,87 @@
+/**
+ * Warm hits without the general request work (issue #13): after the normal route has validated a GET image URL
+ * and answered it, the raw URL + Accept header are remembered with the render key and ETag it computed. The next
+ * request with exactly that URL and Accept header is answered here, before express, straight from the memory tier
+ * — no parsing, validation, hashing, abort plumbing or middleware — with byte-identical status and headers.
+ * Anything else (a new URL, a memory miss, a POST, a rate limit that is on) falls through to express unchanged.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { LRUCache } from 'lru-cache';
+import type { CacheEntry } from '../cache/cache-types.ts';
+import { ifNoneMatchHits } from './etag.ts';
+import { IMMUTABLE_CACHE_CONTROL } from './image-response.ts';
+
+/** 4 MB of remembered URLs (a card URL is ~250 bytes): tens of thousands of hot URLs, whatever clients send. */
+export const FAST_PATH_TABLE_BYTES = 4 * 1024 * 1024;
+/** URLs or Accept headers longer than this are never remembered (they are not what real clients send). */
+const MAX_REMEMBERED_CHARS = 4096;
+
+export interface RememberedImage {
+  /** Memory-tier key of the encoded image. */
+  key: string;
+  etag: string;
+  /** The format came from Accept, so the answer says `Vary: Accept`. */
+  varyAccept: boolean;
+  /** Route pattern for the request log and metrics. */
+  route: string;
+}
+
+export interface MemoryHitFastPath {
+  /** True when it answered the request (a remembered URL whose image is in memory). */
+  tryAnswer(req: IncomingMessage, res: ServerResponse): boolean;
+  /** Called by a route after it answered a GET/HEAD image request it validated. */
+  remember(url: string, accept: string | undefined, image: RememberedImage): void;
+}
+
+export interface MemoryHitFastPathDeps {
+  /** A memory-tier read only (counts a memory hit); never the persistent store or a loader. */
+  readMemory(key: string): CacheEntry | undefined;
+  /** Logs and observes one answered request as the request observer does. */
+  observe(method: string, route: string, status: number, startedMs: number): void;
+  tableBytes?: number;
+}
+
+export function createMemoryHitFastPath(deps: MemoryHitFastPathDeps): MemoryHitFastPath {
+  const table = new LRUCache<string, RememberedImage>({
+    maxSize: deps.tableBytes ?? FAST_PATH_TABLE_BYTES,
+    sizeCalculation: (image, url) => url.length * 2 + image.key.length + image.etag.length + 64,
+  });
+  const tableKey = (url: string, accept: string | undefined) => (accept === undefined ? url : `${url}\n${accept}`);
+
+  return {
+    tryAnswer(req, res) {
+      const method = req.method;
+      if (method !== 'GET' && method !== 'HEAD') return false;
+      const url = req.url;
+      if (url === undefined) return false;
+      const remembered = table.get(tableKey(url, req.headers.accept));
+      if (remembered === undefined) return false;
+      const entry = deps.readMemory(remembered.key);
+      if (entry === undefined) return false;
+      const started = performance.now();
+      // The same headers, in the same order, as the express route (X-Content-Type-Options, validators, type, length).
+      res.setHeader('X-Content-Type-Options', 'nosniff');
+      res.setHeader('ETag', remembered.etag);
+      res.setHeader('Cache-Control', IMMUTABLE_CACHE_CONTROL);
+      if (remembered.varyAccept) res.setHeader('Vary', 'Accept');
+      const inm = req.headers['if-none-match'];
+      if (inm !== undefined && ifNoneMatchHits(inm, remembered.etag)) {
+        res.statusCode = 304;
+        res.end();
+      } else {
+        res.setHeader('Content-Type', entry.meta.contentType ?? 'application/octet-stream');
+        res.setHeader('Content-Length', String(entry.bytes.length));
+        res.statusCode = 200;
+        if (method === 'HEAD') res.end();
+        else res.end(entry.bytes);
+      }
+      deps.observe(method, remembered.route, res.statusCode, started);
+      return true;
+    },
+
+    remember(url, accept, image) {
+      if (url.length > MAX_REMEMBERED_CHARS || (accept?.length ?? 0) > MAX_REMEMBERED_CHARS) return;
+      table.set(tableKey(url, accept), image);
+    },
+  };
+}

@@ -176,9 +176,16 @@ describe('hostile PDFs through the HTTP API', () => {
       (await readFile(`/proc/${server.child.pid}/task/${server.child.pid}/children`, 'utf8')).trim().split(/\s+/).filter(Boolean).map(Number);
     const [rasterizer] = await children();
     expect(rasterizer).toBeGreaterThan(0);
+    // CPU seconds (clock ticks) the rasterizer has used: fields 14 and 15 of /proc/<pid>/stat, after the command name.
+    const cpuTicks = async () => {
+      const fields = (await readFile(`/proc/${rasterizer}/stat`, 'utf8')).split(') ')[1]!.split(' ');
+      return Number(fields[11]) + Number(fields[12]);
+    };
+    const idleTicks = await cpuTicks();
     const slow = get('/v1/assets/slow-vector?width=1536&format=png');
     await waitFor('the slow asset to be fetched', () => (simulator.counts()['asset:slow-vector'] ?? 0) >= 1);
-    await sleep(700);
+    // Killed once it has drawn for ~100 ms of CPU: mid-render however fast or loaded the machine (a render takes ≥ 0.5 s).
+    for (let tries = 0; tries < 1000 && (await cpuTicks()) - idleTicks < 10; tries++) await sleep(10);
     process.kill(rasterizer!, 'SIGKILL');
     const killed = await slow;
     expect([killed.status, errorCode(killed)]).toEqual([502, 'RASTERIZER_DIED']);

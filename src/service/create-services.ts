@@ -93,8 +93,9 @@ export async function createServices(
 
   // Readiness learns MDES's state from real calls, so /readyz need not call it per request.
   let recordUpstream: (answered: boolean) => void = () => {};
+  const budget = createUpstreamBudget({ maxRps: serviceConfig.upstreamMaxRps, maxWaitMs: serviceConfig.upstreamBudgetWaitMs });
   const source = createHttpAssetSource({
-    budget: createUpstreamBudget({ maxRps: serviceConfig.upstreamMaxRps, maxWaitMs: serviceConfig.upstreamBudgetWaitMs }),
+    budget,
     onAttempt: (answered) => recordUpstream(answered),
     baseUrl,
     assetPath: upstream.assetPath,
@@ -194,6 +195,11 @@ export async function createServices(
     prewarmer,
     readiness,
     upstreamStats: () => source.stats(),
+    isolationStats: () => ({
+      upstreamBudgetRefused: budget.refused(),
+      rasterizerRestarts: rasterizer.processStats()?.replaced ?? 0,
+      rememberedFailureHits: failures.hits,
+    }),
     demo,
     provisioning,
     apiTokens: config.provisioning.apiTokens,

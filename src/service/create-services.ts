@@ -111,7 +111,7 @@ export async function createServices(
   // Cache entries go through the CACHE_MAX_MB bound; token records are data and use the store directly.
   const store = boundPersistentStore(rawStore, {
     cacheDir: config.cacheDir, maxBytes: serviceConfig.cacheMaxBytes, redis: sharedRedis?.client, log, prefix: config.cacheKeyPrefix });
-  // Many instances on one Redis load each cold key once between them (DESIGN §11).
+  // Many instances on one Redis load each cold key once between them.
   const fleetLock =
     config.cacheUrl && !overrides.store
       ? createRedisFleetLock(config.cacheUrl, { prefix: config.cacheKeyPrefix, ttlMs: config.cacheLockTtlMs })

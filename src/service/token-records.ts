@@ -1,5 +1,5 @@
 /**
- * Token records (DESIGN §10): tokenUniqueReference → status, card art (productConfig), PAN suffix and requestor.
+ * Token records: tokenUniqueReference → status, card art (productConfig), PAN suffix and requestor.
  * They are data, not cache: written straight to the persistent store (disk under CACHE_DIR, or Redis with
  * CACHE_URL, shared by every instance) under their own `token:` prefix, never through the memory LRU and
  * never evicted; they survive restarts. The newest statusTimestamp wins. Never a full card number.

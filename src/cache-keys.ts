@@ -1,7 +1,9 @@
 /**
- * Every cache key of card-art, and their versions, in one place. Upstream bodies are keyed by asset ID alone
- * (an asset ID never changes content, so they never need a version); everything card-art renders carries
- * RENDER_VERSION, so bumping it retires every rendered image at once and nothing else.
+ * Every key card-art writes, and their versions, in one place: cache entries, data in the persistent store
+ * (token records, NTU request IDs, push receipts) and remembered failures. Upstream bodies are keyed by asset ID
+ * alone (an asset ID never changes content, so they never need a version); everything card-art renders carries
+ * RENDER_VERSION, so bumping it retires every rendered image at once and nothing else. Each family has its own
+ * prefix (rendered images: 64 hex digits, no colon), so no two families can share a key.
  */
 import { createHash } from 'node:crypto';
 import type { OutputFormat } from './core/asset-media.ts';
@@ -46,6 +48,45 @@ export function requestorSvgKey(assetId: string): string {
 /** A requestor logo rendered to PNG: it changes with the renderer, so it carries RENDER_VERSION. */
 export function requestorPngKey(assetId: string, size: number): string {
   return `requestor-logo:${RENDER_VERSION}:${assetId}:${size}:png`;
+}
+
+/**
+ * Families that live as data in the persistent store, never evicted by CACHE_MAX_MB: unversioned, since each
+ * entry is validated by its schema when read (a change of shape brings a new prefix, as `:v2:` above did).
+ */
+export const TOKEN_RECORD_PREFIX = 'token:';
+export const NTU_REQUEST_PREFIX = 'ntu-request:';
+export const PUSH_RECEIPT_PREFIX = 'push-receipt:';
+
+/** A token record by tokenUniqueReference (validated before it becomes a key). */
+export function tokenRecordKey(tokenUniqueReference: string): string {
+  return `${TOKEN_RECORD_PREFIX}${tokenUniqueReference}`;
+}
+
+/** A Notify Token Updated requestId already answered (kept for MDES's retry window). */
+export function ntuRequestKey(requestId: string): string {
+  return `${NTU_REQUEST_PREFIX}${requestId}`;
+}
+
+/** A push receipt's card details; receipts are validated (PUSH_ACCOUNT_RECEIPT_PATTERN) before they become keys. */
+export function pushReceiptKey(receipt: string): string {
+  return `${PUSH_RECEIPT_PREFIX}${receipt}`;
+}
+
+/** Prefixes of rendered variants besides the card / asset render keys (sha256 hex): counted by CACHE_MAX_MB. */
+export const COUNTED_VARIANT_PREFIXES = ['requestor-logo:', 'requestor-svg:', 'token-requestors:'] as const;
+
+/**
+ * Remembered failures (the negative cache) share one key space: an asset's body under its asset key, its
+ * requestor logo under the requestor keys, and these two for a failed render and a failed layer rasterization.
+ */
+export function renderFailureKey(renderKey: string): string {
+  return `render:${renderKey}`;
+}
+
+/** One asset rasterized at one size failed on its own. */
+export function layerFailureKey(assetId: string, width: number, height: number): string {
+  return `layer:${assetId}:${width}x${height}`;
 }
 
 function sha256(text: string): string {

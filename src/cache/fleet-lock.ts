@@ -1,6 +1,6 @@
 /**
  * A lock shared by every instance of the fleet, one per cache key, so a cold miss is loaded once across all
- * instances (DESIGN §11). The tiered cache takes it around a load; the Redis implementation is
+ * instances. The tiered cache takes it around a load; the Redis implementation is
  * redis-fleet-lock.ts. Every method may reject when the lock service is away; the cache then loads locally.
  */
 

@@ -18,6 +18,8 @@ export interface NegativeCache {
   /** Throws the remembered error, else runs `work`, remembering its own failures. */
   guard<T>(key: string, work: () => Promise<T>): Promise<T>;
   readonly size: number;
+  /** Recalls that found a remembered failure (each answered without fetching or rendering). */
+  readonly hits: number;
 }
 
 export interface NegativeCacheOptions {
@@ -49,10 +51,13 @@ export function createNegativeCache(options: NegativeCacheOptions): NegativeCach
     ttlResolution: 0,
     ...(options.now ? { perf: { now: options.now } } : {}),
   });
+  let hits = 0;
   const cache: NegativeCache = {
     recall(key) {
       const hit = entries.get(key);
-      return hit ? new CardArtError(hit.code, hit.message, { status: hit.status }) : undefined;
+      if (!hit) return undefined;
+      hits += 1;
+      return new CardArtError(hit.code, hit.message, { status: hit.status });
     },
     rememberIfOwn(key, error) {
       if (!enabled || !isAssetOwnFailure(error)) return;
@@ -70,6 +75,9 @@ export function createNegativeCache(options: NegativeCacheOptions): NegativeCach
     },
     get size() {
       return entries.size;
+    },
+    get hits() {
+      return hits;
     },
   };
   return cache;

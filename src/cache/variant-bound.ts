@@ -7,13 +7,12 @@
  * sorted set shared by every instance) for the Redis store.
  */
 import { LRUCache } from 'lru-cache';
+import { COUNTED_VARIANT_PREFIXES } from '../cache-keys.ts';
 import type { CacheEntry, CacheStore } from './cache-types.ts';
 
 /** 2 GiB of rendered variants: tens of thousands of cards, a small share of a typical disk or Redis. */
 export const DEFAULT_CACHE_MAX_MB = 2048;
 
-/** Prefixes of rendered variants besides the card / asset render keys (sha256 hex): requestor logos and lists. */
-const COUNTED_PREFIXES = ['requestor-logo:', 'requestor-svg:', 'token-requestors:'];
 
 /**
  * What the bound counts and may evict: rendered variants only (cards and assets are keyed by a sha256 hex,
@@ -21,7 +20,7 @@ const COUNTED_PREFIXES = ['requestor-logo:', 'requestor-svg:', 'token-requestors
  * `requestor-asset:`), fixed in number by MDES, and data that is not a cache at all (token records).
  */
 export function isCountedKey(key: string): boolean {
-  return /^[0-9a-f]{64}$/.test(key) || COUNTED_PREFIXES.some((prefix) => key.startsWith(prefix));
+  return /^[0-9a-f]{64}$/.test(key) || COUNTED_VARIANT_PREFIXES.some((prefix) => key.startsWith(prefix));
 }
 
 export function isKeptKey(key: string): boolean {

@@ -1,5 +1,6 @@
 /** The card renderer: load → layout → rasterize → compose → encode. Knows nothing of HTTP or caches. */
 import { LRUCache } from 'lru-cache';
+import { layerFailureKey } from '../cache-keys.ts';
 import { CardArtError } from '../errors.ts';
 import { assertAssetId } from './asset-id.ts';
 import type { AssetMedia, OutputFormat, ProductConfig, Rasterizer, RasterImage } from './asset-media.ts';
@@ -104,7 +105,7 @@ export function createCardRenderer(deps: CardRendererDeps): CardRenderer {
   /** Rasterizes one asset's media; bad content (a 502) also evicts the media, so a cured upstream is seen. */
   async function rasterizeMedia(assetId: string, media: AssetMedia, size: Size): Promise<RasterImage> {
     const guard = deps.failures ? deps.failures.guard.bind(deps.failures) : <T>(_key: string, work: () => Promise<T>) => work();
-    return guard(`layer:${assetId}:${size.width}x${size.height}`, () => rasterizeOnce(assetId, media, size));
+    return guard(layerFailureKey(assetId, size.width, size.height), () => rasterizeOnce(assetId, media, size));
   }
 
   async function rasterizeOnce(assetId: string, media: AssetMedia, size: Size): Promise<RasterImage> {

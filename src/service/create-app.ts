@@ -33,7 +33,7 @@ import { createCallerAllowList } from './caller-allow-list.ts';
 import { demoTokenRoutes, type DemoTokenRouteDeps } from './demo-tokens.ts';
 import type { NtuReceiver } from './ntu-receiver.ts';
 import type { TokenRecords } from './token-records.ts';
-import { createServiceMetrics, type ServiceMetrics } from './service-metrics.ts';
+import { createServiceMetrics, type IsolationStats, type ServiceMetrics } from './service-metrics.ts';
 import type { TokenRequestorDirectory } from './token-requestor-directory.ts';
 
 /** A productConfig list or card request is a few KB; 64 KB leaves room without inviting abuse. */
@@ -59,6 +59,8 @@ export interface AppDeps {
   prewarmer: AssetPrewarmer;
   readiness: Readiness;
   upstreamStats?: () => UpstreamStats;
+  /** Counts of the service's refusals and isolation events, for /metrics. */
+  isolationStats?: () => IsolationStats;
   demo: DemoData;
   log: Logger;
   /** The service settings, complete (defaults were applied once, by loadConfig). */
@@ -104,16 +106,19 @@ export function createApp(deps: AppDeps): CardArtApp {
     limit: settings.renderQueueLimit,
     maxWaitMs: settings.renderQueueWaitMs,
   });
+  const gate = createClientRenderGate({ maxPerClient: settings.renderMaxPerClient });
   const metrics = createServiceMetrics({
     cacheStats: () => deps.cache.stats(),
     upstreamStats: deps.upstreamStats,
     renderQueue,
     layerCacheStats: () => deps.renderer.layerCacheStats(),
+    renderClientRefused: () => gate.refused(),
+    isolationStats: deps.isolationStats,
   });
   const images = createRenderedImageCache({
     cache: deps.cache,
     queue: renderQueue,
-    gate: createClientRenderGate({ maxPerClient: settings.renderMaxPerClient }),
+    gate,
     onRendered: (kind, seconds) => metrics.observeRender(kind, seconds),
     failures: deps.failures,
   });

@@ -93,8 +93,9 @@ export async function createServices(
 
   // Readiness learns MDES's state from real calls, so /readyz need not call it per request.
   let recordUpstream: (answered: boolean) => void = () => {};
+  const budget = createUpstreamBudget({ maxRps: serviceConfig.upstreamMaxRps, maxWaitMs: serviceConfig.upstreamBudgetWaitMs });
   const source = createHttpAssetSource({
-    budget: createUpstreamBudget({ maxRps: serviceConfig.upstreamMaxRps, maxWaitMs: serviceConfig.upstreamBudgetWaitMs }),
+    budget,
     onAttempt: (answered) => recordUpstream(answered),
     baseUrl,
     assetPath: upstream.assetPath,
@@ -110,7 +111,7 @@ export async function createServices(
   // Cache entries go through the CACHE_MAX_MB bound; token records are data and use the store directly.
   const store = boundPersistentStore(rawStore, {
     cacheDir: config.cacheDir, maxBytes: serviceConfig.cacheMaxBytes, redis: sharedRedis?.client, log, prefix: config.cacheKeyPrefix });
-  // Many instances on one Redis load each cold key once between them (DESIGN §11).
+  // Many instances on one Redis load each cold key once between them.
   const fleetLock =
     config.cacheUrl && !overrides.store
       ? createRedisFleetLock(config.cacheUrl, { prefix: config.cacheKeyPrefix, ttlMs: config.cacheLockTtlMs })
@@ -194,6 +195,11 @@ export async function createServices(
     prewarmer,
     readiness,
     upstreamStats: () => source.stats(),
+    isolationStats: () => ({
+      upstreamBudgetRefused: budget.refused(),
+      rasterizerRestarts: rasterizer.processStats()?.replaced ?? 0,
+      rememberedFailureHits: failures.hits,
+    }),
     demo,
     provisioning,
     apiTokens: config.provisioning.apiTokens,

@@ -1,5 +1,5 @@
 /**
- * Notify Token Updated (DESIGN §10), without HTTP: decrypt, validate, record each token (newest statusTimestamp
+ * Notify Token Updated, without HTTP: decrypt, validate, record each token (newest statusTimestamp
  * wins), queue every asset ID not cached yet for a background fetch, and remember the requestId so MDES's
  * retries are acknowledged without the work being done twice.
  */

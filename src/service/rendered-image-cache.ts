@@ -1,4 +1,5 @@
 import type { CacheEntry, TieredCache } from '../cache/cache-types.ts';
+import { renderFailureKey } from '../cache-keys.ts';
 import type { EncodedImage } from '../core/card-render-types.ts';
 import type { NegativeCache } from '../cache/negative-cache.ts';
 import type { ClientRenderGate } from './client-render-gate.ts';
@@ -108,7 +109,7 @@ export function createRenderedImageCache(options: RenderedImageCacheOptions): Re
   return {
     async getOrRender(key, render, options = {}) {
       const { signal } = options;
-      const failureKey = `render:${key}`;
+      const failureKey = renderFailureKey(key);
       const known = failures?.recall(failureKey);
       if (known) throw known;
       let entry: CacheEntry;

@@ -10,6 +10,19 @@ export interface ServiceMetricsSources {
   upstreamStats?: () => UpstreamStats;
   renderQueue: { waiting(): number; running(): number };
   layerCacheStats?: () => LayerCacheStats;
+  /** Cold renders refused with 429 RENDER_CLIENT_LIMIT so far. */
+  renderClientRefused?: () => number;
+  isolationStats?: () => IsolationStats;
+}
+
+/** Running totals of refusals and isolation events outside the app (MDES budget, rasterizer, remembered failures). */
+export interface IsolationStats {
+  /** MDES calls refused with 503 UPSTREAM_BUSY. */
+  upstreamBudgetRefused: number;
+  /** Rasterizer processes that died or were killed and replaced. */
+  rasterizerRestarts: number;
+  /** Requests answered from a remembered failure. */
+  rememberedFailureHits: number;
 }
 
 export interface ServiceMetrics {
@@ -172,6 +185,24 @@ export function createServiceMetrics(sources: ServiceMetricsSources): ServiceMet
       this.set(sources.renderQueue.running());
     },
   });
+
+  const totals = [
+    ['card_art_render_client_refused_total', 'Cold renders refused with 429 RENDER_CLIENT_LIMIT: the client already had RENDER_MAX_PER_CLIENT queued or running', () => sources.renderClientRefused?.()],
+    ['card_art_upstream_budget_refused_total', 'MDES calls refused with 503 UPSTREAM_BUSY: the UPSTREAM_MAX_RPS budget stayed used up past UPSTREAM_BUDGET_WAIT_MS', () => sources.isolationStats?.().upstreamBudgetRefused],
+    ['card_art_rasterizer_restarts_total', 'Rasterizer processes that died or were killed (over their time or memory limit) and were replaced', () => sources.isolationStats?.().rasterizerRestarts],
+    ['card_art_remembered_failure_hits_total', 'Requests answered from a remembered failure (NEGATIVE_CACHE_SECONDS) without fetching or rendering', () => sources.isolationStats?.().rememberedFailureHits],
+  ] as const;
+  for (const [name, help, read] of totals) {
+    new Counter({
+      name,
+      help,
+      registers: [registry],
+      collect() {
+        this.reset();
+        this.inc(read() ?? 0);
+      },
+    });
+  }
 
   return {
     registry,

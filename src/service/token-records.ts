@@ -1,15 +1,14 @@
 /**
- * Token records (DESIGN §10): tokenUniqueReference → status, card art (productConfig), PAN suffix and requestor.
+ * Token records: tokenUniqueReference → status, card art (productConfig), PAN suffix and requestor.
  * They are data, not cache: written straight to the persistent store (disk under CACHE_DIR, or Redis with
  * CACHE_URL, shared by every instance) under their own `token:` prefix, never through the memory LRU and
  * never evicted; they survive restarts. The newest statusTimestamp wins. Never a full card number.
  */
 import type { CacheStore } from '../cache/cache-types.ts';
+import { ntuRequestKey, tokenRecordKey } from '../cache-keys.ts';
 import { CardArtError, isCardArtError } from '../errors.ts';
 import { tokenRecordSchema, type TokenRecord } from './contracts/tokens.ts';
 
-export const TOKEN_KEY_PREFIX = 'token:';
-export const NTU_REQUEST_KEY_PREFIX = 'ntu-request:';
 /** MDES retries a notification for up to ~2 h 45 min (3× at once, then 15 min, 30 min, 2 h); a day covers it. */
 export const NTU_REQUEST_ID_TTL_MS = 24 * 3_600_000;
 /** Seconds MDES (or a client) should wait when the store cannot be reached. */
@@ -53,7 +52,7 @@ export function createTokenRecords(opts: { store: CacheStore; now?: () => number
   const chains = new Map<string, Promise<unknown>>();
 
   async function read(ref: string): Promise<TokenRecord | undefined> {
-    const entry = await guarded(() => store.get(TOKEN_KEY_PREFIX + ref));
+    const entry = await guarded(() => store.get(tokenRecordKey(ref)));
     if (!entry) return undefined;
     try {
       return tokenRecordSchema.parse(JSON.parse(entry.bytes.toString('utf8')));
@@ -78,7 +77,7 @@ export function createTokenRecords(opts: { store: CacheStore; now?: () => number
       updatedAt: new Date(now()).toISOString(),
     });
     const bytes = Buffer.from(JSON.stringify(record), 'utf8');
-    await guarded(() => store.set(TOKEN_KEY_PREFIX + record.tokenUniqueReference, { bytes, meta: { kind: 'token-record' } }));
+    await guarded(() => store.set(tokenRecordKey(record.tokenUniqueReference), { bytes, meta: { kind: 'token-record' } }));
     return { applied: true, record, previous };
   }
 
@@ -101,12 +100,12 @@ export function createHandledRequests(opts: { store: CacheStore; ttlMs?: number 
   const ttlMs = opts.ttlMs ?? NTU_REQUEST_ID_TTL_MS;
   return {
     async find(requestId) {
-      const entry = await guarded(() => store.get(NTU_REQUEST_KEY_PREFIX + requestId));
+      const entry = await guarded(() => store.get(ntuRequestKey(requestId)));
       return entry ? entry.meta.responseId : undefined;
     },
     async remember(requestId, responseId) {
       await guarded(() =>
-        store.set(NTU_REQUEST_KEY_PREFIX + requestId, { bytes: Buffer.alloc(0), meta: { responseId } }, { ttlMs }),
+        store.set(ntuRequestKey(requestId), { bytes: Buffer.alloc(0), meta: { responseId } }, { ttlMs }),
       );
     },
   };

@@ -1,4 +1,4 @@
-/** Wires DESIGN §10: token records and handled requestIds in the persistent store, the NTU receiver, the demo tokens. */
+/** Wires Notify Token Updated and card art by token: token records and handled requestIds in the persistent store, the NTU receiver, the demo tokens. */
 import type { Logger } from 'pino';
 import type { CacheStore } from '../cache/cache-types.ts';
 import type { ProvisioningConfig } from '../config.ts';

@@ -1,5 +1,5 @@
 /**
- * The simulator's side of Notify Token Updated (DESIGN §4, §10): MDES encrypts the tokens for the token
+ * The simulator's side of Notify Token Updated: MDES encrypts the tokens for the token
  * requestor's public certificate and POSTs them to the requestor's receiver. In embedded mode the service hands
  * the simulator the certificate of the key pair it made at start, so the real decryption path always runs.
  */

@@ -19,7 +19,7 @@ interface CheckedPush {
 }
 
 /**
- * The web side of each sample token requestor (DESIGN §4): the page its WEB uri opens checks what the issuer sent
+ * The web side of each sample token requestor: the page its WEB uri opens checks what the issuer sent
  * (the JWS against the JWK Get Asset serves, or the receipts against the ones the simulator issued), lets the person
  * approve or cancel, and returns to `callbackURL` with `results[<receipt>]=<STATUS>|<tokenUniqueReference>`.
  */

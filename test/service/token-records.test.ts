@@ -8,7 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CacheStore } from '../../src/cache/cache-types.ts';
 import { createDiskStore } from '../../src/cache/disk-store.ts';
 import { createRedisStore } from '../../src/cache/redis-store.ts';
-import { createHandledRequests, createTokenRecords, NTU_REQUEST_KEY_PREFIX, TOKEN_KEY_PREFIX, type TokenUpdate } from '../../src/service/token-records.ts';
+import { NTU_REQUEST_PREFIX, TOKEN_RECORD_PREFIX } from '../../src/cache-keys.ts';
+import { createHandledRequests, createTokenRecords, type TokenUpdate } from '../../src/service/token-records.ts';
 
 const REDIS_URL = 'redis://127.0.0.1:6379';
 const redisPrefix = `card-art-test:${randomUUID()}:`;
@@ -69,7 +70,7 @@ describe.each(stores)('token records on %s', (name, openStore) => {
     });
     expect(await createTokenRecords({ store: second }).get('DWSPMC0000000000NONE')).toBeUndefined();
     // Stored under its own prefix, as data: straight in the store, not via the cache's memory tier.
-    expect(await second.get(`${TOKEN_KEY_PREFIX}DWSPMC00000000001`)).toBeDefined();
+    expect(await second.get(`${TOKEN_RECORD_PREFIX}DWSPMC00000000001`)).toBeDefined();
     await second.close();
   });
 
@@ -96,7 +97,7 @@ describe.each(stores)('token records on %s', (name, openStore) => {
   it('refuses anything longer than a four-digit suffix rather than storing it', async () => {
     const store = openStore();
     await expect(createTokenRecords({ store }).apply(update({ tokenUniqueReference: 'DWSPMC0000PAN', accountPanSuffix: '5555444433331111' }))).rejects.toThrow();
-    expect(await store.get(`${TOKEN_KEY_PREFIX}DWSPMC0000PAN`)).toBeUndefined();
+    expect(await store.get(`${TOKEN_RECORD_PREFIX}DWSPMC0000PAN`)).toBeUndefined();
     await store.close();
   });
 
@@ -106,7 +107,7 @@ describe.each(stores)('token records on %s', (name, openStore) => {
     await handled.remember(`req-${name}`, 'response-1');
     expect(await createHandledRequests({ store }).find(`req-${name}`)).toBe('response-1');
     if (name === 'redis') {
-      const ttl = await admin.pTTL(`${redisPrefix}${NTU_REQUEST_KEY_PREFIX}req-${name}`);
+      const ttl = await admin.pTTL(`${redisPrefix}${NTU_REQUEST_PREFIX}req-${name}`);
       expect(ttl).toBeGreaterThan(0); // Redis expires it by itself
       expect(ttl).toBeLessThanOrEqual(300);
     }

@@ -1,5 +1,5 @@
 /**
- * One schema per contract for the token endpoints and the Notify Token Updated receiver (DESIGN §10): the routes
+ * One schema per contract for the token endpoints and the Notify Token Updated receiver: the routes
  * parse with these, the types come from them, and an OpenAPI document can be generated from them.
  */
 import { z } from 'zod';

@@ -65,7 +65,7 @@ function holderDataElements(requestor: TokenRequestor): string[] {
   return Array.isArray(list) ? list.filter((item): item is string => typeof item === 'string') : [];
 }
 
-/** Push and pull provisioning (DESIGN §8–§9): every rule checked before MDES is called. */
+/** Push and pull provisioning: every rule checked before MDES is called. */
 export function createProvisioningService(opts: ProvisioningServiceOptions): ProvisioningService {
   const now = opts.now ?? Date.now;
 

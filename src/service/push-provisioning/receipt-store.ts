@@ -1,4 +1,5 @@
 import type { CacheStore } from '../../cache/cache-types.ts';
+import { pushReceiptKey } from '../../cache-keys.ts';
 import { PUSH_RECEIPT_VALIDITY_MINUTES } from '../../upstream/push-multiple-accounts.ts';
 
 /** What is remembered of a pushed card while its receipt is valid: never the card number. */
@@ -14,10 +15,6 @@ export interface ReceiptStore {
   recall(receipt: string): Promise<RememberedReceipt | undefined>;
 }
 
-/** Receipts are validated (PUSH_ACCOUNT_RECEIPT_PATTERN) before they become keys, so the key needs no escaping. */
-export function receiptCacheKey(receipt: string): string {
-  return `push-receipt:${receipt}`;
-}
 
 /**
  * Receipts in the persistent tier with a TTL of their validity (Redis drops them itself; a disk entry past its
@@ -35,7 +32,7 @@ export function createReceiptStore(opts: {
       const ttlMs = Math.max(1, Math.min(expiresAt - now(), PUSH_RECEIPT_VALIDITY_MINUTES * 60_000));
       try {
         await opts.store.set(
-          receiptCacheKey(receipt),
+          pushReceiptKey(receipt),
           { bytes: Buffer.from(JSON.stringify(entry)), meta: { kind: 'push-receipt', expiresAt: String(expiresAt) } },
           { ttlMs },
         );
@@ -45,10 +42,10 @@ export function createReceiptStore(opts: {
     },
     async recall(receipt) {
       try {
-        const entry = await opts.store.get(receiptCacheKey(receipt));
+        const entry = await opts.store.get(pushReceiptKey(receipt));
         if (!entry) return undefined;
         if (!(Number(entry.meta.expiresAt) > now())) {
-          await opts.store.delete(receiptCacheKey(receipt));
+          await opts.store.delete(pushReceiptKey(receipt));
           return undefined;
         }
         const details = JSON.parse(entry.bytes.toString('utf8')) as Partial<RememberedReceipt>;

@@ -1,4 +1,4 @@
-/** The URLs the issuer sends the cardholder to (DESIGN §8 signed / unsigned rules, §9 pull returns). */
+/** The URLs the issuer sends the cardholder to (the signed / unsigned push rules and the pull returns). */
 
 /** Appends `params` (already encoded `k=v` pairs) to `uri`, keeping its query: `&` when it has `?`. */
 export function appendQuery(uri: string, params: string[]): string {

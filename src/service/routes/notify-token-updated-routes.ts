@@ -1,5 +1,5 @@
 /**
- * The Notify Token Updated receiver MDES calls (DESIGN §10), at `/digitization/1/0/notifyTokenUpdated` and under
+ * The Notify Token Updated receiver MDES calls, at `/digitization/1/0/notifyTokenUpdated` and under
  * `/digitization/static/1/0/`. Mounted before the app's JSON parser: the caller is checked against
  * NTU_ALLOWED_IPS before any byte of the body is read, and the body has its own bound. Errors use MDES's shape.
  */

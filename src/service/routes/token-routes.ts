@@ -1,5 +1,5 @@
 /**
- * Card art by token (DESIGN §10): `POST /v1/tokens` records a token from a Tokenize / Get Token response,
+ * Card art by token: `POST /v1/tokens` records a token from a Tokenize / Get Token response,
  * `GET /v1/tokens/{tokenUniqueReference}` answers its record and card art URL, and `…/card-art` redirects to the
  * immutable `/v1/card-art` URL of its current art. The redirect may change with the next notification, so it
  * is cacheable only privately and must be revalidated. Bearer auth with API_TOKENS.

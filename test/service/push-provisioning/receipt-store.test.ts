@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { createClient } from '@keyv/redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRedisStore } from '../../../src/cache/redis-store.ts';
-import { createReceiptStore, receiptCacheKey } from '../../../src/service/push-provisioning/receipt-store.ts';
+import { pushReceiptKey } from '../../../src/cache-keys.ts';
+import { createReceiptStore } from '../../../src/service/push-provisioning/receipt-store.ts';
 
 const REDIS_URL = 'redis://127.0.0.1:6379';
 const prefix = `card-art-test:${randomUUID()}:`;
@@ -27,17 +28,17 @@ describe('push receipts in the shared cache', () => {
     const storeB = createReceiptStore({ store: b, now: () => now });
     await storeA.remember('MCC-SHARED-1', { accountPanSuffix: '4444', tokenRequestorId: '50110030271' }, now + 15 * 60_000);
     expect(await storeB.recall('MCC-SHARED-1')).toEqual({ accountPanSuffix: '4444', tokenRequestorId: '50110030271' });
-    const raw = await admin.withTypeMapping({ 36: Buffer }).get(`${prefix}${receiptCacheKey('MCC-SHARED-1')}`);
+    const raw = await admin.withTypeMapping({ 36: Buffer }).get(`${prefix}${pushReceiptKey('MCC-SHARED-1')}`);
     expect(String(raw)).toContain('"accountPanSuffix":"4444"');
     expect(await storeB.recall('MCC-UNKNOWN')).toBeUndefined();
     // Redis itself drops the entry when the receipt's validity ends.
-    const ttl = await admin.pTTL(`${prefix}${receiptCacheKey('MCC-SHARED-1')}`);
+    const ttl = await admin.pTTL(`${prefix}${pushReceiptKey('MCC-SHARED-1')}`);
     expect(ttl).toBeGreaterThan(14 * 60_000);
     expect(ttl).toBeLessThanOrEqual(15 * 60_000);
 
     now += 15 * 60_000 + 1;
     expect(await storeB.recall('MCC-SHARED-1')).toBeUndefined();
-    expect(await admin.exists(`${prefix}${receiptCacheKey('MCC-SHARED-1')}`)).toBe(0);
+    expect(await admin.exists(`${prefix}${pushReceiptKey('MCC-SHARED-1')}`)).toBe(0);
     await Promise.all([a.close(), b.close()]);
   });
 

@@ -1,8 +1,9 @@
 /**
  * The embedded persistent tier: one file per entry under the cache dir, through Keyv.
  * File names are sha256(key) (sharded by its first two hex digits), so no key can name a path outside
- * the folder. Writes go to a temp file in the same folder, are fsynced, then renamed over the target,
- * so a reader sees the old file, the new file or none — never half a file.
+ * the folder. Writes go to a temp file in the same folder, are fsynced (except rendered images, see
+ * fsyncsByDefault), then renamed over the target, so a reader sees the old file, the new file or none — never
+ * half a file; after a power loss an unsynced file may be torn, which its checksum reads as a miss.
  */
 import { randomUUID, createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
@@ -32,19 +33,30 @@ const NO_FOLLOW = constants.O_NOFOLLOW ?? 0;
 export interface DiskStoreOptions {
   maxEntryBytes?: number;
   operationTimeoutMs?: number;
-  /** fsync each file before the rename (default true); off only for throwaway caches. */
-  fsync?: boolean;
+  /** fsync each file before the rename (default fsyncsByDefault: all but rendered images); false only for throwaway caches. */
+  fsync?: boolean | ((key: string) => boolean);
   /** How often orphaned temp files are swept (default TEMP_SWEEP_INTERVAL_MS). */
   sweepIntervalMs?: number;
+}
+
+/** Rendered images are keyed by a bare SHA-256 hex (cache-keys.ts renderCacheKey, assetRenderCacheKey). */
+const RENDERED_IMAGE_KEY = /^[0-9a-f]{64}$/;
+
+/**
+ * Everything but rendered images is fsynced: a rendered image is re-derived from cached inputs in milliseconds,
+ * and a torn file fails its checksum and reads as a miss, so its fsync (~1 ms of a cold card) buys nothing.
+ */
+export function fsyncsByDefault(key: string): boolean {
+  return !RENDERED_IMAGE_KEY.test(key);
 }
 
 /** Files of byte blobs named by the hash of their key; a keyv-shaped adapter without any JSON. */
 export class DiskBlobAdapter extends EventEmitter implements BlobAdapter {
   readonly dir: string;
-  readonly opts: { dir: string; maxBlobBytes: number; fsync: boolean };
+  readonly opts: { dir: string; maxBlobBytes: number; fsync: boolean | ((key: string) => boolean) };
   #shardsMade = new Set<string>();
 
-  constructor(dir: string, opts: { maxBlobBytes: number; fsync: boolean }) {
+  constructor(dir: string, opts: { maxBlobBytes: number; fsync: boolean | ((key: string) => boolean) }) {
     super();
     this.dir = path.resolve(dir);
     this.opts = { dir: this.dir, ...opts };
@@ -118,7 +130,8 @@ export class DiskBlobAdapter extends EventEmitter implements BlobAdapter {
       const handle = await open(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | NO_FOLLOW, 0o644);
       try {
         await handle.writeFile(value);
-        if (this.opts.fsync) await handle.sync();
+        const { fsync } = this.opts;
+        if (typeof fsync === 'function' ? fsync(key) : fsync) await handle.sync();
       } finally {
         await handle.close();
       }
@@ -203,7 +216,7 @@ export type DiskStore = CacheStore & {
 
 export function createDiskStore(dir: string, opts: DiskStoreOptions = {}): DiskStore {
   const maxEntryBytes = opts.maxEntryBytes ?? DEFAULT_MAX_ENTRY_BYTES;
-  const blobs = new DiskBlobAdapter(dir, { maxBlobBytes: maxFrameBytes(maxEntryBytes), fsync: opts.fsync ?? true });
+  const blobs = new DiskBlobAdapter(dir, { maxBlobBytes: maxFrameBytes(maxEntryBytes), fsync: opts.fsync ?? fsyncsByDefault });
   const store = createKeyvCacheStore({
     name: 'disk',
     adapter: new FramedEntryAdapter(blobs, { maxEntryBytes }),

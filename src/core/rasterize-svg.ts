@@ -39,13 +39,25 @@ export async function rasterizeSvg(bytes: Buffer, size: PixelSize, natural?: Pix
   const own = natural ?? (await readSvgSize(bytes));
   // librsvg draws the rebuilt document, never the bytes as they came.
   const safe = sanitizeSvg(bytes, { allowDataImages: true });
-  const scale = Math.max(size.width / own.width, size.height / own.height);
-  const density = Math.min(MAX_DENSITY, Math.max(MIN_DENSITY, BASE_DENSITY * scale));
+  const density = Math.min(MAX_DENSITY, Math.max(MIN_DENSITY, densityFor(own, size)));
   try {
     return await resizeToStraightRgba(sharp(safe, { density, failOn: 'error', limitInputPixels: renderPixelLimit(size) }), size);
   } catch (error) {
     throw new CardArtError('SVG_INVALID', `SVG could not be rendered: ${(error as Error).message}`, { cause: error });
   }
+}
+
+/**
+ * The density at which librsvg draws the SVG at exactly `size` (it rounds each side: round(natural × density / 72)),
+ * so the resize after it is a no-op: a 1600×1010 background covered at 1536×970 drew 1537×970 at the larger
+ * scale and paid a full Lanczos pass (~17 ms) for one column. Falls back to the larger scale (then resized) when
+ * no density rounds to both sides (an aspect other than the target's).
+ */
+export function densityFor(natural: PixelSize, size: PixelSize): number {
+  const low = Math.max((BASE_DENSITY * (size.width - 0.5)) / natural.width, (BASE_DENSITY * (size.height - 0.5)) / natural.height);
+  const high = Math.min((BASE_DENSITY * (size.width + 0.5)) / natural.width, (BASE_DENSITY * (size.height + 0.5)) / natural.height);
+  if (low < high) return (low + high) / 2;
+  return BASE_DENSITY * Math.max(size.width / natural.width, size.height / natural.height);
 }
 
 /** The render is about the target size (callers keep the aspect ratio); the bound only stops absurd aspect mismatches. */

@@ -13,7 +13,7 @@ import { createRenderQueue, type RenderQueue } from './render-queue.ts';
 import { createRenderedImageCache } from './rendered-image-cache.ts';
 import { createRateLimiter, type RateLimitRedisClient } from './rate-limit.ts';
 import { createMemoryHitFastPath, type MemoryHitFastPath } from './memory-hit-fast-path.ts';
-import { observeRequests, recordRequest } from './request-observer.ts';
+import { createRequestRecorder, observeRequests } from './request-observer.ts';
 import type { RequestorLogos } from './requestor-logos.ts';
 import { demoRoutes, type DemoData } from './routes/demo-routes.ts';
 import { healthRoutes } from './routes/health-routes.ts';
@@ -123,12 +123,13 @@ export function createApp(deps: AppDeps): CardArtApp {
     failures: deps.failures,
   });
   const openApi = buildOpenApiDocument();
+  const recordRequest = createRequestRecorder(log, metrics);
   // Memory hits of validated URLs answered before express; only while no rate limit must count them.
   const fastPath =
     settings.rateLimitPerMinute === 0
       ? createMemoryHitFastPath({
           readMemory: (key) => deps.cache.peekMemory(key),
-          observe: (method, route, status, started) => recordRequest(log, metrics, method, route, status, (performance.now() - started) / 1000),
+          observe: (method, route, status, started) => recordRequest(method, route, status, (performance.now() - started) / 1000),
         })
       : undefined;
 
@@ -141,7 +142,7 @@ export function createApp(deps: AppDeps): CardArtApp {
   app.set('query parser', 'simple');
 
   if (settings.trustProxy !== undefined) app.set('trust proxy', settings.trustProxy);
-  app.use(observeRequests(log, metrics));
+  app.use(observeRequests(log, metrics, recordRequest));
   app.use(enforceRequestLimits);
   app.use((_req, res, next) => {
     res.setHeader('X-Content-Type-Options', 'nosniff');

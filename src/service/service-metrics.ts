@@ -2,6 +2,7 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 import type { CacheStats } from '../cache/cache-types.ts';
 import type { LayerCacheStats } from '../core/card-renderer.ts';
 import type { UpstreamStats } from '../upstream/http-asset-source.ts';
+import { createRequestDurationHistogram } from './request-duration-histogram.ts';
 
 
 export interface ServiceMetricsSources {
@@ -35,14 +36,12 @@ export function createServiceMetrics(sources: ServiceMetricsSources): ServiceMet
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
 
-  const requestDuration = new Histogram({
+  const requestDuration = createRequestDurationHistogram({
     name: 'card_art_http_request_duration_seconds',
     help: 'HTTP request duration by method, route pattern and status',
-    labelNames: ['method', 'route', 'status'] as const,
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
-    registers: [registry],
+    registry,
   });
-  const requestSeries = new Map<string, { observe(seconds: number): void }>();
   const renderDuration = new Histogram({
     name: 'card_art_render_duration_seconds',
     help: 'Time spent rendering an image (queue wait excluded)',
@@ -207,16 +206,7 @@ export function createServiceMetrics(sources: ServiceMetricsSources): ServiceMet
 
   return {
     registry,
-    observeRequest(method, route, status, seconds) {
-      // One labelled child per (method, route, status): prom-client would otherwise hash the labels on every request.
-      const series = `${method} ${route} ${status}`;
-      let child = requestSeries.get(series);
-      if (!child) {
-        child = requestDuration.labels({ method, route, status: String(status) });
-        requestSeries.set(series, child);
-      }
-      child.observe(seconds);
-    },
+    observeRequest: (method, route, status, seconds) => requestDuration.observe(method, route, status, seconds),
     observeRender(kind, seconds) {
       renderDuration.observe({ kind }, seconds);
       rendersTotal.inc({ kind });

@@ -114,3 +114,23 @@ describe('disk store files', () => {
     await expect(store.ping()).rejects.toMatchObject({ code: 'CACHE_STORE_UNAVAILABLE' });
   });
 });
+
+describe('disk store fsync', () => {
+  it('fsyncs every entry but rendered images (bare sha256 keys, re-derivable)', async () => {
+    const { fsyncsByDefault } = await import('../../src/cache/disk-store.ts');
+    expect(fsyncsByDefault('a'.repeat(64))).toBe(false);
+    expect(fsyncsByDefault('asset:123')).toBe(true);
+    expect(fsyncsByDefault('token-requestors:5')).toBe(true);
+    expect(fsyncsByDefault('A'.repeat(64))).toBe(true);
+  });
+
+  it('asks the fsync policy about each key it writes', async () => {
+    const asked: string[] = [];
+    const store = createDiskStore(path.join(root, 'fsync-policy'), { fsync: (key) => (asked.push(key), true) });
+    await store.set('asset:x', { bytes: Buffer.from('x'), meta: {} });
+    await store.set('b'.repeat(64), { bytes: Buffer.from('y'), meta: {} });
+    expect(asked).toEqual(['asset:x', 'b'.repeat(64)]);
+    expect((await store.get('b'.repeat(64)))?.bytes.toString()).toBe('y');
+    await store.close();
+  });
+});

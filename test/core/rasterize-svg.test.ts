@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { RasterImage } from '../../src/core/asset-media.ts';
-import { rasterizeSvg, readSvgSize } from '../../src/core/rasterize-svg.ts';
+import sharp from 'sharp';
+import { densityFor, rasterizeSvg, readSvgSize } from '../../src/core/rasterize-svg.ts';
 import { makeSvg, UNSAFE_SVGS } from '../support/svg-fixtures.ts';
 
 function pixel(image: RasterImage, x: number, y: number): number[] {
@@ -64,5 +65,22 @@ describe('rasterizeSvg', () => {
     expect(await codeOf(() => rasterizeSvg(Buffer.from(UNSAFE_SVGS.script!), { width: 10, height: 10 }, { width: 10, height: 10 }))).toBe(
       'SVG_UNSAFE',
     );
+  });
+});
+
+describe('densityFor', () => {
+  it('picks a density at which librsvg draws both sides at exactly the target size (no resampling after it)', async () => {
+    const natural = { width: 1600, height: 1010 };
+    const size = { width: 1536, height: 970 };
+    const density = densityFor(natural, size);
+    expect(Math.round((natural.width * density) / 72)).toBe(size.width);
+    expect(Math.round((natural.height * density) / 72)).toBe(size.height);
+    const svg = Buffer.from(`<svg xmlns="http://www.w3.org/2000/svg" width="1600" height="1010"><rect width="1600" height="1010" fill="#123456"/></svg>`);
+    const drawn = await sharp(svg, { density }).metadata();
+    expect({ width: drawn.width, height: drawn.height }).toEqual(size);
+  });
+
+  it('falls back to the covering scale when no density rounds to both sides', () => {
+    expect(densityFor({ width: 100, height: 100 }, { width: 300, height: 200 })).toBeCloseTo(216);
   });
 });

@@ -104,7 +104,9 @@ describe('createHttpAssetSource against the simulator (signature verified)', () 
 
   it('times out a slow upstream per attempt and fails with 504 after bounded attempts', async () => {
     simulator.faults.inject('bg-png', { kind: 'latency', ms: 5000 });
-    const client = clientFor(simulator, signer, { timeoutMs: 200, maxAttempts: 2 });
+    // 1 s per attempt, not less: on a loaded 2-core box a shorter attempt can end before the simulator has even
+    // counted the request, and the count below is what proves there were exactly two attempts.
+    const client = clientFor(simulator, signer, { timeoutMs: 1000, maxAttempts: 2 });
     await expect(client.getAsset('bg-png')).rejects.toMatchObject({ status: 504, code: 'UPSTREAM_TIMEOUT' });
     expect(simulator.counts().asset).toBe(2);
     expect(client.stats().retries).toBe(1);

@@ -1,13 +1,10 @@
 /** The fleet lock against the real Redis at 127.0.0.1:6379 (own key prefix, cleaned up). */
-import { randomUUID } from 'node:crypto';
-import { createClient } from '@keyv/redis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
+import { TEST_REDIS_URL as REDIS_URL, useTestRedis } from '../support/test-redis.ts';
 import { createRedisFleetLock, type RedisFleetLock } from '../../src/cache/redis-fleet-lock.ts';
 import { freePort } from '../support/free-port.ts';
 
-const REDIS_URL = 'redis://127.0.0.1:6379';
-const prefix = `card-art-test:${randomUUID()}:`;
-const admin = createClient({ url: REDIS_URL });
+const { prefix, admin } = useTestRedis();
 const opened: RedisFleetLock[] = [];
 
 function lockClient(ttlMs = 2000): RedisFleetLock {
@@ -16,14 +13,8 @@ function lockClient(ttlMs = 2000): RedisFleetLock {
   return lock;
 }
 
-beforeAll(async () => {
-  await admin.connect();
-});
 afterAll(async () => {
   await Promise.all(opened.map((lock) => lock.close()));
-  const keys = await admin.keys(`${prefix}*`);
-  if (keys.length > 0) await admin.del(keys);
-  await admin.close();
 });
 
 describe('redis fleet lock', () => {

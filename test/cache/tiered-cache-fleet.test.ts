@@ -2,9 +2,8 @@
  * The tiered cache's fleet-wide single flight: several caches in this process, each with its own Redis store and
  * fleet lock connections on one prefix (as separate instances would be), against the real Redis at 127.0.0.1:6379.
  */
-import { randomUUID } from 'node:crypto';
-import { createClient } from '@keyv/redis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
+import { TEST_REDIS_URL as REDIS_URL, useTestRedis } from '../support/test-redis.ts';
 import type { CacheEntry, TieredCache } from '../../src/cache/cache-types.ts';
 import { createRedisFleetLock } from '../../src/cache/redis-fleet-lock.ts';
 import { createRedisStore } from '../../src/cache/redis-store.ts';
@@ -13,9 +12,7 @@ import { createTieredCache } from '../../src/cache/tiered-cache.ts';
 import { createMemoryStore } from '../../src/cache/memory-tier.ts';
 import { freePort } from '../support/free-port.ts';
 
-const REDIS_URL = 'redis://127.0.0.1:6379';
-const prefix = `card-art-test:${randomUUID()}:`;
-const admin = createClient({ url: REDIS_URL });
+const { prefix, admin } = useTestRedis();
 const opened: TieredCache[] = [];
 
 function instance(opts: { ttlMs?: number; waitMs?: number } = {}): TieredCache {
@@ -41,14 +38,8 @@ async function lockReleased(key: string): Promise<boolean> {
   return false;
 }
 
-beforeAll(async () => {
-  await admin.connect();
-});
 afterAll(async () => {
   await Promise.all(opened.map((cache) => cache.close()));
-  const keys = await admin.keys(`${prefix}*`);
-  if (keys.length > 0) await admin.del(keys);
-  await admin.close();
 });
 
 describe('fleet-wide single flight', () => {

@@ -4,12 +4,12 @@
  * persisted a file, and with Redis at maxmemory + noeviction failing writes tripped the breaker reads use
  * (64 of 100 reads of entries still in Redis were re-rendered).
  */
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createClient } from '@keyv/redis';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { TEST_REDIS_URL, useTestRedis } from '../support/test-redis.ts';
 import { createDiskStore } from '../../src/cache/disk-store.ts';
 import { seedDiskVariantIndex } from '../../src/cache/disk-variant-scan.ts';
 import { createRedisStore } from '../../src/cache/redis-store.ts';
@@ -89,21 +89,12 @@ describe('disk store with a 200 KB bound', () => {
 });
 
 describe('Redis store with a shared index', () => {
-  let client: SharedRedisClient;
-  const prefix = `card-art-test:${randomUUID()}:`;
-  beforeAll(async () => {
-    client = createClient({ url: 'redis://127.0.0.1:6379' }) as unknown as SharedRedisClient;
-    await client.connect();
-  });
-  afterAll(async () => {
-    const keys = await client.keys(`${prefix}*`);
-    if (keys.length > 0) await client.del(keys);
-    await client.close();
-  });
+  const { prefix, admin } = useTestRedis();
+  const client = admin as unknown as SharedRedisClient;
 
   test('two instances sharing the index keep the variants of both within the bound', async () => {
     const stores = [0, 1].map(() =>
-      boundVariants(createRedisStore('redis://127.0.0.1:6379', { prefix }), createRedisVariantIndex(client, { prefix, maxBytes: 200 * KB })),
+      boundVariants(createRedisStore(TEST_REDIS_URL, { prefix }), createRedisVariantIndex(client, { prefix, maxBytes: 200 * KB })),
     );
     for (let i = 0; i < 5; i++) await stores[0]!.set(`asset:r-${i}`, entry(10 * KB));
     for (let i = 0; i < 100; i++) await stores[i % 2]!.set(v(i), entry(10 * KB));

@@ -1,10 +1,9 @@
-import { randomUUID } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createClient } from '@keyv/redis';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { useTestRedis } from '../support/test-redis.ts';
 import { createAssetPrewarmer } from '../../src/service/asset-prewarmer.ts';
 import { createFileJournal, createRedisJournal, PREWARM_JOURNAL_FILE } from '../../src/service/prewarm-journal.ts';
 import type { SharedRedisClient } from '../../src/service/shared-redis.ts';
@@ -43,17 +42,8 @@ describe('file journal', () => {
 });
 
 describe('Redis journal (CACHE_URL)', () => {
-  let client: SharedRedisClient;
-  const prefix = `card-art-test:${randomUUID()}:`;
-  beforeAll(async () => {
-    client = createClient({ url: 'redis://127.0.0.1:6379' }) as unknown as SharedRedisClient;
-    await client.connect();
-  });
-  afterAll(async () => {
-    const keys = await client.keys(`${prefix}*`);
-    if (keys.length > 0) await client.del(keys);
-    await client.close();
-  });
+  const { prefix, admin } = useTestRedis();
+  const client = admin as unknown as SharedRedisClient;
 
   test('two instances accepting the same IDs fetch each one once', async () => {
     const fetched: string[] = [];

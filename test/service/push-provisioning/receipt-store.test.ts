@@ -1,22 +1,10 @@
-import { randomUUID } from 'node:crypto';
-import { createClient } from '@keyv/redis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { TEST_REDIS_URL as REDIS_URL, useTestRedis } from '../../support/test-redis.ts';
 import { createRedisStore } from '../../../src/cache/redis-store.ts';
 import { pushReceiptKey } from '../../../src/cache-keys.ts';
 import { createReceiptStore } from '../../../src/service/push-provisioning/receipt-store.ts';
 
-const REDIS_URL = 'redis://127.0.0.1:6379';
-const prefix = `card-art-test:${randomUUID()}:`;
-const admin = createClient({ url: REDIS_URL });
-
-beforeAll(async () => {
-  await admin.connect();
-});
-afterAll(async () => {
-  const keys = await admin.keys(`${prefix}*`);
-  if (keys.length > 0) await admin.del(keys);
-  await admin.close();
-});
+const { prefix, admin } = useTestRedis();
 
 const instance = () => createRedisStore(REDIS_URL, { prefix });
 

@@ -8,7 +8,6 @@
  * value is used trimmed.
  */
 import { existsSync } from 'node:fs';
-import { isIP } from 'node:net';
 import { availableParallelism, hostname } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
@@ -19,7 +18,7 @@ import { DEFAULT_CACHE_MAX_MB } from './cache/variant-bound.ts';
 import { DEFAULT_RENDER_MAX_PER_CLIENT, DEFAULT_RENDER_QUEUE_WAIT_MS } from './service/client-render-gate.ts';
 import { DEFAULT_READINESS_PROBE_INTERVAL_MS } from './service/readiness.ts';
 import { DEFAULT_SOCKET_TIMEOUTS, type SocketTimeouts } from './service/socket-guard.ts';
-import { parseTrustProxy } from './service/trust-proxy.ts';
+import { isAddressOrCidr, parseTrustProxy } from './service/trust-proxy.ts';
 import { DEFAULT_UPSTREAM_BUDGET_WAIT_MS, DEFAULT_UPSTREAM_MAX_RPS } from './upstream/upstream-budget.ts';
 import { DEFAULT_CACHE_LOCK_TTL_MS, DEFAULT_CACHE_LOCK_WAIT_MS } from './cache/fleet-lock.ts';
 import { DEFAULT_REDIS_PREFIX } from './cache/redis-store.ts';
@@ -315,11 +314,7 @@ function loadProvisioningConfig(e: EnvConfig): ProvisioningConfig {
   }
   const ntuAllowedIps = e.NTU_ALLOWED_IPS?.split(',').map((entry) => entry.trim()).filter(Boolean);
   for (const entry of ntuAllowedIps ?? []) {
-    const [address, prefix, extra] = entry.split('/');
-    const family = isIP(address ?? '');
-    const maxPrefix = family === 6 ? 128 : 32;
-    const prefixOk = prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= maxPrefix);
-    if (family === 0 || !prefixOk || extra !== undefined) {
+    if (!isAddressOrCidr(entry)) {
       throw new CardArtError('CONFIG_INVALID', `NTU_ALLOWED_IPS: "${entry}" is not an address or CIDR`);
     }
   }

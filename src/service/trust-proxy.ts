@@ -24,7 +24,11 @@ export function parseTrustProxy(value: string | undefined): string[] | undefined
 }
 
 function isProxyAddress(entry: string): boolean {
-  if (NAMED_RANGES.has(entry)) return true;
+  return NAMED_RANGES.has(entry) || isAddressOrCidr(entry);
+}
+
+/** An IPv4 / IPv6 address, or one with a prefix length that fits its family (`10.0.0.0/8`, `::1/128`). */
+export function isAddressOrCidr(entry: string): boolean {
   const [address = '', prefix, ...rest] = entry.split('/');
   const family = isIP(address);
   if (family === 0 || rest.length > 0) return false;

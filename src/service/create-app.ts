@@ -129,7 +129,7 @@ export function createApp(deps: AppDeps): CardArtApp {
     settings.rateLimitPerMinute === 0
       ? createMemoryHitFastPath({
           readMemory: (key) => deps.cache.peekMemory(key),
-          observe: (method, route, status, started) => recordRequest(method, route, status, (performance.now() - started) / 1000),
+          recorder: (method, route, status) => recordRequest.series(method, route, status),
         })
       : undefined;
 
@@ -142,7 +142,7 @@ export function createApp(deps: AppDeps): CardArtApp {
   app.set('query parser', 'simple');
 
   if (settings.trustProxy !== undefined) app.set('trust proxy', settings.trustProxy);
-  app.use(observeRequests(log, metrics, recordRequest));
+  app.use(observeRequests(log, metrics, recordRequest.record));
   app.use(enforceRequestLimits);
   app.use((_req, res, next) => {
     res.setHeader('X-Content-Type-Options', 'nosniff');

@@ -36,26 +36,39 @@ export interface MemoryHitFastPath {
 export interface MemoryHitFastPathDeps {
   /** A memory-tier read only (counts a memory hit); never the persistent store or a loader. */
   readMemory(key: string): CacheEntry | undefined;
-  /** Logs and observes one answered request as the request observer does. */
-  observe(method: string, route: string, status: number, startedMs: number): void;
+  /** Logs and observes one answered request as the request observer does, for a fixed (method, route, status). */
+  recorder(method: string, route: string, status: number): (seconds: number) => void;
   tableBytes?: number;
 }
 
+/** The most Accept variants remembered per URL (a browser, an app and a proxy each send their own). */
+const MAX_ACCEPT_VARIANTS = 8;
+
+type Recorder = (seconds: number) => void;
+
 /** A remembered image with its prebuilt header lists (flat name, value pairs for one writeHead call). */
 interface RememberedAnswer extends RememberedImage {
+  accept: string | undefined;
   notModifiedHeaders: string[];
   /** The 200 headers for an entry of this type and length (rebuilt if the entry in memory differs). */
   okHeaders: string[] | undefined;
   okType: string;
   okLength: number;
+  /** Request recorders per answer kind, made on first use (no per-hit string building or series lookup). */
+  recordGetOk: Recorder | undefined;
+  recordGetNotModified: Recorder | undefined;
+  recordHeadOk: Recorder | undefined;
+  recordHeadNotModified: Recorder | undefined;
 }
 
+const answerBytes = (answer: RememberedAnswer) => answer.key.length + answer.etag.length + (answer.accept?.length ?? 0) * 2 + 256;
+
 export function createMemoryHitFastPath(deps: MemoryHitFastPathDeps): MemoryHitFastPath {
-  const table = new LRUCache<string, RememberedAnswer>({
+  // Keyed by the raw URL; the Accept variants of one URL are compared in a short list (no key string per hit).
+  const table = new LRUCache<string, RememberedAnswer[]>({
     maxSize: deps.tableBytes ?? FAST_PATH_TABLE_BYTES,
-    sizeCalculation: (image, url) => url.length * 2 + image.key.length + image.etag.length + 256,
+    sizeCalculation: (answers, url) => url.length * 2 + answers.reduce((sum, answer) => sum + answerBytes(answer), 0),
   });
-  const tableKey = (url: string, accept: string | undefined) => (accept === undefined ? url : `${url}\n${accept}`);
 
   /** The same headers, in the same order, as the express route (X-Content-Type-Options, validators, type, length). */
   function okHeaders(remembered: RememberedAnswer, entry: CacheEntry): string[] {
@@ -69,28 +82,49 @@ export function createMemoryHitFastPath(deps: MemoryHitFastPathDeps): MemoryHitF
     return remembered.okHeaders;
   }
 
+  function record(remembered: RememberedAnswer, head: boolean, notModified: boolean, seconds: number): void {
+    const method = head ? 'HEAD' : 'GET';
+    const status = notModified ? 304 : 200;
+    if (head) {
+      if (notModified) (remembered.recordHeadNotModified ??= deps.recorder(method, remembered.route, status))(seconds);
+      else (remembered.recordHeadOk ??= deps.recorder(method, remembered.route, status))(seconds);
+    } else if (notModified) (remembered.recordGetNotModified ??= deps.recorder(method, remembered.route, status))(seconds);
+    else (remembered.recordGetOk ??= deps.recorder(method, remembered.route, status))(seconds);
+  }
+
   return {
     tryAnswer(req, res) {
       const method = req.method;
-      if (method !== 'GET' && method !== 'HEAD') return false;
+      const head = method === 'HEAD';
+      if (method !== 'GET' && !head) return false;
       const url = req.url;
       if (url === undefined) return false;
-      const remembered = table.get(tableKey(url, req.headers.accept));
+      const answers = table.get(url);
+      if (answers === undefined) return false;
+      const accept = req.headers.accept;
+      let remembered: RememberedAnswer | undefined;
+      for (const answer of answers) {
+        if (answer.accept === accept) {
+          remembered = answer;
+          break;
+        }
+      }
       if (remembered === undefined) return false;
       const entry = deps.readMemory(remembered.key);
       if (entry === undefined) return false;
       const started = performance.now();
       // One writeHead with a prebuilt list: no per-header setHeader bookkeeping.
       const inm = req.headers['if-none-match'];
-      if (inm !== undefined && ifNoneMatchHits(inm, remembered.etag)) {
+      const notModified = inm !== undefined && ifNoneMatchHits(inm, remembered.etag);
+      if (notModified) {
         res.writeHead(304, remembered.notModifiedHeaders);
         res.end();
       } else {
         res.writeHead(200, okHeaders(remembered, entry));
-        if (method === 'HEAD') res.end();
+        if (head) res.end();
         else res.end(entry.bytes);
       }
-      deps.observe(method, remembered.route, res.statusCode, started);
+      record(remembered, head, notModified, (performance.now() - started) / 1000);
       return true;
     },
 
@@ -98,7 +132,21 @@ export function createMemoryHitFastPath(deps: MemoryHitFastPathDeps): MemoryHitF
       if (url.length > MAX_REMEMBERED_CHARS || (accept?.length ?? 0) > MAX_REMEMBERED_CHARS) return;
       const notModifiedHeaders = ['X-Content-Type-Options', 'nosniff', 'ETag', image.etag, 'Cache-Control', IMMUTABLE_CACHE_CONTROL];
       if (image.varyAccept) notModifiedHeaders.push('Vary', 'Accept');
-      table.set(tableKey(url, accept), { ...image, notModifiedHeaders, okHeaders: undefined, okType: '', okLength: -1 });
+      const answer: RememberedAnswer = {
+        ...image,
+        accept,
+        notModifiedHeaders,
+        okHeaders: undefined,
+        okType: '',
+        okLength: -1,
+        recordGetOk: undefined,
+        recordGetNotModified: undefined,
+        recordHeadOk: undefined,
+        recordHeadNotModified: undefined,
+      };
+      const others = (table.peek(url) ?? []).filter((known) => known.accept !== accept).slice(-(MAX_ACCEPT_VARIANTS - 1));
+      // set() again (not an in-place push) so the table re-measures the entry's size.
+      table.set(url, [...others, answer]);
     },
   };
 }

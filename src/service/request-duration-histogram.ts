@@ -16,11 +16,14 @@ interface Series {
 
 export interface RequestDurationHistogram {
   observe(method: string, route: string, status: number, seconds: number): void;
+  /** One series' observe, found once: for a caller that records the same (method, route, status) again and again. */
+  series(method: string, route: string, status: number): (seconds: number) => void;
 }
 
 export function createRequestDurationHistogram(options: { name: string; help: string; buckets: readonly number[]; registry: Registry }): RequestDurationHistogram {
   const { name, help, buckets } = options;
   const series = new Map<string, Series>();
+  let resets = 0;
 
   const metric = {
     name,
@@ -28,7 +31,10 @@ export function createRequestDurationHistogram(options: { name: string; help: st
     type: 'histogram' as const,
     aggregator: 'sum' as const,
     get: async () => ({ name, help, type: 'histogram' as const, aggregator: 'sum' as const, values: values() }),
-    reset: () => series.clear(),
+    reset: () => {
+      series.clear();
+      resets += 1;
+    },
   };
   options.registry.registerMetric(metric as unknown as Parameters<Registry['registerMetric']>[0]);
 
@@ -48,19 +54,39 @@ export function createRequestDurationHistogram(options: { name: string; help: st
     return out;
   }
 
+  function seriesOf(method: string, route: string, status: number): Series {
+    const key = `${method} ${route} ${status}`;
+    let s = series.get(key);
+    if (s === undefined) {
+      s = { labels: { method, route, status: String(status) }, counts: new Float64Array(buckets.length + 1), sum: 0, count: 0 };
+      series.set(key, s);
+    }
+    return s;
+  }
+
+  function add(s: Series, seconds: number): void {
+    let i = 0;
+    while (i < buckets.length && seconds > buckets[i]!) i++;
+    s.counts[i]! += 1;
+    s.sum += seconds;
+    s.count += 1;
+  }
+
   return {
     observe(method, route, status, seconds) {
-      const key = `${method} ${route} ${status}`;
-      let s = series.get(key);
-      if (s === undefined) {
-        s = { labels: { method, route, status: String(status) }, counts: new Float64Array(buckets.length + 1), sum: 0, count: 0 };
-        series.set(key, s);
-      }
-      let i = 0;
-      while (i < buckets.length && seconds > buckets[i]!) i++;
-      s.counts[i]! += 1;
-      s.sum += seconds;
-      s.count += 1;
+      add(seriesOf(method, route, status), seconds);
+    },
+    series(method, route, status) {
+      let s = seriesOf(method, route, status);
+      let seenResets = resets;
+      return (seconds) => {
+        // A registry reset dropped every series: find (make) this one again.
+        if (seenResets !== resets) {
+          s = seriesOf(method, route, status);
+          seenResets = resets;
+        }
+        add(s, seconds);
+      };
     },
   };
 }

@@ -28,6 +28,8 @@ export interface IsolationStats {
 export interface ServiceMetrics {
   registry: Registry;
   observeRequest(method: string, route: string, status: number, seconds: number): void;
+  /** observeRequest for one fixed (method, route, status), with the series looked up once. */
+  requestSeries(method: string, route: string, status: number): (seconds: number) => void;
   observeRender(kind: 'card' | 'asset' | 'requestor-logo', seconds: number): void;
 }
 
@@ -207,6 +209,7 @@ export function createServiceMetrics(sources: ServiceMetricsSources): ServiceMet
   return {
     registry,
     observeRequest: (method, route, status, seconds) => requestDuration.observe(method, route, status, seconds),
+    requestSeries: (method, route, status) => requestDuration.series(method, route, status),
     observeRender(kind, seconds) {
       renderDuration.observe({ kind }, seconds);
       rendersTotal.inc({ kind });

@@ -40,9 +40,16 @@ export interface SocketGuard {
 
 interface SocketState {
   active: number;
-  headerTimer: NodeJS.Timeout | undefined;
+  /** One timer per socket, re-armed with refresh() after each response (no timer made per request). */
+  headerTimer: NodeJS.Timeout;
   responses: Set<ServerResponse>;
 }
+
+/** A request head that announces no body (no Content-Length above 0, no Transfer-Encoding) is complete already. */
+const announcesBody = (req: IncomingMessage): boolean => {
+  const length = req.headers['content-length'];
+  return (length !== undefined && length !== '0') || req.headers['transfer-encoding'] !== undefined;
+};
 
 export function guardSockets(server: Server, timeouts: SocketTimeouts): SocketGuard {
   const sockets = new Map<Socket, SocketState>();
@@ -54,20 +61,20 @@ export function guardSockets(server: Server, timeouts: SocketTimeouts): SocketGu
   server.keepAliveTimeout = timeouts.keepAliveTimeoutMs;
   server.setTimeout(timeouts.socketIdleTimeoutMs);
 
-  const armHeaderTimer = (socket: Socket, state: SocketState) => {
-    clearTimeout(state.headerTimer);
-    state.headerTimer = setTimeout(() => socket.destroy(), timeouts.headersTimeoutMs);
-    state.headerTimer.unref();
-  };
-
   server.on('connection', (socket: Socket) => {
     if (draining) {
       socket.destroy();
       return;
     }
-    const state: SocketState = { active: 0, headerTimer: undefined, responses: new Set() };
+    const state: SocketState = {
+      active: 0,
+      // Fires headersTimeoutMs after the socket opened or its last response ended; a request in flight has its own bounds.
+      headerTimer: setTimeout(() => {
+        if (state.active === 0) socket.destroy();
+      }, timeouts.headersTimeoutMs).unref(),
+      responses: new Set(),
+    };
     sockets.set(socket, state);
-    armHeaderTimer(socket, state);
     socket.once('close', () => {
       clearTimeout(state.headerTimer);
       sockets.delete(socket);
@@ -79,23 +86,22 @@ export function guardSockets(server: Server, timeouts: SocketTimeouts): SocketGu
     const socket = req.socket;
     const state = sockets.get(socket);
     if (!state) return;
-    clearTimeout(state.headerTimer);
-    state.headerTimer = undefined;
     state.active += 1;
     state.responses.add(res);
     if (draining && !res.headersSent) res.setHeader('Connection', 'close');
-    const bodyTimer = setTimeout(() => {
-      if (!req.complete) socket.destroy();
-    }, timeouts.requestTimeoutMs);
-    bodyTimer.unref();
+    const bodyTimer = announcesBody(req)
+      ? setTimeout(() => {
+          if (!req.complete) socket.destroy();
+        }, timeouts.requestTimeoutMs).unref()
+      : undefined;
     res.once('close', () => {
-      clearTimeout(bodyTimer);
+      if (bodyTimer !== undefined) clearTimeout(bodyTimer);
       state.active -= 1;
       state.responses.delete(res);
       if (socket.destroyed || state.active > 0) return;
       // Draining: flush and close; a client that never reads is cut by the stall timeout below.
       if (draining) socket.end();
-      else armHeaderTimer(socket, state);
+      else state.headerTimer.refresh();
     });
   });
 

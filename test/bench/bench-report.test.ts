@@ -1,3 +1,4 @@
+import { childCpuSecondsFromTimes } from './load-generator.ts';
 import { describe, expect, it } from 'vitest';
 import { formatTable, makeRow } from './bench-report.ts';
 import { median, percentile } from './bench-stats.ts';
@@ -61,5 +62,16 @@ describe('bench rows', () => {
     expect(lines[2]).toMatch(/^short\s+12\.3 ms\s+10\.0 ms\s+-\s+1\.23x\s+<= 1\.3x\s+PASS$/);
     expect(lines[3]).toMatch(/MISS$/);
     expect(new Set(lines.map((line) => line.length)).size).toBe(1);
+  });
+});
+
+describe("wrk's own CPU from bash `times`", () => {
+  it('reads the children line (the last one) as user + system seconds', () => {
+    const stdout = 'Running 3s test\nWRK_JSON {"requests":1}\n0m0.002s 0m0.001s\n1m2.500s 0m0.250s\n';
+    expect(childCpuSecondsFromTimes(stdout)).toBeCloseTo(62.75, 6);
+  });
+
+  it('refuses output without the times lines rather than guess a ceiling', () => {
+    expect(() => childCpuSecondsFromTimes('WRK_JSON {"requests":1}\n')).toThrow(/no CPU times/);
   });
 });

@@ -22,6 +22,15 @@ export interface ThroughputResult {
   errors: number;
   total: number;
   durationSeconds: number;
+  /** CPU seconds (user + system) wrk itself used, from the shell's `times` after it exited (its reaped rusage). */
+  generatorCpuSeconds: number;
+  /** generatorCpuSeconds per second of run per wrk thread: near 1 means wrk, not the server, set the rate. */
+  generatorCpuShare: number;
+  /**
+   * The rate wrk alone could drive for this response stream: requestsPerSecond / generatorCpuShare (its cost per
+   * request is the same whoever answers, so at a full core it reaches this).
+   */
+  generatorCeiling: number;
 }
 
 export interface ThroughputOptions {
@@ -64,8 +73,9 @@ export async function measureThroughput(options: ThroughputOptions): Promise<Thr
     ...Object.entries(options.headers ?? {}).flatMap(([name, value]) => ['-H', `${name}: ${value}`]),
     options.url,
   ];
+  // Through bash so its `times` builtin reports wrk's own CPU once wrk has exited (rusage of the reaped child).
   const stdout = await new Promise<string>((resolve, reject) => {
-    execFile(WRK_BINARY, args, { maxBuffer: 1 << 20 }, (error, out, err) => {
+    execFile('/bin/bash', ['-c', '"$@"; status=$?; times; exit $status', 'bash', WRK_BINARY, ...args], { maxBuffer: 1 << 20 }, (error, out, err) => {
       if (error) reject(new Error(`wrk failed: ${error.message}\n${err}`));
       else resolve(out);
     });
@@ -84,15 +94,30 @@ export async function measureThroughput(options: ThroughputOptions): Promise<Thr
     p99Us: number;
   };
   const seconds = summary.durationUs / 1e6;
+  const generatorCpuSeconds = childCpuSecondsFromTimes(stdout);
+  const generatorCpuShare = generatorCpuSeconds / seconds / (options.threads ?? 1);
+  const requestsPerSecond = (summary.requests - summary.statusErrors) / seconds;
   return {
-    requestsPerSecond: (summary.requests - summary.statusErrors) / seconds,
+    requestsPerSecond,
     bytesPerSecond: summary.bytes / seconds,
     p99Ms: summary.p99Us / 1000,
     non2xx: summary.statusErrors,
     errors: summary.connectErrors + summary.readErrors + summary.writeErrors + summary.timeouts,
     total: summary.requests,
     durationSeconds: seconds,
+    generatorCpuSeconds,
+    generatorCpuShare,
+    generatorCeiling: requestsPerSecond / Math.max(generatorCpuShare, 0.01),
   };
+}
+
+/** bash `times` prints the shell's user/system time, then its children's, as e.g. `0m1.234s 0m0.567s`. */
+export function childCpuSecondsFromTimes(stdout: string): number {
+  const lines = stdout.trim().split('\n');
+  const children = lines.at(-1)?.match(/^(\d+)m([\d.]+)s (\d+)m([\d.]+)s$/);
+  if (!children) throw new Error(`no CPU times after wrk's output:\n${stdout}`);
+  const [, userMinutes, userSeconds, systemMinutes, systemSeconds] = children.map(Number) as number[];
+  return userMinutes! * 60 + userSeconds! + systemMinutes! * 60 + systemSeconds!;
 }
 
 function wrkScript(options: ThroughputOptions): string {

@@ -103,6 +103,15 @@ describe('memory-hit fast path', () => {
     const png = await rawRequest(negotiated, { Accept: 'image/png' });
     expect(png.fastPath).toBe(false);
     expect(png.head).toContain('Content-Type: image/png');
+    // Both Accept variants of the one URL are remembered side by side, and no Accept header is a third.
+    const pngAgain = await rawRequest(negotiated, { Accept: 'image/png' });
+    const webpAgain = await rawRequest(negotiated, webp);
+    expect([pngAgain.fastPath, webpAgain.fastPath]).toEqual([true, true]);
+    expect(pngAgain.head).toContain('Content-Type: image/png');
+    expect(webpAgain.body.equals(viaFastPath.body)).toBe(true);
+    const noAccept = await rawRequest(negotiated);
+    expect(noAccept.fastPath).toBe(false);
+    expect((await rawRequest(negotiated)).fastPath).toBe(true);
   });
 
   test('single assets too; invalid and unseen URLs always reach the route', async () => {

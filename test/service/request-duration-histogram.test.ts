@@ -29,6 +29,32 @@ describe('request duration histogram', () => {
     expect(await ours.getMetricsAsJSON()).toEqual(await reference.getMetricsAsJSON());
   });
 
+  it('scrapes the same through series handles (found once) as through observe()', async () => {
+    const viaObserve = new Registry();
+    const viaSeries = new Registry();
+    const byObserve = createRequestDurationHistogram({ name: 'req_seconds', help: 'duration', buckets, registry: viaObserve });
+    const bySeries = createRequestDurationHistogram({ name: 'req_seconds', help: 'duration', buckets, registry: viaSeries });
+    const handles = new Map<string, (seconds: number) => void>();
+    for (const [method, route, status, seconds] of observations) {
+      byObserve.observe(method, route, status, seconds);
+      const key = `${method} ${route} ${status}`;
+      if (!handles.has(key)) handles.set(key, bySeries.series(method, route, status));
+      handles.get(key)!(seconds);
+    }
+    expect(await viaSeries.metrics()).toBe(await viaObserve.metrics());
+  });
+
+  it('keeps counting through a series handle after a registry reset', async () => {
+    const registry = new Registry();
+    const histogram = createRequestDurationHistogram({ name: 'req_seconds', help: 'duration', buckets, registry });
+    const getOk = histogram.series('GET', '/x', 200);
+    getOk(0.01);
+    registry.resetMetrics();
+    expect(await registry.metrics()).not.toContain('req_seconds_count');
+    getOk(0.01);
+    expect(await registry.metrics()).toContain('req_seconds_count{method="GET",route="/x",status="200"} 1');
+  });
+
   it('empties on a registry reset', async () => {
     const registry = new Registry();
     const histogram = createRequestDurationHistogram({ name: 'req_seconds', help: 'duration', buckets, registry });

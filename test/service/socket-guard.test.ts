@@ -90,6 +90,25 @@ describe('socket timeouts enforced per socket', () => {
     socket.destroy();
   });
 
+  test('a kept-alive connection that trickles its next request head after an answer is closed near HTTP_HEADERS_TIMEOUT_MS after the answer', async () => {
+    const socket = await open();
+    const opened = Date.now();
+    const answered = new Promise<number>((resolve) => socket.once('data', () => resolve(Date.now() - opened)));
+    // The first request comes late within its own headers timeout, so a timer left from the connection would cut early.
+    await new Promise((r) => setTimeout(r, HEADERS_TIMEOUT_MS * 0.6));
+    socket.write('GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n');
+    const answeredAfter = await answered;
+    socket.write('GET /healthz HTTP/1.1\r\nHost: x\r\n');
+    trickle(socket, Array.from({ length: 100 }, (_, i) => `X-Slow-${i}: y\r\n`), 200);
+    const lived = await lifetime(socket, HEADERS_TIMEOUT_MS + 10_000);
+    console.log(`slowloris after a kept-alive answer lived ${lived} ms (answer at ${answeredAfter} ms)`);
+    expect(lived).not.toBe('open');
+    // The header timer is re-armed by the answer, not left from the first request, nor forgotten.
+    expect(lived as number).toBeGreaterThanOrEqual(answeredAfter + HEADERS_TIMEOUT_MS - 50);
+    expect(lived as number).toBeLessThan(answeredAfter + HEADERS_TIMEOUT_MS + SLACK_MS);
+    socket.destroy();
+  });
+
   test('a slow body (a byte every 200 ms of 1000 announced) is closed near HTTP_REQUEST_TIMEOUT_MS', async () => {
     const socket = await open();
     socket.write('POST /v1/card-art HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{');

@@ -10,5 +10,7 @@ export interface BenchContext {
   soakSeconds: number;
   /** Extra Node flags for the service child (e.g. --cpu-prof when BENCH_CPU_PROF is set). */
   serviceExecArgv: string[];
+  /** Extra env for the service child, last (BENCH_SERVICE_ENV, JSON; an empty string unsets a variable): for A/B runs. */
+  serviceEnv: Record<string, string>;
   log(message: string): void;
 }

@@ -30,13 +30,13 @@ export interface StartNodeChildOptions {
   readyTimeoutMs?: number;
 }
 
-/** A free TCP port on 127.0.0.1 (bound, read, released). */
 const OUTPUT_KEPT_CHARS = 4000;
 
 export async function startNodeChild(options: StartNodeChildOptions): Promise<NodeChild> {
   const logFd = openSync(options.logFile, 'a');
   const child = spawn(process.execPath, [...(options.execArgv ?? []), options.script, ...(options.args ?? [])], {
-    env: { ...process.env, ...options.env },
+    // An empty value unsets the variable (an empty MALLOC_MMAP_THRESHOLD_ would mean 0 to glibc).
+    env: Object.fromEntries(Object.entries({ ...process.env, ...options.env }).filter(([, value]) => value !== '')),
     stdio: ['ignore', logFd, logFd],
   });
   closeSync(logFd);

@@ -66,6 +66,7 @@ async function main(): Promise<number> {
     rounds: positiveIntEnv('BENCH_ROUNDS', 3),
     soakSeconds: positiveIntEnv('BENCH_SOAK_SECONDS', 60),
     serviceExecArgv: cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(cpuProfDir)}`] : [],
+    serviceEnv: JSON.parse(process.env.BENCH_SERVICE_ENV || '{}') as Record<string, string>,
     log,
   };
   const rows: BenchRow[] = [];

@@ -35,6 +35,7 @@ export async function startServiceChild(ctx: BenchContext, options: ServiceChild
       SIMULATOR_ASSET_DIR: ctx.assets.dir,
       ...(options.memoryCacheMb ? { MEMORY_CACHE_MB: String(options.memoryCacheMb) } : {}),
       ...options.env,
+      ...ctx.serviceEnv,
     },
     port,
     readyPath: '/healthz',

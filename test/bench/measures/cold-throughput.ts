@@ -70,7 +70,10 @@ export async function measureColdThroughput(ctx: BenchContext): Promise<BenchRow
     if (!warm.ok) throw new Error(`warm-up failed: ${warm.status} ${await warm.text()}`);
     await warm.arrayBuffer();
     let renderCounter = 0;
-    const renderInProcess = () => renderer.renderCard({ productConfig: mixedCard(), text: `•••• I${renderCounter++}`, width: 1536, format: 'png' });
+    let currentRound = 0;
+    // The same text shape as the service's requests ("•••• C<round>-<thread>-<n>"): the text layer's cost grows with its ink box.
+    const renderInProcess = () =>
+      renderer.renderCard({ productConfig: mixedCard(), text: `•••• I${currentRound}-0-${renderCounter++}`, width: 1536, format: 'png' });
     await saturate(concurrency, 1, renderInProcess);
     await saturate(concurrency, 1, () => floor.run());
     const basePath = cardArtPath(mixedCard(), { format: 'png' });
@@ -99,7 +102,11 @@ export async function measureColdThroughput(ctx: BenchContext): Promise<BenchRow
       const steps = [
         async () => serviceRuns.push(await runService(round)),
         async () => floorRuns.push(await saturate(concurrency, SECONDS_PER_RUN, () => floor.run())),
-        async () => inProcessRuns.push(await saturate(concurrency, SECONDS_PER_RUN, renderInProcess)),
+        async () => {
+          currentRound = round;
+          renderCounter = 0;
+          inProcessRuns.push(await saturate(concurrency, SECONDS_PER_RUN, renderInProcess));
+        },
       ];
       for (let i = 0; i < steps.length; i++) await steps[(i + round) % steps.length]!();
       ctx.log(

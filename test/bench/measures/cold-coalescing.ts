@@ -15,6 +15,8 @@ import type { NodeChild } from '../child-process.ts';
 import { imageHeadersOf, startBareServer, startServiceChild } from '../service-child.ts';
 
 const CONCURRENT_REQUESTS = 100;
+/** A round takes well under a second and single cold requests vary by ±40 % here: three times the rounds, at least 9. */
+const roundsFor = (ctx: BenchContext) => Math.max(3 * ctx.rounds, 9);
 
 interface ServiceCounts {
   upstreamAssetCalls: number;
@@ -46,7 +48,7 @@ export async function measureColdCoalescing(ctx: BenchContext): Promise<BenchRow
     const bareBurst = () => Promise.all(Array.from({ length: CONCURRENT_REQUESTS }, () => get(bareAgent, bare!.baseUrl, '/')));
     await bareBurst();
     const bareBurstMs: number[] = [];
-    for (let round = 0; round < ctx.rounds; round++) {
+    for (let round = 0; round < roundsFor(ctx); round++) {
       const singleCard = await createColdCopies(ctx.assets.dir, `single-${round}`);
       singleMs.push(await timeMs(() => coldRequest(agent, service.baseUrl, singleCard)));
 

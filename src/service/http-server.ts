@@ -11,8 +11,13 @@ export interface ListeningServer {
 
 /** The HTTP server of the service: header size bound, per-socket timeouts, tracked sockets; listening. */
 export async function listenHttp(app: RequestListener, options: { port: number; host?: string; timeouts: SocketTimeouts }): Promise<ListeningServer> {
-  const server = createServer({ maxHeaderSize: MAX_HEADER_BYTES }, app);
+  const server = createServer({ maxHeaderSize: MAX_HEADER_BYTES });
   const sockets = guardSockets(server, options.timeouts);
+  // One 'request' listener: the guard's bookkeeping first (so a header it sets precedes any answer), then the app.
+  server.on('request', (req, res) => {
+    sockets.onRequest(req, res);
+    void app(req, res);
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port, options.host, () => {

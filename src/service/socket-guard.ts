@@ -36,9 +36,15 @@ export interface SocketGuard {
   open(): number;
   /** Starts the shutdown drain (see the module comment). */
   drain(): void;
+  /**
+   * Call first for every request, before the app's listener (listenHttp composes the two into the server's one
+   * 'request' listener: a second listener would make every emit copy the listener list).
+   */
+  onRequest(req: IncomingMessage, res: ServerResponse): void;
 }
 
 interface SocketState {
+  socket: Socket;
   active: number;
   /** One timer per socket, re-armed with refresh() after each response (no timer made per request). */
   headerTimer: NodeJS.Timeout;
@@ -50,6 +56,11 @@ const announcesBody = (req: IncomingMessage): boolean => {
   const length = req.headers['content-length'];
   return (length !== undefined && length !== '0') || req.headers['transfer-encoding'] !== undefined;
 };
+
+/** Per-response bookkeeping kept on the response itself, so its 'close' handler is one shared function. */
+const kSocketState = Symbol('socketState');
+const kBodyTimer = Symbol('bodyTimer');
+type GuardedResponse = ServerResponse & { [kSocketState]?: SocketState; [kBodyTimer]?: NodeJS.Timeout };
 
 export function guardSockets(server: Server, timeouts: SocketTimeouts): SocketGuard {
   const sockets = new Map<Socket, SocketState>();
@@ -67,6 +78,7 @@ export function guardSockets(server: Server, timeouts: SocketTimeouts): SocketGu
       return;
     }
     const state: SocketState = {
+      socket,
       active: 0,
       // Fires headersTimeoutMs after the socket opened or its last response ended; a request in flight has its own bounds.
       headerTimer: setTimeout(() => {
@@ -81,29 +93,35 @@ export function guardSockets(server: Server, timeouts: SocketTimeouts): SocketGu
     });
   });
 
-  // Ahead of the app's own listener, so a header set here is set before any answer starts.
-  server.prependListener('request', (req: IncomingMessage, res: ServerResponse) => {
+  function onResponseClose(this: GuardedResponse): void {
+    const state = this[kSocketState];
+    if (state === undefined) return;
+    this[kSocketState] = undefined;
+    const bodyTimer = this[kBodyTimer];
+    if (bodyTimer !== undefined) clearTimeout(bodyTimer);
+    state.active -= 1;
+    state.responses.delete(this);
+    if (state.socket.destroyed || state.active > 0) return;
+    // Draining: flush and close; a client that never reads is cut by the stall timeout below.
+    if (draining) state.socket.end();
+    else state.headerTimer.refresh();
+  }
+
+  function onRequest(req: IncomingMessage, res: GuardedResponse): void {
     const socket = req.socket;
     const state = sockets.get(socket);
     if (!state) return;
     state.active += 1;
     state.responses.add(res);
     if (draining && !res.headersSent) res.setHeader('Connection', 'close');
-    const bodyTimer = announcesBody(req)
+    res[kSocketState] = state;
+    res[kBodyTimer] = announcesBody(req)
       ? setTimeout(() => {
           if (!req.complete) socket.destroy();
         }, timeouts.requestTimeoutMs).unref()
       : undefined;
-    res.once('close', () => {
-      if (bodyTimer !== undefined) clearTimeout(bodyTimer);
-      state.active -= 1;
-      state.responses.delete(res);
-      if (socket.destroyed || state.active > 0) return;
-      // Draining: flush and close; a client that never reads is cut by the stall timeout below.
-      if (draining) socket.end();
-      else state.headerTimer.refresh();
-    });
-  });
+    res.on('close', onResponseClose);
+  }
 
   // Taking the 'timeout' event decides what an idle socket means: normally it is closed; while draining, one
   // waiting for its render (nothing unsent) is given more time, one whose output is stuck is cut.
@@ -117,6 +135,7 @@ export function guardSockets(server: Server, timeouts: SocketTimeouts): SocketGu
   });
 
   return {
+    onRequest,
     open: () => sockets.size,
     drain() {
       if (draining) return;

@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: performance as ratios against floors measured in the same run (issue #6).
  * Every figure is the median of several rounds; all traffic stays on 127.0.0.1. Results: test/bench/results.json.
- * Env: BENCH_SOAK_SECONDS (default 60), BENCH_ROUNDS (default 3), BENCH_ONLY (comma list of row numbers, e.g. "2,3"),
+ * Env: BENCH_SOAK_SECONDS (default 60), BENCH_ROUNDS (default 5), BENCH_ONLY (comma list of row numbers, e.g. "2,3"),
  * BENCH_CPU_PROF (folder: the service child runs with --cpu-prof there).
  */
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -63,7 +63,7 @@ async function main(): Promise<number> {
   const ctx: BenchContext = {
     assets: await createBenchAssets(path.join(workDir, 'assets')),
     workDir,
-    rounds: positiveIntEnv('BENCH_ROUNDS', 3),
+    rounds: positiveIntEnv('BENCH_ROUNDS', 5),
     soakSeconds: positiveIntEnv('BENCH_SOAK_SECONDS', 60),
     serviceExecArgv: cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(cpuProfDir)}`] : [],
     serviceEnv: JSON.parse(process.env.BENCH_SERVICE_ENV || '{}') as Record<string, string>,

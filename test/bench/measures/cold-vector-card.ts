@@ -13,7 +13,8 @@ import { median, timeInterleaved } from '../bench-stats.ts';
 import { renderVectorCardMinimally } from '../floors.ts';
 
 const RENDERS_PER_ROUND = 6;
-const WARM_UP_RENDERS = 5;
+/** Both sides to steady state: the in-process floor's pdf.js keeps getting faster for tens of renders (27 vs 48 ms after other rows had warmed it). */
+const WARM_UP_RENDERS = 40;
 
 export async function measureColdVectorCard(ctx: BenchContext): Promise<BenchRow> {
   const { media } = ctx.assets;

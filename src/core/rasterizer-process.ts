@@ -110,7 +110,9 @@ export function createRasterizerProcessPool(options: RasterizerProcessOptions = 
   function spawnSlot(): Slot {
     const child = spawn(
       'prlimit',
-      [`--as=${addressSpaceBytes}`, '--', process.execPath, `--max-old-space-size=${heapMb}`, '--max-semi-space-size=4', CHILD_SCRIPT],
+      // --initial-old-space-size: with V8's own tight old-generation limit the child ran a full mark-compact every
+      // ~50 ms under card renders (each 5-18 ms, stalling the next job); 64 MB (below the heap cap) cut that ~3x.
+      [`--as=${addressSpaceBytes}`, '--', process.execPath, `--max-old-space-size=${heapMb}`, '--max-semi-space-size=4', `--initial-old-space-size=${Math.min(64, heapMb)}`, CHILD_SCRIPT],
       {
         stdio: ['ignore', 'ignore', 'pipe', 'pipe'],
         // Two malloc arenas: libvips and canvas threads otherwise each reserve 64 MB of the address space.

@@ -118,6 +118,7 @@ describe('rasterizer processes: isolation and limits', () => {
       expect(/Max address space\s+(\d+)\s+(\d+)/.exec(limits)?.slice(1)).toEqual([String(1600 * 1024 * 1024), String(1600 * 1024 * 1024)]);
       const cmdline = (await readFile(`/proc/${pid}/cmdline`, 'utf8')).split('\0');
       expect(cmdline).toContain('--max-old-space-size=200');
+      expect(cmdline).toContain('--initial-old-space-size=64');
       // The LZW stream decodes to 2.6 GB of spaces, which pdf.js would hold whole: the kernel refuses the memory.
       const outcome = await pool.renderPdf(makeLzwBombPdf(), { width: 300, height: 189 }).then(
         () => 'rendered',

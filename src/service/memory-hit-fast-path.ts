@@ -54,12 +54,15 @@ interface RememberedAnswer extends RememberedImage {
   okHeaders: string[] | undefined;
   okType: string;
   okLength: number;
-  /** Request recorders per answer kind, made on first use (no per-hit string building or series lookup). */
-  recordGetOk: Recorder | undefined;
-  recordGetNotModified: Recorder | undefined;
-  recordHeadOk: Recorder | undefined;
-  recordHeadNotModified: Recorder | undefined;
+  /**
+   * Request recorders per answer kind, made on first use (no per-hit string building or series lookup), at
+   * recorderSlot(head, notModified).
+   */
+  recorders: (Recorder | undefined)[];
 }
+
+/** GET 200, GET 304, HEAD 200, HEAD 304. */
+const recorderSlot = (head: boolean, notModified: boolean) => (head ? 2 : 0) + (notModified ? 1 : 0);
 
 const answerBytes = (answer: RememberedAnswer) => answer.key.length + answer.etag.length + (answer.accept?.length ?? 0) * 2 + 256;
 
@@ -83,13 +86,8 @@ export function createMemoryHitFastPath(deps: MemoryHitFastPathDeps): MemoryHitF
   }
 
   function record(remembered: RememberedAnswer, head: boolean, notModified: boolean, seconds: number): void {
-    const method = head ? 'HEAD' : 'GET';
-    const status = notModified ? 304 : 200;
-    if (head) {
-      if (notModified) (remembered.recordHeadNotModified ??= deps.recorder(method, remembered.route, status))(seconds);
-      else (remembered.recordHeadOk ??= deps.recorder(method, remembered.route, status))(seconds);
-    } else if (notModified) (remembered.recordGetNotModified ??= deps.recorder(method, remembered.route, status))(seconds);
-    else (remembered.recordGetOk ??= deps.recorder(method, remembered.route, status))(seconds);
+    const slot = recorderSlot(head, notModified);
+    (remembered.recorders[slot] ??= deps.recorder(head ? 'HEAD' : 'GET', remembered.route, notModified ? 304 : 200))(seconds);
   }
 
   return {
@@ -139,10 +137,7 @@ export function createMemoryHitFastPath(deps: MemoryHitFastPathDeps): MemoryHitF
         okHeaders: undefined,
         okType: '',
         okLength: -1,
-        recordGetOk: undefined,
-        recordGetNotModified: undefined,
-        recordHeadOk: undefined,
-        recordHeadNotModified: undefined,
+        recorders: [undefined, undefined, undefined, undefined],
       };
       const others = (table.peek(url) ?? []).filter((known) => known.accept !== accept).slice(-(MAX_ACCEPT_VARIANTS - 1));
       // set() again (not an in-place push) so the table re-measures the entry's size.

@@ -22,8 +22,6 @@ export interface NginxFile {
 
 export interface NginxServer {
   baseUrl: string;
-  /** Path of an empty 204 answer (the generator's request-rate ceiling). */
-  emptyPath: string;
   pid: number;
   stop(): Promise<void>;
 }
@@ -68,7 +66,7 @@ http {
   scgi_temp_path ${temp}/scgi;
   server {
     listen 127.0.0.1:${port};
-    location = /empty { return 204; }
+    location = /empty { return 204; } # the readiness probe below
 ${locations.join('\n')}
   }
 }
@@ -93,7 +91,6 @@ ${locations.join('\n')}
   }
   return {
     baseUrl,
-    emptyPath: '/empty',
     pid: child.pid ?? -1,
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;

@@ -26,8 +26,8 @@ interface ServiceCounts {
 
 export async function measureColdCoalescing(ctx: BenchContext): Promise<BenchRow[]> {
   const service = await startServiceChild(ctx, { name: 'coalescing' });
-  const agent = new Pool(service.baseUrl, { connections: CONCURRENT_REQUESTS });
-  let bareAgent: Pool | undefined;
+  const pool = new Pool(service.baseUrl, { connections: CONCURRENT_REQUESTS });
+  let barePool: Pool | undefined;
   let bare: NodeChild | undefined;
   const counts = () => readCounts(service.baseUrl);
   try {
@@ -40,33 +40,33 @@ export async function measureColdCoalescing(ctx: BenchContext): Promise<BenchRow
     // Warm JIT, the PDF worker and all 100 keep-alive sockets on a card of its own, so no round pays for TCP
     // handshakes the single request (on a reused socket) does not.
     const warmupCard = await createColdCopies(ctx.assets.dir, 'coalesce-warmup');
-    await Promise.all(Array.from({ length: CONCURRENT_REQUESTS }, () => coldRequest(agent, warmupCard)));
+    await Promise.all(Array.from({ length: CONCURRENT_REQUESTS }, () => coldRequest(pool, warmupCard)));
     // The delivery floor: bare node:http answering the same card's bytes to the same 100 concurrent requests.
     const cardFile = path.join(ctx.workDir, 'coalescing-card.png');
     const cardResponse = await fetch(`${service.baseUrl}${cardArtPath(warmupCard, { format: 'png' })}`);
     await writeFile(cardFile, Buffer.from(await cardResponse.arrayBuffer()));
     bare = await startBareServer(ctx, cardFile, imageHeadersOf(cardResponse));
-    const barePool = new Pool(bare.baseUrl, { connections: CONCURRENT_REQUESTS });
-    bareAgent = barePool;
-    const bareBurst = () => Promise.all(Array.from({ length: CONCURRENT_REQUESTS }, () => drain(barePool, '/')));
+    barePool = new Pool(bare.baseUrl, { connections: CONCURRENT_REQUESTS });
+    const toBare = barePool;
+    const bareBurst = () => Promise.all(Array.from({ length: CONCURRENT_REQUESTS }, () => drain(toBare, '/')));
     await bareBurst();
     const bareBurstMs: number[] = [];
     for (let round = 0; round < roundsFor(ctx); round++) {
       const singleCard = await createColdCopies(ctx.assets.dir, `single-${round}`);
-      singleMs.push(await timeMs(() => coldRequest(agent, singleCard)));
+      singleMs.push(await timeMs(() => coldRequest(pool, singleCard)));
 
       const burstCard = await createColdCopies(ctx.assets.dir, `burst-${round}`);
       const assetCount = Object.values(burstCard).filter((value) => typeof value === 'string' && value.startsWith('bench-')).length;
       const before = await counts();
       burstMs.push(
-        await timeMs(() => Promise.all(Array.from({ length: CONCURRENT_REQUESTS }, () => coldRequest(agent, burstCard)))),
+        await timeMs(() => Promise.all(Array.from({ length: CONCURRENT_REQUESTS }, () => coldRequest(pool, burstCard)))),
       );
       const after = await counts();
       // Every fresh asset needs at least one call, so calls == assets means exactly one call per asset.
       upstreamCallsPerAsset.push((after.upstreamAssetCalls - before.upstreamAssetCalls) / assetCount);
       rendersPerBurst.push(after.cardRenders - before.cardRenders);
       warmBurstMs.push(
-        await timeMs(() => Promise.all(Array.from({ length: CONCURRENT_REQUESTS }, () => coldRequest(agent, burstCard)))),
+        await timeMs(() => Promise.all(Array.from({ length: CONCURRENT_REQUESTS }, () => coldRequest(pool, burstCard)))),
       );
       bareBurstMs.push(await timeMs(bareBurst));
       ctx.log(
@@ -99,8 +99,8 @@ export async function measureColdCoalescing(ctx: BenchContext): Promise<BenchRow
       }),
     ];
   } finally {
-    await agent.close();
-    await bareAgent?.close();
+    await pool.close();
+    await barePool?.close();
     await bare?.stop();
     await service.stop();
   }

@@ -7,7 +7,7 @@ import { Router } from 'express';
 import { parseProductConfig } from '../core/product-config.ts';
 import { CardArtError } from '../errors.ts';
 import type { NtuSender } from '../simulator/ntu-sender.ts';
-import { tokenPathParamsSchema, type TokenRecord } from './contracts/tokens.ts';
+import { tokenPathParamsSchema, type TokenRecord } from './contract/token-schemas.ts';
 import type { DemoCard } from './routes/demo-routes.ts';
 import type { TokenRecords } from './token-records.ts';
 

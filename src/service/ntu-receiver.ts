@@ -9,7 +9,7 @@ import { ASSET_ID_FIELDS, parseProductConfig } from '../core/product-config.ts';
 import { CardArtError, isCardArtError } from '../errors.ts';
 import type { PayloadDecrypter } from '../upstream/field-level-encryption.ts';
 import type { AssetPrewarmer } from './asset-prewarmer.ts';
-import { ntuPayloadSchema, ntuRequestSchema, type NtuToken } from './contracts/tokens.ts';
+import { ntuPayloadSchema, ntuRequestSchema, type NtuToken } from './contract/token-schemas.ts';
 import type { HandledRequests, TokenRecords, TokenUpdate } from './token-records.ts';
 
 export interface NtuOutcome {

@@ -7,7 +7,7 @@
 import type { CacheStore } from '../cache/cache-types.ts';
 import { ntuRequestKey, tokenRecordKey } from '../cache-keys.ts';
 import { CardArtError, isCardArtError } from '../errors.ts';
-import { tokenRecordSchema, type TokenRecord } from './contracts/tokens.ts';
+import { tokenRecordSchema, type TokenRecord } from './contract/token-schemas.ts';
 
 /** MDES retries a notification for up to ~2 h 45 min (3× at once, then 15 min, 30 min, 2 h); a day covers it. */
 export const NTU_REQUEST_ID_TTL_MS = 24 * 3_600_000;

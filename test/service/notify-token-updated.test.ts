@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMemoryStore } from '../../src/cache/memory-tier.ts';
 import { createAssetPrewarmer } from '../../src/service/asset-prewarmer.ts';
 import { createApp } from '../../src/service/create-app.ts';
-import { mdesErrorAnswerSchema, ntuAckSchema } from '../../src/service/contracts/tokens.ts';
+import { mdesErrorAnswerSchema, ntuAckSchema } from '../../src/service/contract/token-schemas.ts';
 import { createTokenServices } from '../../src/service/token-services.ts';
 import { createNtuSender, type NtuSender } from '../../src/simulator/ntu-sender.ts';
 import { generateEncryptionKeyPair } from '../../src/upstream/field-level-encryption.ts';

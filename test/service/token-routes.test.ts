@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { tokenAnswerSchema } from '../../src/service/contracts/tokens.ts';
+import { tokenAnswerSchema } from '../../src/service/contract/token-schemas.ts';
 import { CARD, makeServiceFixtures, type ServiceFixtures } from './service-fixtures.ts';
 import { startTestService } from './service-harness.ts';
 

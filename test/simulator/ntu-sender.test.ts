@@ -2,7 +2,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { expect, it } from 'vitest';
-import { ntuPayloadSchema, ntuRequestSchema } from '../../src/service/contracts/tokens.ts';
+import { ntuPayloadSchema, ntuRequestSchema } from '../../src/service/contract/token-schemas.ts';
 import { createNtuSender, NTU_SEND_PATH } from '../../src/simulator/ntu-sender.ts';
 import {
   certificateFingerprint,

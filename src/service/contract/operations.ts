@@ -27,7 +27,7 @@ import {
   pushProvisioningRequestSchema,
   pushProvisioningResponseSchema,
   pushResultsResponseSchema,
-} from '../contracts/push-provisioning.ts';
+} from './push-provisioning-schemas.ts';
 import {
   ntuAckSchema,
   ntuRequestSchema,
@@ -35,7 +35,7 @@ import {
   tokenAnswerSchema,
   tokenCardArtQuerySchema,
   tokenPathParamsSchema,
-} from '../contracts/tokens.ts';
+} from './token-schemas.ts';
 
 const IMMUTABLE = 'public, max-age=31536000, immutable';
 

@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import { CardArtError, ERRORS } from '../../errors.ts';
-import { PROVISIONING_ERROR_CODES } from '../contracts/push-provisioning.ts';
+import { PROVISIONING_ERROR_CODES } from '../contract/push-provisioning-schemas.ts';
 
 type ProvisioningCode = (typeof PROVISIONING_ERROR_CODES)[number];
 

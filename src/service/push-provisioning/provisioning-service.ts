@@ -7,7 +7,7 @@ import {
   pushProvisioningRequestSchema,
   type PushProvisioningResponse,
   type PushResultEntry,
-} from '../contracts/push-provisioning.ts';
+} from '../contract/push-provisioning-schemas.ts';
 import type { TokenRequestorDirectory } from '../token-requestor-directory.ts';
 import { parseContract, provisioningError } from './contract-errors.ts';
 import { parsePushResults } from './push-results.ts';

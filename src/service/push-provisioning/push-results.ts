@@ -1,5 +1,5 @@
 import { PUSH_ACCOUNT_RECEIPT_PATTERN, MAX_PUSHED_ACCOUNTS } from '../../upstream/push-multiple-accounts.ts';
-import { PUSH_RESULT_STATUSES, TOKEN_UNIQUE_REFERENCE_PATTERN } from '../contracts/push-provisioning.ts';
+import { PUSH_RESULT_STATUSES, TOKEN_UNIQUE_REFERENCE_PATTERN } from '../contract/push-provisioning-schemas.ts';
 import { provisioningError } from './contract-errors.ts';
 
 export interface ParsedPushResult {

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import express, { Router, type NextFunction, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
 import { CardArtError } from '../../errors.ts';
-import { NTU_BODY_LIMIT_BYTES } from '../contracts/tokens.ts';
+import { NTU_BODY_LIMIT_BYTES } from '../contract/token-schemas.ts';
 import { toCardArtError } from '../error-handler.ts';
 import type { NtuReceiver } from '../ntu-receiver.ts';
 

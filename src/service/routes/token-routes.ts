@@ -9,7 +9,7 @@ import { ASSET_ID_FIELDS, parseProductConfig } from '../../core/product-config.t
 import { CardArtError } from '../../errors.ts';
 import { operations } from '../contract/operations.ts';
 import { route } from '../contract/route.ts';
-import type { TokenRecord } from '../contracts/tokens.ts';
+import type { TokenRecord } from '../contract/token-schemas.ts';
 import type { TokenRecords } from '../token-records.ts';
 
 /** Private: the answer depends on the token; no-cache: a notification can change it at any time. */

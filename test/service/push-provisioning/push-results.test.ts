@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PUSH_RESULT_STATUSES } from '../../../src/service/contracts/push-provisioning.ts';
+import { PUSH_RESULT_STATUSES } from '../../../src/service/contract/push-provisioning-schemas.ts';
 import { parsePushResults } from '../../../src/service/push-provisioning/push-results.ts';
 
 const pair = (receipt: string, value: string) => `${encodeURIComponent(`results[${receipt}]`)}=${encodeURIComponent(value)}`;

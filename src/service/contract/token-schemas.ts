@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { coded } from '../../core/schema-errors.ts';
 import { ALLOWED_WIDTHS } from '../../core/card-render-types.ts';
 import { encryptedPayloadSchema } from '../../upstream/field-level-encryption.ts';
-import { OUTPUT_FORMATS } from '../contract/schemas.ts';
+import { OUTPUT_FORMATS } from './schemas.ts';
 
 /** Tokens one Notify Token Updated call may carry; more is refused as malformed (MDES batches far fewer). */
 export const MAX_NTU_TOKENS = 100;

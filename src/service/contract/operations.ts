@@ -27,6 +27,7 @@ import {
   pushProvisioningRequestSchema,
   pushProvisioningResponseSchema,
   pushResultsResponseSchema,
+  PUSH_RULE_CODES,
 } from './push-provisioning-schemas.ts';
 import {
   ntuAckSchema,
@@ -87,17 +88,7 @@ const CARD_INPUT_CODES: readonly ErrorCode[] = [
 const jsonNoStore = { 'Cache-Control': { description: 'Never cached', schema: { type: 'string', const: 'no-store' } } };
 
 /** The rules of a push request, checked before MDES is called. */
-const PUSH_INPUT_CODES: readonly ErrorCode[] = [
-  'INVALID_REQUEST',
-  'INVALID_ACCOUNT_NUMBER',
-  'CARD_EXPIRED',
-  'TOO_MANY_ACCOUNTS',
-  'PUSH_METHOD_UNAVAILABLE',
-  'INVALID_CALLBACK_URL',
-  'INVALID_LOCALE',
-  'UNKNOWN_TOKEN_REQUESTOR',
-  'UNAUTHORIZED',
-];
+const PUSH_INPUT_CODES: readonly ErrorCode[] = ['INVALID_REQUEST', ...PUSH_RULE_CODES, 'UNAUTHORIZED'];
 /** Finding the requestor (Token Connect) and calling pushMultipleAccounts. */
 const PROVISIONING_UPSTREAM_CODES: readonly ErrorCode[] = [...codesOfKinds('upstream').filter((code) => code !== 'ASSET_NOT_FOUND'), 'UPSTREAM_BUSY'];
 /** Pull provisioning: an unknown requestor is a 404 there. */

@@ -126,8 +126,8 @@ export const pullReturnUrlQuerySchema = z
   .refine((query) => query.status !== 'ERROR' || query.errDescription !== undefined, { error: 'INVALID_REQUEST' });
 export const pullReturnUrlResponseSchema = z.object({ redirectUrl: z.string() });
 
-/** Every error code these endpoints answer with, for the error table. */
-export const PROVISIONING_ERROR_CODES = [
+/** The rules of a push request that have their own codes, checked before MDES is called. */
+export const PUSH_RULE_CODES = [
   'INVALID_ACCOUNT_NUMBER',
   'CARD_EXPIRED',
   'TOO_MANY_ACCOUNTS',
@@ -135,7 +135,7 @@ export const PROVISIONING_ERROR_CODES = [
   'INVALID_CALLBACK_URL',
   'INVALID_LOCALE',
   'UNKNOWN_TOKEN_REQUESTOR',
-  'NO_ELIGIBLE_ACCOUNTS',
-  'INVALID_RESULTS',
-  'NOT_CONFIGURED',
 ] as const;
+
+/** Every error code of its own these endpoints answer with (the rules, then what the flow itself can refuse). */
+export const PROVISIONING_ERROR_CODES = [...PUSH_RULE_CODES, 'NO_ELIGIBLE_ACCOUNTS', 'INVALID_RESULTS', 'NOT_CONFIGURED'] as const;

@@ -1,13 +1,15 @@
 /**
  * A look at a PDF's streams before pdf.js parses it, to bound what the document can make us allocate:
- * declared image sizes and the inflated size of its Flate streams (a 1 MB stream can inflate to 1 GB, and pdf.js
- * keeps a content stream's decoded bytes whole). pdf.js exposes no hook for either, so this scans the stream
+ * declared image sizes and the decoded size of its Flate and LZW streams (a 1 MB stream can decode to gigabytes, and
+ * pdf.js keeps a content stream's decoded bytes whole). pdf.js exposes no hook for either, so this scans the stream
  * objects itself: every `N G obj … stream … endstream`, names with `#xx` escapes decoded. It only bounds;
  * pdf.js still does the real parsing (with its own maxImageSize as a backstop for anything missed here).
  */
+import type { Transform } from 'node:stream';
 import { createInflate } from 'node:zlib';
 import { CardArtError } from '../errors.ts';
 import type { PixelSize } from './asset-media.ts';
+import { createLzwDecoder } from './lzw-decode.ts';
 import { DEFAULT_PDF_MAX_IMAGE_PIXELS } from './pdf-limits.ts';
 
 /** 32 MB of inflated content, fonts and forms: an intricate vector logo inflates to a few MB. */
@@ -51,7 +53,7 @@ export function assertImagesFitLayer(preflight: PdfPreflight, layer: PixelSize):
   }
 }
 
-/** Scans every stream object; refuses images over the absolute bound and Flate data that inflates past the caps. */
+/** Scans every stream object; refuses images over the absolute bound and Flate or LZW data that decodes past the caps. */
 export async function preflightPdf(bytes: Buffer): Promise<PdfPreflight> {
   const text = bytes.toString('latin1');
   const result: PdfPreflight = { images: [], contentBytes: 0, imageBytes: 0 };
@@ -78,13 +80,13 @@ export async function preflightPdf(bytes: Buffer): Promise<PdfPreflight> {
         result.images.push({ width, height });
       }
     }
-    const flateLayers = leadingFlateFilters(dictionary);
-    if (flateLayers === 0) continue;
+    const layers = leadingDecoders(dictionary);
+    if (layers.length === 0) continue;
     const budgetLeft = isImage ? MAX_PDF_INFLATED_IMAGE_BYTES - result.imageBytes : MAX_PDF_INFLATED_CONTENT_BYTES - result.contentBytes;
-    const inflated = await inflatedSize(bytes.subarray(dataStart, dataEnd), flateLayers, budgetLeft);
+    const inflated = await decodedSize(bytes.subarray(dataStart, dataEnd), layers, budgetLeft);
     if (inflated > budgetLeft) {
       const limit = isImage ? MAX_PDF_INFLATED_IMAGE_BYTES : MAX_PDF_INFLATED_CONTENT_BYTES;
-      throw tooComplex(`PDF ${isImage ? 'image data' : 'content'} inflates to more than ${limit} bytes`);
+      throw tooComplex(`PDF ${isImage ? 'image data' : 'content'} decodes to more than ${limit} bytes`);
     }
     if (isImage) result.imageBytes += inflated;
     else result.contentBytes += inflated;
@@ -108,23 +110,31 @@ function decodeNames(dictionary: string): string {
   return dictionary.replace(/#([0-9a-fA-F]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
 }
 
-/** How many Flate filters the filter chain starts with (after those, other filters only shrink or are bounded). */
-function leadingFlateFilters(dictionary: string): number {
+type Decoder = 'flate' | 'lzw';
+const DECODERS: Readonly<Record<string, Decoder>> = { '/FlateDecode': 'flate', '/Fl': 'flate', '/LZWDecode': 'lzw', '/LZW': 'lzw' };
+
+/** The Flate and LZW filters the filter chain starts with (after those, other filters only shrink or are bounded). */
+function leadingDecoders(dictionary: string): { decoder: Decoder; earlyChange: 0 | 1 }[] {
   const match = /\/Filter\s*(\[[^\]]*\]|\/[^\s/<>[\]()]+)/.exec(dictionary);
-  if (!match) return 0;
+  if (!match) return [];
   const names = match[1]!.match(/\/[^\s/<>[\]()]+/g) ?? [];
-  let count = 0;
+  // Per-filter DecodeParms are not matched up: any EarlyChange 0 applies to every LZW layer (a bound, not a decode).
+  const earlyChange = /\/EarlyChange\s+0\b/.test(dictionary) ? 0 : 1;
+  const layers: { decoder: Decoder; earlyChange: 0 | 1 }[] = [];
   for (const name of names) {
-    if (name !== '/FlateDecode' && name !== '/Fl') break;
-    count++;
+    const decoder = DECODERS[name];
+    if (decoder === undefined) break;
+    layers.push({ decoder, earlyChange });
   }
-  return count;
+  return layers;
 }
 
-/** Bytes the data inflates to through `layers` Flate filters, counting without keeping them; stops past `limit`. */
-function inflatedSize(data: Buffer, layers: number, limit: number): Promise<number> {
+/** Bytes the data decodes to through `layers`, counting without keeping them; stops past `limit`. */
+function decodedSize(data: Buffer, layers: readonly { decoder: Decoder; earlyChange: 0 | 1 }[], limit: number): Promise<number> {
   return new Promise((resolve) => {
-    const chain = Array.from({ length: layers }, () => createInflate({ finishFlush: 2 /* Z_SYNC_FLUSH: tolerate a truncated tail */ }));
+    const chain: Transform[] = layers.map((layer) =>
+      layer.decoder === 'lzw' ? createLzwDecoder({ earlyChange: layer.earlyChange, maxOutputBytes: limit }) : createInflate({ finishFlush: 2 /* Z_SYNC_FLUSH: tolerate a truncated tail */ }),
+    );
     let total = 0;
     let done = false;
     const finish = () => {
@@ -140,7 +150,7 @@ function inflatedSize(data: Buffer, layers: number, limit: number): Promise<numb
       if (total > limit) finish();
     });
     last.on('end', finish);
-    // Corrupt data: pdf.js reads what it can; count what inflated so far.
+    // Corrupt data: pdf.js reads what it can; count what decoded so far.
     for (const stage of chain) stage.on('error', finish);
     chain[0]!.end(data);
   });

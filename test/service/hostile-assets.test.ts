@@ -27,6 +27,7 @@ import {
   makeHugeImagesPdf,
   makeInflateBombPdf,
   makeLzwBombPdf,
+  makeLzwOverFlateBombPdf,
   makeNumberFloodPdf,
   makeSlowVectorPdf,
 } from '../support/hostile-pdf-fixtures.ts';
@@ -52,7 +53,13 @@ const CASES: HostileCase[] = [
   { id: 'hostile-double-flate', what: 'variant: Flate twice over, 512 MB', make: () => makeDoubleFlateBombPdf(), code: 'PDF_TOO_COMPLEX' },
   { id: 'hostile-escaped-filter', what: 'variant: bomb behind /Fl#61teDecode', make: () => makeInflateBombPdf(512 * 1024 * 1024, '/Fl#61teDecode'), code: 'PDF_TOO_COMPLEX' },
   { id: 'hostile-images-16mp', what: 'variant: eight 16 MP images (under the per-image bound)', make: () => makeHugeImagesPdf(8, 4000), code: 'PDF_TOO_COMPLEX' },
-  { id: 'hostile-lzw-bomb', what: 'variant: 1 MB LZW to 2.6 GB (not preflighted: the memory limit holds)', make: async () => makeLzwBombPdf() },
+  { id: 'hostile-lzw-bomb', what: 'variant: 1 MB LZW to 2.6 GB', make: async () => makeLzwBombPdf(), code: 'PDF_TOO_COMPLEX' },
+  { id: 'hostile-lzw-flate', what: 'variant: a 1 GB Flate bomb behind LZW', make: () => makeLzwOverFlateBombPdf(), code: 'PDF_TOO_COMPLEX' },
+  {
+    id: 'hostile-unscanned-lzw',
+    what: 'variant: the LZW bomb behind a 70 KB stream dictionary (not preflighted: the memory limit holds)',
+    make: async () => makeLzwBombPdf(undefined, { unscannedDictionaryChars: 70_000 }),
+  },
 ];
 
 /** Samples the resident memory of a process and its children (from /proc) until stopped. */

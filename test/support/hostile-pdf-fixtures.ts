@@ -140,19 +140,44 @@ export function makeOperatorFloodPdf(rects = 2000, draws = 600): Buffer {
 }
 
 /**
- * ~1 MB of LZW (a filter the preflight does not inflate): 2.6 GB of spaces. Codes 258…4095 each extend the run
- * by one byte; then code 4095 (3839 spaces) repeats. Exercises the process memory limit, not the preflight.
+ * ~1 MB of LZW: 2.6 GB of spaces. Codes 258…4095 each extend the run by one byte; then code 4095 (3839 spaces)
+ * repeats. `unscannedDictionaryChars` pads the stream's dictionary past what the preflight looks into (a stream
+ * dictionary is never that large), so the bomb reaches pdf.js and exercises the process memory limit instead.
  */
-export function makeLzwBombPdf(bytes = 1024 * 1024): Buffer {
+export function makeLzwBombPdf(bytes = 1024 * 1024, options: { unscannedDictionaryChars?: number } = {}): Buffer {
   const codes: number[] = [0x20];
   for (let code = 258; code <= 4095; code++) codes.push(code);
   const repeats = Math.floor(((bytes - 6000) * 8) / 12);
+  const writer = lzwCodeWriter();
+  codes.forEach((code) => writer.write(code));
+  for (let i = 0; i < repeats; i++) writer.write(4095);
+  const padding = options.unscannedDictionaryChars ? ` /Padding (${'x'.repeat(options.unscannedDictionaryChars)})` : '';
+  return onePage(writer.end(), `/Filter /LZWDecode${padding}`);
+}
+
+/** A few KB: LZW over a Flate bomb (`[/LZWDecode /FlateDecode]`), 1 GB of spaces at the end. */
+export async function makeLzwOverFlateBombPdf(inflatedBytes = 1024 * 1024 * 1024): Promise<Buffer> {
+  const inner = await deflateRepeated(Buffer.from(' '), inflatedBytes);
+  return onePage(lzwEncode(inner), '/Filter [/LZWDecode /FlateDecode]');
+}
+
+/** A page whose content stream is LZW-encoded (not hostile: what an old PDF writer makes). */
+export function makeLzwContentPdf(content: string): Buffer {
+  return onePage(lzwEncode(Buffer.from(content, 'latin1')), '/Filter /LZWDecode');
+}
+
+/**
+ * Writes LZW codes as a PDF reader (EarlyChange 1) reads them: 9 bits first, one more each time the reader's
+ * table reaches 511, 1023, 2047 entries (12 at most); `end()` writes the end-of-data code and pads the last byte.
+ */
+function lzwCodeWriter() {
   const out: number[] = [];
   let bitBuffer = 0;
   let bitCount = 0;
-  let nextCode = 258;
+  let readerNextCode = 258;
   let codeLength = 9;
-  const emit = (code: number, first: boolean) => {
+  let first = true;
+  const put = (code: number) => {
     bitBuffer = (bitBuffer << codeLength) | code;
     bitCount += codeLength;
     while (bitCount >= 8) {
@@ -160,17 +185,61 @@ export function makeLzwBombPdf(bytes = 1024 * 1024): Buffer {
       out.push((bitBuffer >>> bitCount) & 0xff);
     }
     bitBuffer &= (1 << bitCount) - 1;
-    // Mirror the decoder (EarlyChange 1): every code after the first adds an entry.
-    if (!first) {
-      nextCode++;
-      if (!((nextCode + 1) & nextCode)) codeLength = Math.min(Math.floor(Math.log2(nextCode + 1)) + 1, 12);
-    }
   };
-  codes.forEach((code, index) => emit(code, index === 0));
-  for (let i = 0; i < repeats; i++) emit(4095, false);
-  emit(257, false);
-  if (bitCount > 0) out.push((bitBuffer << (8 - bitCount)) & 0xff);
-  return onePage(Buffer.from(out), '/Filter /LZWDecode');
+  return {
+    write(code: number) {
+      put(code);
+      if (code === 256) {
+        readerNextCode = 258;
+        codeLength = 9;
+        first = true;
+        return;
+      }
+      // The reader adds a table entry for every code but the first after a clear.
+      if (first) {
+        first = false;
+        return;
+      }
+      readerNextCode++;
+      if (((readerNextCode + 1) & readerNextCode) === 0) codeLength = Math.min(Math.log2(readerNextCode + 1) + 1, 12);
+    },
+    end(): Buffer {
+      put(257);
+      if (bitCount > 0) out.push((bitBuffer << (8 - bitCount)) & 0xff);
+      return Buffer.from(out);
+    },
+  };
+}
+
+/** Plain LZW compression of `data` (a clear code whenever the table is full), for fixtures and round trips. */
+export function lzwEncode(data: Uint8Array): Buffer {
+  const writer = lzwCodeWriter();
+  let table = new Map<number, number>();
+  let nextEntry = 258;
+  let current = -1;
+  for (const byte of data) {
+    if (current < 0) {
+      current = byte;
+      continue;
+    }
+    const key = current * 256 + byte;
+    const known = table.get(key);
+    if (known !== undefined) {
+      current = known;
+      continue;
+    }
+    writer.write(current);
+    if (nextEntry < 4094) {
+      table.set(key, nextEntry++);
+    } else {
+      writer.write(256);
+      table = new Map();
+      nextEntry = 258;
+    }
+    current = byte;
+  }
+  if (current >= 0) writer.write(current);
+  return writer.end();
 }
 
 /** Not hostile, only slow: `count` small filled squares (one operator each, under the operator bound), seconds to draw. */

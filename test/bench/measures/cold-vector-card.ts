@@ -12,7 +12,7 @@ import { makeRow, type BenchRow } from '../bench-report.ts';
 import { median, timeInterleaved } from '../bench-stats.ts';
 import { renderVectorCardMinimally } from '../floors.ts';
 
-const RENDERS_PER_ROUND = 6;
+const RENDERS_PER_ROUND = 20;
 /** Both sides to steady state: the in-process floor's pdf.js keeps getting faster for tens of renders (27 vs 48 ms after other rows had warmed it). */
 const WARM_UP_RENDERS = 40;
 

@@ -41,7 +41,7 @@ describe('/openapi.json', () => {
       await writeFile(file, JSON.stringify(buildOpenApiDocument(), null, 2));
       const { stdout } = await promisify(execFile)(
         path.join(ROOT, 'node_modules/.bin/redocly'),
-        ['lint', '--config', path.join(ROOT, 'redocly.yaml'), '--format=json', file],
+        ['lint', '--config', fileURLToPath(new URL('./redocly.yaml', import.meta.url)), '--format=json', file],
         { cwd: dir, env: { ...process.env, REDOCLY_TELEMETRY: 'off', REDOCLY_SUPPRESS_UPDATE_NOTICE: 'true' } },
       );
       const report = JSON.parse(stdout) as { totals: { errors: number; warnings: number; ignored: number }; problems: Array<{ ruleId: string; message: string }> };

@@ -111,16 +111,21 @@ function decodeNames(dictionary: string): string {
 }
 
 type Decoder = 'flate' | 'lzw';
+/** One decoding filter of a stream's chain (EarlyChange matters to LZW only). */
+interface DecodeLayer {
+  decoder: Decoder;
+  earlyChange: 0 | 1;
+}
 const DECODERS: Readonly<Record<string, Decoder>> = { '/FlateDecode': 'flate', '/Fl': 'flate', '/LZWDecode': 'lzw', '/LZW': 'lzw' };
 
 /** The Flate and LZW filters the filter chain starts with (after those, other filters only shrink or are bounded). */
-function leadingDecoders(dictionary: string): { decoder: Decoder; earlyChange: 0 | 1 }[] {
+function leadingDecoders(dictionary: string): DecodeLayer[] {
   const match = /\/Filter\s*(\[[^\]]*\]|\/[^\s/<>[\]()]+)/.exec(dictionary);
   if (!match) return [];
   const names = match[1]!.match(/\/[^\s/<>[\]()]+/g) ?? [];
   // Per-filter DecodeParms are not matched up: any EarlyChange 0 applies to every LZW layer (a bound, not a decode).
   const earlyChange = /\/EarlyChange\s+0\b/.test(dictionary) ? 0 : 1;
-  const layers: { decoder: Decoder; earlyChange: 0 | 1 }[] = [];
+  const layers: DecodeLayer[] = [];
   for (const name of names) {
     const decoder = DECODERS[name];
     if (decoder === undefined) break;
@@ -130,7 +135,7 @@ function leadingDecoders(dictionary: string): { decoder: Decoder; earlyChange: 0
 }
 
 /** Bytes the data decodes to through `layers`, counting without keeping them; stops past `limit`. */
-function decodedSize(data: Buffer, layers: readonly { decoder: Decoder; earlyChange: 0 | 1 }[], limit: number): Promise<number> {
+function decodedSize(data: Buffer, layers: readonly DecodeLayer[], limit: number): Promise<number> {
   return new Promise((resolve) => {
     const chain: Transform[] = layers.map((layer) =>
       layer.decoder === 'lzw' ? createLzwDecoder({ earlyChange: layer.earlyChange, maxOutputBytes: limit }) : createInflate({ finishFlush: 2 /* Z_SYNC_FLUSH: tolerate a truncated tail */ }),

@@ -10,6 +10,9 @@ export function routePattern(req: Request): string {
   return req.res?.locals.routeLabel ?? 'unmatched';
 }
 
+/** The logged duration: milliseconds to one decimal. */
+const durationMs = (seconds: number) => Math.round(seconds * 10_000) / 10;
+
 export type RecordRequest = (method: string, route: string, status: number, seconds: number) => void;
 
 export interface RequestRecorder {
@@ -37,16 +40,16 @@ export function createRequestRecorder(log: Logger, metrics: ServiceMetrics): Req
   return {
     record(method, route, status, seconds) {
       metrics.observeRequest(method, route, status, seconds);
-      routeLogger(method, route).info({ status, durationMs: Math.round(seconds * 10_000) / 10 }, 'request');
+      routeLogger(method, route).info({ status, durationMs: durationMs(seconds) }, 'request');
     },
     series(method, route, status) {
       const observe = metrics.requestSeries(method, route, status);
       // status bound too: pino writes bindings before the call's fields, so the line is the same as record()'s.
       const seriesLog = routeLogger(method, route).child({ status });
-      const writeLine = requestLineWriter(seriesLog) ?? ((durationMs: number) => seriesLog.info({ durationMs }, 'request'));
+      const writeLine = requestLineWriter(seriesLog) ?? ((ms: number) => seriesLog.info({ durationMs: ms }, 'request'));
       return (seconds) => {
         observe(seconds);
-        writeLine(Math.round(seconds * 10_000) / 10);
+        writeLine(durationMs(seconds));
       };
     },
   };

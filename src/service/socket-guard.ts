@@ -76,16 +76,20 @@ type GuardedResponse = ServerResponse & { [kSocketState]?: SocketState };
 
 /**
  * The three timeouts are checked on one interval for all sockets, against a clock that interval advances: a request
- * makes no timer and reads no clock (Node's own socket timeout re-armed a timer on every request and every write,
- * ~2 µs of a ~30 µs warm hit, bench row 1, issue #13). A socket is cut between its timeout and its timeout plus two
- * ticks, never before.
+ * makes no timer and reads no clock (Node's own socket timeout re-armed a timer on every request and every write;
+ * bench row 1 saw no throughput change beyond its noise, but never-reading clients are cut sooner). A socket is cut
+ * between its timeout and its timeout plus two ticks, never before.
  */
 export function guardSockets(server: Server, timeouts: SocketTimeouts): SocketGuard {
   const sockets = new Map<Socket, SocketState>();
   let draining = false;
   const tick = guardTickMs(timeouts);
-  // Read once per tick; marks taken between ticks add one tick, so a coarse reading can only make a cut later.
+  // Read once per tick; a mark taken between ticks adds one tick, so a coarse reading can only make a cut later.
   let clock = performance.now();
+  const mark = () => clock + tick;
+  /** While draining, a socket waiting for its answer (nothing unsent) is left to the drain's stall timeout. */
+  const waitsForItsAnswer = (state: SocketState | undefined, socket: Socket) =>
+    draining && state !== undefined && state.active > 0 && socket.writableLength === 0;
 
   // Node's own checks stay on as a backstop (they run every 30 s). No server.setTimeout: idle is checked below.
   server.headersTimeout = timeouts.headersTimeoutMs;
@@ -106,8 +110,7 @@ export function guardSockets(server: Server, timeouts: SocketTimeouts): SocketGu
       state.quietSince = now;
       return false;
     }
-    // While draining, a socket waiting for its render (nothing unsent) is left to the drain's stall timeout.
-    if (draining && state.active > 0 && socket.writableLength === 0) return false;
+    if (waitsForItsAnswer(state, socket)) return false;
     return now - state.quietSince >= timeouts.socketIdleTimeoutMs;
   }
 
@@ -122,7 +125,7 @@ export function guardSockets(server: Server, timeouts: SocketTimeouts): SocketGu
       socket.destroy();
       return;
     }
-    const since = clock + tick;
+    const since = mark();
     const state: SocketState = {
       socket,
       active: 0,
@@ -147,7 +150,7 @@ export function guardSockets(server: Server, timeouts: SocketTimeouts): SocketGu
     if (state.socket.destroyed || state.active > 0) return;
     // Draining: flush and close; a client that never reads is cut by the stall timeout below.
     if (draining) state.socket.end();
-    else state.idleSince = clock + tick;
+    else state.idleSince = mark();
   }
 
   function onRequest(req: IncomingMessage, res: GuardedResponse): void {
@@ -159,7 +162,7 @@ export function guardSockets(server: Server, timeouts: SocketTimeouts): SocketGu
     res[kSocketState] = state;
     if (announcesBody(req)) {
       state.bodyRequest = req;
-      state.bodySince = clock + tick;
+      state.bodySince = mark();
     }
     res.on('close', onResponseClose);
   }
@@ -167,8 +170,7 @@ export function guardSockets(server: Server, timeouts: SocketTimeouts): SocketGu
   // 'timeout' comes from Node's keep-alive timer (an idle kept-alive socket: closed) or the drain's stall timer: one
   // waiting for its render (nothing unsent) is given more time, one whose output is stuck is cut.
   server.on('timeout', (socket: Socket) => {
-    const state = sockets.get(socket);
-    if (draining && state && state.active > 0 && socket.writableLength === 0) {
+    if (waitsForItsAnswer(sockets.get(socket), socket)) {
       socket.setTimeout(DRAIN_STALL_MS);
       return;
     }

@@ -24,6 +24,8 @@ export interface TcpSocketInfo {
   state: string;
   sendQueue: number;
   receiveQueue: number;
+  /** The other end's port. */
+  peerPort: number;
   /** Memory the kernel has charged to the socket: receive + send queues (skmem r + w). */
   memoryBytes: number;
 }
@@ -37,11 +39,17 @@ export async function tcpSockets(port: number, side: 'server' | 'client'): Promi
   const { stdout } = await run('ss', ['-tanmH', filter], { maxBuffer: 64 * 1024 * 1024 });
   const sockets: TcpSocketInfo[] = [];
   // Each socket is a line of state, queues and addresses, followed by its skmem:(...) (on the same or the next line).
-  for (const match of stdout.matchAll(/^(\S+)\s+(\d+)\s+(\d+)\s[^\n]*\n?\s*skmem:\(([^)]*)\)/gm)) {
-    const [, state, receiveQueue, sendQueue, skmem] = match;
+  for (const match of stdout.matchAll(/^(\S+)\s+(\d+)\s+(\d+)\s+\S+\s+\S*:(\d+)\b[^\n]*\n?\s*skmem:\(([^)]*)\)/gm)) {
+    const [, state, receiveQueue, sendQueue, peerPort, skmem] = match;
     if (state === 'LISTEN') continue;
     const field = (name: string) => Number(new RegExp(`(?:^|,)${name}(\\d+)`).exec(skmem!)?.[1] ?? 0);
-    sockets.push({ state: state!, receiveQueue: Number(receiveQueue), sendQueue: Number(sendQueue), memoryBytes: field('r') + field('w') });
+    sockets.push({
+      state: state!,
+      receiveQueue: Number(receiveQueue),
+      sendQueue: Number(sendQueue),
+      peerPort: Number(peerPort),
+      memoryBytes: field('r') + field('w'),
+    });
   }
   return sockets;
 }

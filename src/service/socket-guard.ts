@@ -21,7 +21,9 @@
  *   or waiting: the client's next request comes after its answers), an upper bound taken without any system call;
  * - when that bound holds a request back, the guard's next tick asks the kernel (kernel-send-queue.ts) for the
  *   socket's unacknowledged bytes, adds what Node still buffers, and starts the request once that is under the bound.
- * A client that still does not read makes no more I/O and is cut by the idle timeout.
+ * A client that still does not read makes no more I/O and is cut by the idle timeout. A client that sends each
+ * request only after its previous answer was written is not pipelining and is never held back: if it does not read,
+ * the kernel's own send-buffer limit bounds it and the keep-alive or idle timeout resets it.
  */
 import type { IncomingMessage, RequestListener, Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
@@ -106,7 +108,7 @@ const announcesBody = (req: IncomingMessage): boolean => {
 
 /**
  * Cuts a socket with a reset (RST): the kernel frees its queues at once. resetAndDestroy refuses a socket that is not
- * TCP (a Unix socket in some tests), which is closed instead.
+ * TCP (a server listening on a Unix socket), which is closed instead.
  */
 function cut(socket: Socket): void {
   try {

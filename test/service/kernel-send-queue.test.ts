@@ -6,7 +6,7 @@ import { once } from 'node:events';
 import { createServer, connect, type AddressInfo, type Server, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createUnacknowledgedBytesReader } from '../../src/service/kernel-send-queue.ts';
-import { tcpSockets } from '../support/tcp-memory.ts';
+import { serverSockets } from '../support/tcp-memory.ts';
 
 /** Below the kernel's send buffer on loopback (~2.6 MB at the start), so the kernel takes it all at once. */
 const SENT_BYTES = 1024 * 1024;
@@ -56,7 +56,7 @@ describe('unacknowledged bytes from /proc/net/tcp', () => {
 
     await new Promise<void>((resolve, reject) => serverSide.write(Buffer.alloc(SENT_BYTES, 1), (error) => (error ? reject(error) : resolve())));
     const unread = await settled(read);
-    const [ss] = await tcpSockets(port, 'server');
+    const [ss] = await serverSockets(port);
     console.log(`1 MB sent to a client that does not read: ${unread} bytes unacknowledged (ss Send-Q ${ss?.sendQueue})`);
     // The client's kernel acknowledged what fits its receive buffer; the rest waits in the server's kernel.
     expect(unread).toBeGreaterThan(0);

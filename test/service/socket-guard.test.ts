@@ -10,7 +10,7 @@ import { connect, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { listenHttp, type ListeningServer } from '../../src/service/http-server.ts';
-import { tcpSockets } from '../support/tcp-memory.ts';
+import { serverSockets } from '../support/tcp-memory.ts';
 import { makeServiceFixtures, type ServiceFixtures } from './service-fixtures.ts';
 import { startTestService, type TestService } from './service-harness.ts';
 
@@ -178,7 +178,7 @@ describe('cuts are resets', () => {
     const lived = await lifetime(socket, IDLE_TIMEOUT_MS + 10_000);
     expect(lived).not.toBe('open');
     const { port } = service.server.address() as AddressInfo;
-    const left = (await tcpSockets(port, 'server')).filter((entry) => entry.peerPort === socket.localPort);
+    const left = (await serverSockets(port)).filter((entry) => entry.peerPort === socket.localPort);
     console.log(`never-reading client cut after ${lived} ms; server-side sockets left for it: ${JSON.stringify(left)}`);
     expect(left).toEqual([]);
     const how = ending(socket, 10_000);
@@ -224,7 +224,7 @@ describe('the guard on a bare server (100 KB answers, SOCKET_MAX_UNREAD_KB 150, 
     let peakSendQueue = 0;
     for (let i = 0; i < 10; i++) {
       await new Promise((resolve) => setTimeout(resolve, 100));
-      for (const entry of await tcpSockets(bare.port, 'server')) if (entry.peerPort === socket.localPort) peakSendQueue = Math.max(peakSendQueue, entry.sendQueue);
+      for (const entry of await serverSockets(bare.port)) if (entry.peerPort === socket.localPort) peakSendQueue = Math.max(peakSendQueue, entry.sendQueue);
     }
     const startedUnread = started - startedBefore;
     console.log(`pipelining client not reading: ${startedUnread} of ${requests} requests started, ${bare.sockets.waited() - waitedBefore} waited, server Send-Q peak ${peakSendQueue} bytes`);

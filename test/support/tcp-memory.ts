@@ -1,6 +1,6 @@
 /**
- * What the kernel holds for TCP sockets (Linux): the host-wide total from /proc/net/sockstat and, per socket of one
- * port, the queues and memory `ss -tanm` reports. Used by tests of clients that never read.
+ * What the kernel holds for TCP sockets (Linux): the host-wide total from /proc/net/sockstat and, per server socket
+ * of one port, the queues and memory `ss -tanm` reports. Used by tests of clients that never read.
  */
 import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
@@ -31,12 +31,11 @@ export interface TcpSocketInfo {
 }
 
 /**
- * The non-listening TCP sockets whose local port (`side` 'server') or peer port ('client') is `port`.
+ * The server side of a port: the non-listening TCP sockets whose local port is `port`, in any state ss lists.
  * Send-Q is the bytes not yet acknowledged by the peer (sent or not); skmem w is the send queue's memory.
  */
-export async function tcpSockets(port: number, side: 'server' | 'client'): Promise<TcpSocketInfo[]> {
-  const filter = side === 'server' ? `sport = :${port}` : `dport = :${port}`;
-  const { stdout } = await run('ss', ['-tanmH', filter], { maxBuffer: 64 * 1024 * 1024 });
+export async function serverSockets(port: number): Promise<TcpSocketInfo[]> {
+  const { stdout } = await run('ss', ['-tanmH', `sport = :${port}`], { maxBuffer: 64 * 1024 * 1024 });
   const sockets: TcpSocketInfo[] = [];
   // Each socket is a line of state, queues and addresses, followed by its skmem:(...) (on the same or the next line).
   for (const match of stdout.matchAll(/^(\S+)\s+(\d+)\s+(\d+)\s+\S+\s+\S*:(\d+)\b[^\n]*\n?\s*skmem:\(([^)]*)\)/gm)) {

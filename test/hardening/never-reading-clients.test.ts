@@ -14,7 +14,7 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mb, MB, tcpMemoryBytes, serverSockets, type TcpSocketInfo } from '../support/tcp-memory.ts';
-import { makeTempDir, rawRequest, removeDir, sleep, spawnServer, type SpawnedServer } from './harness.ts';
+import { makeTempDir, rawRequest, removeDir, sleep, spawnServer, type RawResponse, type SpawnedServer } from './harness.ts';
 
 const SOCKETS = 300;
 const PIPELINED_REQUESTS = 20;
@@ -80,12 +80,15 @@ const connected = (sockets: TcpSocketInfo[]) => sockets.filter((socket) => socke
 
 describe('clients that pipeline requests for a large card and never read', () => {
   it(`${SOCKETS} sockets x ${PIPELINED_REQUESTS} pipelined requests leave < 64 MB of kernel TCP memory ${AFTER_CUT_MS} ms after the cut`, async () => {
-    // Warm the card: a cold render, then a validated warm answer (the fast path remembers the URL).
-    const cold = await rawRequest(server.baseUrl, { path: CARD_PATH });
-    expect(cold.status).toBe(200);
-    const warm = await rawRequest(server.baseUrl, { path: CARD_PATH });
-    expect(warm.status).toBe(200);
-    const cardBytes = warm.body.length;
+    // Warm the card: a cold render, then a validated warm answer (the fast path remembers the URL). On a busy machine
+    // the cold render can outlast the 1 s idle timeout, which cuts its socket; the render still lands in memory.
+    let warm: RawResponse | undefined;
+    for (let attempt = 0; attempt < 5 && warm?.status !== 200; attempt++) {
+      await rawRequest(server.baseUrl, { path: CARD_PATH }).catch(() => undefined);
+      warm = await rawRequest(server.baseUrl, { path: CARD_PATH }).catch(() => undefined);
+    }
+    expect(warm?.status).toBe(200);
+    const cardBytes = warm!.body.length;
     await sleep(KEEP_ALIVE_TIMEOUT_MS + 1500); // the warm-up's own sockets are gone
     const baseline = await tcpMemoryBytes();
 

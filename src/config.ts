@@ -17,7 +17,7 @@ import { loadCertificatePem, loadPrivateKeyPem, OAEP_DIGESTS, type OaepDigest } 
 import { DEFAULT_CACHE_MAX_MB } from './cache/variant-bound.ts';
 import { DEFAULT_RENDER_MAX_PER_CLIENT, DEFAULT_RENDER_QUEUE_WAIT_MS } from './service/client-render-gate.ts';
 import { DEFAULT_READINESS_PROBE_INTERVAL_MS } from './service/readiness.ts';
-import { DEFAULT_SOCKET_TIMEOUTS, type SocketTimeouts } from './service/socket-guard.ts';
+import { DEFAULT_SOCKET_MAX_UNREAD_KB, DEFAULT_SOCKET_TIMEOUTS, type SocketTimeouts } from './service/socket-guard.ts';
 import { isAddressOrCidr, parseTrustProxy } from './service/trust-proxy.ts';
 import { DEFAULT_UPSTREAM_BUDGET_WAIT_MS, DEFAULT_UPSTREAM_MAX_RPS } from './upstream/upstream-budget.ts';
 import { DEFAULT_CACHE_LOCK_TTL_MS, DEFAULT_CACHE_LOCK_WAIT_MS } from './cache/fleet-lock.ts';
@@ -65,7 +65,7 @@ export const DEFAULT_NTU_RESPONSE_HOST = hostname();
 export const DEFAULT_NEGATIVE_CACHE_SECONDS = 300;
 // Defaults stated (with their reasons) next to the modules they bound, imported here once:
 // DEFAULT_RENDER_MAX_PER_CLIENT, DEFAULT_RENDER_QUEUE_WAIT_MS, DEFAULT_UPSTREAM_MAX_RPS, DEFAULT_UPSTREAM_BUDGET_WAIT_MS,
-// DEFAULT_CACHE_MAX_MB, DEFAULT_READINESS_PROBE_INTERVAL_MS, DEFAULT_SOCKET_TIMEOUTS.
+// DEFAULT_CACHE_MAX_MB, DEFAULT_READINESS_PROBE_INTERVAL_MS, DEFAULT_SOCKET_TIMEOUTS, DEFAULT_SOCKET_MAX_UNREAD_KB.
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -125,6 +125,7 @@ export const envSchema = z.object({
   HTTP_REQUEST_TIMEOUT_MS: int(100, 600_000).default(DEFAULT_SOCKET_TIMEOUTS.requestTimeoutMs),
   HTTP_SOCKET_IDLE_TIMEOUT_MS: int(100, 600_000).default(DEFAULT_SOCKET_TIMEOUTS.socketIdleTimeoutMs),
   HTTP_KEEP_ALIVE_TIMEOUT_MS: int(100, 600_000).default(DEFAULT_SOCKET_TIMEOUTS.keepAliveTimeoutMs),
+  SOCKET_MAX_UNREAD_KB: int(1, 1024 * 1024).default(DEFAULT_SOCKET_MAX_UNREAD_KB),
   CACHE_KEY_PREFIX: text().regex(/^[\w:.-]{1,100}$/, 'letters, digits and ":_.-" only, at most 100').default(DEFAULT_REDIS_PREFIX),
   CACHE_LOCK_TTL_MS: int(500, 60_000).default(DEFAULT_CACHE_LOCK_TTL_MS),
   CACHE_LOCK_WAIT_MS: int(0, 120_000).default(DEFAULT_CACHE_LOCK_WAIT_MS),
@@ -176,6 +177,8 @@ export interface ServiceConfig {
   readinessProbeIntervalMs: number;
   /** The HTTP server's socket timeouts (HTTP_*_TIMEOUT_MS). */
   socketTimeouts: SocketTimeouts;
+  /** Answers a socket may have unread before its next pipelined request waits (SOCKET_MAX_UNREAD_KB, in bytes). */
+  socketMaxUnreadBytes: number;
   /** The issuer's account ranges (ISSUER_ACCOUNT_RANGES), for finding push / pull requestors by ID; undefined = the lists already fetched (embedded mode: the sample list's ranges). */
   issuerAccountRanges: string[] | undefined;
 }
@@ -293,6 +296,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
         socketIdleTimeoutMs: e.HTTP_SOCKET_IDLE_TIMEOUT_MS,
         keepAliveTimeoutMs: e.HTTP_KEEP_ALIVE_TIMEOUT_MS,
       },
+      socketMaxUnreadBytes: e.SOCKET_MAX_UNREAD_KB * 1024,
       issuerAccountRanges: e.ISSUER_ACCOUNT_RANGES?.split(','),
     },
   };

@@ -19,7 +19,7 @@ async function main(): Promise<void> {
   );
   const services = await createServices(config, log);
   const app = createApp(services.deps);
-  const { server, sockets, port } = await listenHttp(app, { port: config.port, timeouts: serviceConfig.socketTimeouts });
+  const { server, sockets, port } = await listenHttp(app, { port: config.port, timeouts: serviceConfig.socketTimeouts, maxUnreadBytes: serviceConfig.socketMaxUnreadBytes });
   log.info(
     { port, upstream: services.simulator ? 'embedded simulator' : 'MDES', simulator: services.simulator?.baseUrl },
     `card-art listening: open http://localhost:${port}/`,

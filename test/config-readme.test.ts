@@ -8,7 +8,7 @@ import { BUNDLED_SAMPLES_DIR, DEFAULT_NTU_RESPONSE_HOST, envSchema, loadConfig }
 import { DEFAULT_CACHE_MAX_MB } from '../src/cache/variant-bound.ts';
 import { DEFAULT_RENDER_MAX_PER_CLIENT, DEFAULT_RENDER_QUEUE_WAIT_MS } from '../src/service/client-render-gate.ts';
 import { DEFAULT_READINESS_PROBE_INTERVAL_MS } from '../src/service/readiness.ts';
-import { DEFAULT_SOCKET_TIMEOUTS } from '../src/service/socket-guard.ts';
+import { DEFAULT_SOCKET_MAX_UNREAD_KB, DEFAULT_SOCKET_TIMEOUTS } from '../src/service/socket-guard.ts';
 import { DEFAULT_UPSTREAM_BUDGET_WAIT_MS, DEFAULT_UPSTREAM_MAX_RPS } from '../src/upstream/upstream-budget.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -81,6 +81,7 @@ describe('loadConfig', () => {
       cacheMaxBytes: DEFAULT_CACHE_MAX_MB * 1024 * 1024,
       readinessProbeIntervalMs: DEFAULT_READINESS_PROBE_INTERVAL_MS,
       socketTimeouts: DEFAULT_SOCKET_TIMEOUTS,
+      socketMaxUnreadBytes: DEFAULT_SOCKET_MAX_UNREAD_KB * 1024,
     });
   });
 

@@ -2,11 +2,15 @@
  * Hostile sockets against the real service with short timeouts (1 s headers, 1.5 s request, 1 s idle): socket
  * lifetimes are measured on the server side, from 'connection' to 'close'. Before this guard, slowloris lived
  * ~32 s against a 10 s headersTimeout (Node checks every 30 s), slow bodies ~58 s against 30 s, and clients that
- * never read were never closed.
+ * never read were never closed. Then the guard alone, on a bare server with fixed-size answers: cuts are resets, and
+ * pipelined requests wait while the socket's unread answers reach the bound.
  */
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { listenHttp, type ListeningServer } from '../../src/service/http-server.ts';
+import { serverSockets } from '../support/tcp-memory.ts';
 import { makeServiceFixtures, type ServiceFixtures } from './service-fixtures.ts';
 import { startTestService, type TestService } from './service-harness.ts';
 
@@ -39,8 +43,7 @@ afterAll(async () => {
   await fixtures?.cleanup();
 });
 
-function open(): Promise<Socket> {
-  const { port } = service.server.address() as AddressInfo;
+function open(port = (service.server.address() as AddressInfo).port): Promise<Socket> {
   return new Promise((resolve, reject) => {
     const socket = connect({ host: '127.0.0.1', port }, () => resolve(socket));
     socket.on('error', () => {}); // a reset is what we expect from the server
@@ -142,5 +145,154 @@ describe('socket timeouts enforced per socket', () => {
       await response.text();
       await new Promise((r) => setTimeout(r, 300));
     }
+  });
+});
+
+/** How a socket ended for its client: 'ECONNRESET' for a reset, 'end' for an orderly close (FIN), within `limitMs`. */
+function ending(socket: Socket, limitMs: number): Promise<string> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve('still open'), limitMs);
+    const done = (how: string) => {
+      clearTimeout(timer);
+      resolve(how);
+    };
+    socket.on('error', (error: NodeJS.ErrnoException) => done(error.code ?? error.message));
+    socket.on('end', () => done('end'));
+  });
+}
+
+describe('cuts are resets', () => {
+  test('a slowloris client reading its socket sees a reset (ECONNRESET), not an orderly close', async () => {
+    const socket = await open();
+    socket.resume();
+    const how = ending(socket, HEADERS_TIMEOUT_MS + 10_000);
+    socket.write('GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: ');
+    expect(await how).toBe('ECONNRESET');
+    socket.destroy();
+  });
+
+  test("a never-reading client's socket leaves nothing in the server's kernel once cut (no FIN-WAIT), and the client sees the reset after its data", async () => {
+    const socket = await open();
+    socket.pause();
+    socket.write('GET /openapi.json HTTP/1.1\r\nHost: x\r\n\r\n'.repeat(50));
+    const lived = await lifetime(socket, IDLE_TIMEOUT_MS + 10_000);
+    expect(lived).not.toBe('open');
+    const { port } = service.server.address() as AddressInfo;
+    const left = (await serverSockets(port)).filter((entry) => entry.peerPort === socket.localPort);
+    console.log(`never-reading client cut after ${lived} ms; server-side sockets left for it: ${JSON.stringify(left)}`);
+    expect(left).toEqual([]);
+    const how = ending(socket, 10_000);
+    socket.resume();
+    expect(await how).toBe('ECONNRESET');
+    socket.destroy();
+  });
+});
+
+/** Every answer of the bare server: 100 KB, tagged with its request path. */
+const ANSWER_BODY = Buffer.alloc(100 * 1024, 'a');
+/** More than any head the bare server writes (status line, X-Path, Content-Length, Date, Connection, Keep-Alive). */
+const ANSWER_HEAD_MAX = 512;
+const MAX_UNREAD_BYTES = 150 * 1024;
+const BARE_TIMEOUTS = { headersTimeoutMs: 2000, requestTimeoutMs: 2000, socketIdleTimeoutMs: 3000, keepAliveTimeoutMs: 300 };
+
+/** Reads the bare server's answers off `socket` as they come: `next(n)` resolves with the X-Path of the next n. */
+function answerReader(socket: Socket): { next(count: number): Promise<string[]> } {
+  let buffered = Buffer.alloc(0);
+  const parsed: string[] = [];
+  let want: { count: number; resolve: (paths: string[]) => void; reject: (error: Error) => void } | undefined;
+  const settle = () => {
+    for (;;) {
+      const headEnd = buffered.indexOf('\r\n\r\n');
+      if (headEnd < 0 || buffered.length < headEnd + 4 + ANSWER_BODY.length) break;
+      parsed.push(/\r\nX-Path: (\S*)\r\n/i.exec(buffered.subarray(0, headEnd + 2).toString('latin1'))?.[1] ?? '?');
+      buffered = buffered.subarray(headEnd + 4 + ANSWER_BODY.length);
+    }
+    if (want && parsed.length >= want.count) {
+      const { count, resolve } = want;
+      want = undefined;
+      resolve(parsed.splice(0, count));
+    }
+  };
+  socket.on('data', (chunk: Buffer) => {
+    buffered = Buffer.concat([buffered, chunk]);
+    settle();
+  });
+  socket.on('close', () => want?.reject(new Error(`closed with ${parsed.length} answers read`)));
+  return {
+    next: (count) =>
+      new Promise((resolve, reject) => {
+        want = { count, resolve, reject };
+        settle();
+      }),
+  };
+}
+
+describe('the guard on a bare server (100 KB answers, SOCKET_MAX_UNREAD_KB 150, 300 ms keep-alive)', () => {
+  let bare: ListeningServer;
+  let started = 0;
+
+  beforeAll(async () => {
+    const app = (req: IncomingMessage, res: ServerResponse) => {
+      started += 1;
+      res.writeHead(200, { 'X-Path': req.url ?? '', 'Content-Length': ANSWER_BODY.length });
+      res.end(ANSWER_BODY);
+    };
+    bare = await listenHttp(app, { port: 0, host: '127.0.0.1', timeouts: BARE_TIMEOUTS, maxUnreadBytes: MAX_UNREAD_BYTES });
+  });
+
+  afterAll(async () => {
+    await new Promise<void>((resolve) => {
+      bare?.server.close(() => resolve());
+      bare?.server.closeAllConnections();
+    });
+  });
+
+  test('a pipelining client that does not read is answered at most the bound plus one answer ahead; once it reads, every answer comes, in order', async () => {
+    const requests = 20;
+    const startedBefore = started;
+    const waitedBefore = bare.sockets.waited();
+    const socket = await open(bare.port);
+    socket.pause();
+    socket.write(Array.from({ length: requests }, (_, i) => `GET /${i + 1} HTTP/1.1\r\nHost: x\r\n\r\n`).join(''));
+    // Five guard ticks (a tenth of the 2 s timeouts each) with the client not reading, well within the 3 s idle timeout.
+    let peakSendQueue = 0;
+    for (let i = 0; i < 10; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      for (const entry of await serverSockets(bare.port)) if (entry.peerPort === socket.localPort) peakSendQueue = Math.max(peakSendQueue, entry.sendQueue);
+    }
+    const startedUnread = started - startedBefore;
+    console.log(`pipelining client not reading: ${startedUnread} of ${requests} requests started, ${bare.sockets.waited() - waitedBefore} waited, server Send-Q peak ${peakSendQueue} bytes`);
+    expect(bare.sockets.waited() - waitedBefore).toBe(requests - 1);
+    expect(startedUnread).toBeLessThan(requests);
+    expect(peakSendQueue).toBeLessThanOrEqual(MAX_UNREAD_BYTES + ANSWER_BODY.length + ANSWER_HEAD_MAX);
+
+    const answers = answerReader(socket);
+    socket.resume();
+    expect(await answers.next(requests)).toEqual(Array.from({ length: requests }, (_, i) => `/${i + 1}`));
+    expect(started - startedBefore).toBe(requests);
+    socket.destroy();
+  }, 30_000);
+
+  test('a client that reads each answer before sending its next request never waits, however much it has been sent', async () => {
+    const waitedBefore = bare.sockets.waited();
+    const socket = await open(bare.port);
+    const answers = answerReader(socket);
+    const requests = 30;
+    for (let i = 1; i <= requests; i++) {
+      socket.write(`GET /seq-${i} HTTP/1.1\r\nHost: x\r\n\r\n`);
+      expect(await answers.next(1)).toEqual([`/seq-${i}`]);
+    }
+    // 3 MB answered on one socket, twenty times the bound, and no request held back.
+    expect(bare.sockets.waited() - waitedBefore).toBe(0);
+    socket.destroy();
+  }, 30_000);
+
+  test('a kept-alive socket left idle past the keep-alive timeout is reset', async () => {
+    const socket = await open(bare.port);
+    socket.resume();
+    const how = ending(socket, 10_000);
+    socket.write('GET /once HTTP/1.1\r\nHost: x\r\n\r\n');
+    expect(await how).toBe('ECONNRESET');
+    socket.destroy();
   });
 });

@@ -23,7 +23,7 @@ export async function startService(
   const services = await createServices(config, log);
   const app = createApp(services.deps);
   const serviceConfig = config.service;
-  const { server, port } = await listenHttp(app, { port: 0, host: '127.0.0.1', timeouts: serviceConfig.socketTimeouts });
+  const { server, port } = await listenHttp(app, { port: 0, host: '127.0.0.1', timeouts: serviceConfig.socketTimeouts, maxUnreadBytes: serviceConfig.socketMaxUnreadBytes });
   return {
     baseUrl: `http://127.0.0.1:${port}`,
     services,

@@ -10,6 +10,7 @@ import { CardArtError } from '../errors.ts';
 import type { RasterImage } from './asset-media.ts';
 import { createFrameReader, encodeFrame, type FrameHeader } from './rasterizer-frames.ts';
 import type { OpenPdf } from './rasterize-pdf.ts';
+import { installPdfjsLocalFiles } from './pdfjs-local-files.ts';
 
 /** Parsed documents kept for the render that usually follows a page-size read. */
 const OPEN_PDF_LIMIT = 2;
@@ -26,6 +27,9 @@ export interface RasterJob extends FrameHeader {
   naturalHeight?: number;
   maxOperators?: number;
 }
+
+// pdf.js's colour management loads its WASM and CMYK profile through these (see pdfjs-local-files.ts).
+installPdfjsLocalFiles();
 
 const channel = new Socket({ fd: 3, readable: true, writable: true });
 const openPdfs = new Map<string, { pdf: Promise<OpenPdf>; timer: NodeJS.Timeout }>();

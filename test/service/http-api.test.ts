@@ -308,7 +308,8 @@ describe('operations', () => {
     expect(ready.status).toBe(200);
     expect(JSON.parse(ready.body.toString())).toMatchObject({
       status: 'ready',
-      checks: { upstream: { status: 'ok' }, cache: { status: 'ok' }, renderer: { status: 'ok' } },
+      // colour: the rasterizer's start-up self-check drew the CMYK swatch with colour management.
+      checks: { upstream: { status: 'ok' }, cache: { status: 'ok' }, renderer: { status: 'ok' }, colour: { status: 'ok' } },
     });
   });
 

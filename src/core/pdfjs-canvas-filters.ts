@@ -197,6 +197,8 @@ export function createCanvasFilters(): CanvasFilters {
     layerContext.setLineDash(context.getLineDash());
     layerContext.setTransform(context.getTransform());
     draw(layerContext);
+    // @napi-rs/canvas 0.1 can apply the current transform to putImageData (a browser never does): identity first.
+    layerContext.setTransform(1, 0, 0, 1, 0, 0);
     const pixels = layerContext.getImageData(0, 0, width, height);
     applyPixelFilter(pixels.data, filter);
     layerContext.putImageData(pixels, 0, 0);

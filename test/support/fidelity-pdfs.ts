@@ -152,3 +152,34 @@ export function transferFunctionFillPdf(): Buffer {
     objects: ['<< /Type /ExtGState /TR << /FunctionType 2 /Domain [0 1] /C0 [1] /C1 [0] /N 1 >> >>'],
   });
 }
+
+/** A logo-sized page (300 x 186 pt) of 150 small squares, each its own DeviceCMYK colour (a colour conversion per fill). */
+export function cmykVectorLogoPdf(): Buffer {
+  const squares = Array.from({ length: 150 }, (_, i) => {
+    const [c, m, y, k] = [(i % 5) / 4, (i % 7) / 6, (i % 3) / 2, (i % 11) / 20];
+    return `${c.toFixed(3)} ${m.toFixed(3)} ${y.toFixed(3)} ${k.toFixed(3)} k ${(i % 15) * 20} ${Math.floor(i / 15) * 18} 18 16 re f`;
+  });
+  return onePagePdf({ mediaBox: [0, 0, 300, 186], content: squares.join('\n') });
+}
+
+/** A logo-sized page (300 x 186 pt) filled by a 900 x 558 DeviceCMYK photo-like image (every pixel converted). */
+export function cmykImageLogoPdf(): Buffer {
+  const width = 900;
+  const height = 558;
+  const pixels = Buffer.alloc(width * height * 4);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const i = (y * width + x) * 4;
+      pixels[i] = (x * 255) / width;
+      pixels[i + 1] = (y * 255) / height;
+      pixels[i + 2] = ((x + y) * 127) / (width + height);
+      pixels[i + 3] = (x ^ y) & 63;
+    }
+  }
+  return onePagePdf({
+    mediaBox: [0, 0, 300, 186],
+    content: 'q 300 0 0 186 0 0 cm /Im1 Do Q',
+    pageEntries: '/Resources << /XObject << /Im1 5 0 R >> >>',
+    objects: [pdfStream(`/Type /XObject /Subtype /Image /Width ${width} /Height ${height} /ColorSpace /DeviceCMYK /BitsPerComponent 8 /Filter /FlateDecode`, deflateSync(pixels))],
+  });
+}

@@ -1,0 +1,83 @@
+/**
+ * How long a PDF logo takes through the rasterizer process, this tree against a baseline tree, interleaved in the
+ * same run (medians of many renders, so load on the machine falls on both alike). A build-time tool, not a test.
+ *
+ *   node test/tools/pdf-render-timing.ts [BASELINE_DIR] [--rounds N]
+ *
+ * BASELINE_DIR holds another checkout's `src/` and a `node_modules` (for example
+ * `git archive <rev> src | tar -x -C /tmp/base && ln -s "$PWD/node_modules" /tmp/base/`); without it only this tree
+ * is timed. Each logo is timed twice: drawn again from the parsed document the rasterizer keeps open (what bench
+ * row 3 measures), and opened and drawn from bytes it has not seen (a cold asset).
+ */
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import type { AssetMedia, PixelSize } from '../../src/core/asset-media.ts';
+import { computeCardLayout } from '../../src/core/layout.ts';
+import { createRasterizer, type ServiceRasterizer } from '../../src/core/rasterizer.ts';
+import { createBenchAssets } from '../bench/bench-assets.ts';
+import { median, timeInterleaved, timeMs } from '../bench/bench-stats.ts';
+import { cmykImageLogoPdf, cmykVectorLogoPdf, iccAdobeRgbPdf, luminositySoftMaskFadePdf } from '../support/fidelity-pdfs.ts';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+
+const { values, positionals } = parseArgs({ options: { rounds: { type: 'string', default: '9' } }, allowPositionals: true });
+const ROUNDS = Number(values.rounds);
+const WARM_CALLS = 30;
+const COLD_CALLS = 8;
+const WARM_UP = 10;
+
+const dir = await mkdtemp(path.join(tmpdir(), 'card-art-pdf-timing-'));
+const bench = await createBenchAssets(dir);
+const pdf = (bytes: Buffer, width: number, height: number): AssetMedia => ({ kind: 'pdf', bytes, width, height });
+const logos: Array<{ name: string; media: AssetMedia }> = [
+  { name: 'bench brand logo (row 3)', media: bench.media.brandPdf },
+  { name: 'bench issuer logo (row 9)', media: bench.media.issuerPdf },
+  { name: '150 CMYK fills', media: pdf(cmykVectorLogoPdf(), 300, 186) },
+  { name: 'CMYK image 900x558', media: pdf(cmykImageLogoPdf(), 300, 186) },
+  { name: 'luminosity soft mask', media: pdf(luminositySoftMaskFadePdf(), 100, 50) },
+  { name: 'ICCBased Adobe RGB', media: pdf(iccAdobeRgbPdf(), 100, 50) },
+];
+
+const current = createRasterizer({ pdfWorkers: 1 });
+const baselineDir = positionals[0];
+const baseline: ServiceRasterizer | undefined = baselineDir
+  ? (await import(pathToFileURL(path.resolve(baselineDir, 'src/core/rasterizer.ts')).href)).createRasterizer({ pdfWorkers: 1 })
+  : undefined;
+
+let unique = 0;
+/** The same document with a comment after %%EOF: other bytes (the rasterizer parses them anew), the same page. */
+const fresh = (media: AssetMedia): AssetMedia => ({ ...media, bytes: Buffer.concat([media.bytes, Buffer.from(`\n%${unique++}\n`)]) });
+
+const rows: string[] = [];
+try {
+  for (const { name, media } of logos) {
+    const rect = computeCardLayout({ brand: media }).brand!;
+    const size: PixelSize = { width: rect.width, height: rect.height };
+    const draw = (rasterizer: ServiceRasterizer, m: AssetMedia) => () => rasterizer.rasterize(m, size);
+    for (let i = 0; i < WARM_UP; i++) {
+      await current.rasterize(media, size);
+      await baseline?.rasterize(media, size);
+    }
+    const other = baseline ?? current;
+    const warm = await timeInterleaved(ROUNDS, WARM_CALLS, draw(current, media), draw(other, media));
+    const cold = await timeInterleaved(ROUNDS, COLD_CALLS, () => current.rasterize(fresh(media), size), () => other.rasterize(fresh(media), size));
+    const figure = (ms: number[]) => median(ms).toFixed(2).padStart(7);
+    rows.push(
+      `${name.padEnd(28)} ${`${size.width}x${size.height}`.padEnd(8)} open ${figure(warm.measuredMs)} ms` +
+        (baseline ? ` (baseline ${figure(warm.floorMs)})` : '') +
+        `   cold ${figure(cold.measuredMs)} ms` +
+        (baseline ? ` (baseline ${figure(cold.floorMs)})` : ''),
+    );
+    console.log(rows.at(-1));
+  }
+  // The first render in a fresh process: loads pdf.js, and with colour management qcms and the CMYK profile.
+  const firstCurrent = createRasterizer({ pdfWorkers: 1 });
+  const firstMs = await timeMs(() => firstCurrent.rasterize(pdf(cmykVectorLogoPdf(), 300, 186), { width: 300, height: 186 }));
+  await firstCurrent.close();
+  console.log(`first CMYK render in a new rasterizer process (process start included): ${firstMs.toFixed(0)} ms`);
+} finally {
+  await Promise.all([current.close(), baseline?.close()]);
+  await rm(dir, { recursive: true, force: true });
+}
+console.log(`medians of ${ROUNDS} rounds (${WARM_CALLS} renders per round from the open document, ${COLD_CALLS} from new bytes)`);

@@ -12,6 +12,7 @@ import {
   PDF_CANVAS_MAX_AREA_BYTES,
 } from './pdf-limits.ts';
 import { assertImagesFitLayer, preflightPdf, type PdfPreflight } from './pdf-preflight.ts';
+import { processInkSwatchPdf } from './colour-self-check.ts';
 import { createCanvasFilters, type CanvasFilters } from './pdfjs-canvas-filters.ts';
 import { PDFJS_ROOT, pdfjsLocalFilesInstalled } from './pdfjs-local-files.ts';
 
@@ -96,6 +97,19 @@ async function withDeadline<T>(
   } finally {
     clearTimeout(timer);
     running.catch(() => {});
+  }
+}
+
+/**
+ * Draws a tiny DeviceCMYK swatch, so that pdf.js loads now what it loads once per process and keeps: itself, and with
+ * colour management qcms (its WASM) and the transform of its CMYK profile (together ~0.4 s), rather than in a render.
+ */
+export async function warmUpPdfjs(): Promise<void> {
+  const pdf = await openPdf(processInkSwatchPdf(), { timeoutMs: 0 });
+  try {
+    await pdf.render({ width: 4, height: 1 });
+  } finally {
+    await pdf.close();
   }
 }
 

@@ -17,6 +17,8 @@ const OPEN_PDF_LIMIT = 2;
 const OPEN_PDF_IDLE_MS = 10_000;
 /** A job carries one asset entry (≤ 20 MB) and a small header. */
 const MAX_JOB_BYTES = 24 * 1024 * 1024;
+/** A job sent along with the spawn is here well within 100 ms; a process without one by then was started ahead of work. */
+const WARM_UP_WHEN_IDLE_MS = 100;
 
 export interface RasterJob extends FrameHeader {
   id: number;
@@ -37,9 +39,21 @@ let queue: Promise<void> = Promise.resolve();
 /** Documents parsed so far (each answer says how many it took: 0 when the open document was reused). */
 let pdfParses = 0;
 
+let jobsReceived = 0;
 const read = createFrameReader(MAX_JOB_BYTES, (header, payload) => {
+  jobsReceived++;
   queue = queue.then(() => run(header as RasterJob, payload));
 });
+// A process started ahead of work (the service's) loads pdf.js and builds its colour management (kept for the
+// process's life, ~1 s in all) while idle, so that no render pays for it; one started for a job that is already
+// waiting does not (it loads them for that job). A job that arrives during the warm-up waits for the rest of it.
+setTimeout(() => {
+  if (jobsReceived > 0) return;
+  queue = queue.then(async () => {
+    const { warmUpPdfjs } = await import('./rasterize-pdf.ts');
+    await warmUpPdfjs().catch(() => {});
+  });
+}, WARM_UP_WHEN_IDLE_MS);
 channel.on('data', (chunk: Buffer) => {
   try {
     read(chunk);

@@ -67,6 +67,7 @@ export function createReadiness(options: ReadinessOptions): Readiness {
   let draining = false;
   let probes = 0;
   let colour: DependencyReport | undefined;
+  let colourWaited = false;
   const colourCheck = options.colourCheck?.then(
     (report) => (colour = report),
     () => (colour = { status: 'degraded', error: 'COLOUR_CHECK_FAILED' }),
@@ -108,8 +109,11 @@ export function createReadiness(options: ReadinessOptions): Readiness {
       }
       const renderer: DependencyReport =
         options.rendererAlive === undefined || options.rendererAlive() ? { status: 'ok' } : { status: 'degraded', error: 'RENDERER_DOWN' };
-      // The first reports may come before the self-check is done: they wait for it, as the first MDES probe.
-      if (colourCheck && colour === undefined) await check(() => colourCheck.then(() => {}));
+      // The very first report waits for the self-check (bounded, as the first MDES probe); later ones never do.
+      if (colourCheck && colour === undefined && !colourWaited) {
+        colourWaited = true;
+        await check(() => colourCheck.then(() => {}));
+      }
       const ready = !draining && renderer.status === 'ok';
       return {
         ready,

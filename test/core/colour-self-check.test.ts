@@ -7,8 +7,10 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { checkColourManagement, COLOUR_CHECK_TOLERANCE, SWOP_PROCESS_COLOURS, type ProcessInk } from '../../src/core/colour-self-check.ts';
 import { createRasterizer } from '../../src/core/rasterizer.ts';
 
-const inProcess = createRasterizer({ pdfWorkers: 0 });
-const rasterizerProcess = createRasterizer({ pdfWorkers: 1 });
+/** The render time limit is not under test: a busy machine must not trip it while the rasterizer process starts. */
+const TEST_RENDER_LIMIT_MS = 60_000;
+const inProcess = createRasterizer({ pdfWorkers: 0, pdfRenderTimeoutMs: TEST_RENDER_LIMIT_MS });
+const rasterizerProcess = createRasterizer({ pdfWorkers: 1, pdfRenderTimeoutMs: TEST_RENDER_LIMIT_MS });
 
 afterAll(async () => {
   await Promise.all([inProcess.close(), rasterizerProcess.close()]);

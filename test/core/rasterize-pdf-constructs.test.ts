@@ -24,7 +24,8 @@ let rasterizer: ServiceRasterizer;
 let chromium: PdfjsChromium;
 
 beforeAll(async () => {
-  rasterizer = createRasterizer({ pdfWorkers: 1 });
+  // The render time limit is not under test: a busy machine must not trip it while the rasterizer process starts.
+  rasterizer = createRasterizer({ pdfWorkers: 1, pdfRenderTimeoutMs: 60_000 });
   chromium = await launchPdfjsChromium();
 }, 60_000);
 

@@ -48,7 +48,8 @@ let listed: Set<string>;
 const rows: Row[] = [];
 
 beforeAll(async () => {
-  rasterizer = createRasterizer({ pdfWorkers: 1 });
+  // The render time limit is not under test: a busy machine must not trip it while the rasterizer process starts.
+  rasterizer = createRasterizer({ pdfWorkers: 1, pdfRenderTimeoutMs: 60_000 });
   chromium = await launchPdfjsChromium();
   listed = await listedAsDiffering();
 }, 60_000);

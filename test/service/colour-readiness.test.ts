@@ -13,9 +13,11 @@ function capturingLog() {
   return { log, lines };
 }
 
+/** The render time limit is not under test: a busy machine must not trip it while the rasterizer process starts. */
+const TEST_RENDER_LIMIT_MS = 60_000;
 // In this test process pdf.js has no file-only loaders, so an in-process rasterizer draws without colour management.
-const unmanaged = createRasterizer({ pdfWorkers: 0 });
-const rasterizerProcess = createRasterizer({ pdfWorkers: 1 });
+const unmanaged = createRasterizer({ pdfWorkers: 0, pdfRenderTimeoutMs: TEST_RENDER_LIMIT_MS });
+const rasterizerProcess = createRasterizer({ pdfWorkers: 1, pdfRenderTimeoutMs: TEST_RENDER_LIMIT_MS });
 
 afterAll(async () => {
   await Promise.all([unmanaged.close(), rasterizerProcess.close()]);
@@ -39,8 +41,11 @@ describe('runColourCheck', () => {
 
   it('logs an error and reports COLOUR_CHECK_FAILED when the swatch cannot be drawn', async () => {
     const { log, lines } = capturingLog();
-    const broken = { rasterize: () => Promise.reject(new Error('rasterizer down')) };
+    let tries = 0;
+    const broken = { rasterize: () => Promise.reject(new Error(`rasterizer down ${++tries}`)) };
     expect(await runColourCheck(broken, log)).toEqual({ status: 'degraded', error: 'COLOUR_CHECK_FAILED' });
+    // Tried 3 times (a first render can run over the time limit while the process starts), then one error line.
+    expect(tries).toBe(3);
     expect(lines.map((line) => line.level)).toEqual([50]);
   });
 });

@@ -2,7 +2,7 @@
  * How long a PDF logo takes through the rasterizer process, this tree against a baseline tree, interleaved in the
  * same run (medians of many renders, so load on the machine falls on both alike). A build-time tool, not a test.
  *
- *   node test/tools/pdf-render-timing.ts [BASELINE_DIR] [--rounds N]
+ *   node test/tools/pdf-render-timing.ts [BASELINE_DIR] [--rounds N] [--only NAME_PART]
  *
  * BASELINE_DIR holds another checkout's `src/` and a `node_modules` (for example
  * `git archive <rev> src | tar -x -C /tmp/base && ln -s "$PWD/node_modules" /tmp/base/`); without it only this tree
@@ -21,12 +21,15 @@ import { cmykImageLogoPdf, cmykVectorLogoPdf, iccAdobeRgbPdf, luminositySoftMask
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 
-const { values, positionals } = parseArgs({ options: { rounds: { type: 'string', default: '9' } }, allowPositionals: true });
+const { values, positionals } = parseArgs({
+  options: { rounds: { type: 'string', default: '9' }, only: { type: 'string' } },
+  allowPositionals: true,
+});
 const ROUNDS = Number(values.rounds);
 const WARM_CALLS = 30;
 const COLD_CALLS = 8;
 const WARM_UP = 10;
-const IDLE_BEFORE_FIRST_RENDER_MS = 3000;
+const IDLE_BEFORE_FIRST_RENDER_MS = 5000;
 
 const dir = await mkdtemp(path.join(tmpdir(), 'card-art-pdf-timing-'));
 const bench = await createBenchAssets(dir);
@@ -53,7 +56,7 @@ const fresh = (media: AssetMedia): AssetMedia => ({ ...media, bytes: Buffer.conc
 
 const rows: string[] = [];
 try {
-  for (const { name, media } of logos) {
+  for (const { name, media } of logos.filter((logo) => !values.only || logo.name.includes(values.only!))) {
     const rect = computeCardLayout({ brand: media }).brand!;
     const size: PixelSize = { width: rect.width, height: rect.height };
     const draw = (rasterizer: ServiceRasterizer, m: AssetMedia) => () => rasterizer.rasterize(m, size);

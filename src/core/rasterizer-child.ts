@@ -46,12 +46,12 @@ const read = createFrameReader(MAX_JOB_BYTES, (header, payload) => {
 });
 // A process started ahead of work (the service's) loads pdf.js and builds its colour management (kept for the
 // process's life, ~1 s in all) while idle, so that no render pays for it; one started for a job that is already
-// waiting does not (it loads them for that job). A job that arrives during the warm-up waits for the rest of it.
+// waiting does not (it loads them for that job). A job that arrives meanwhile waits at most for the step under way.
 setTimeout(() => {
   if (jobsReceived > 0) return;
   queue = queue.then(async () => {
     const { warmUpPdfjs } = await import('./rasterize-pdf.ts');
-    await warmUpPdfjs().catch(() => {});
+    if (jobsReceived === 0) await warmUpPdfjs().catch(() => {});
   });
 }, WARM_UP_WHEN_IDLE_MS);
 channel.on('data', (chunk: Buffer) => {

@@ -10,8 +10,11 @@ import type { OutputFormat } from './core/asset-media.ts';
 import type { CardArtRequest } from './core/card-render-types.ts';
 import { planCard, type CardPlan } from './core/card-plan.ts';
 
-/** Part of every rendered-image key: bump when the pixels of a rendered card change (layout, font, encoder settings). */
-export const RENDER_VERSION = '1';
+/**
+ * Part of every rendered-image key: bump when the pixels of a rendered card change (layout, font, encoder settings).
+ * 2: PDFs drawn with soft masks, transfer functions and colour management (CMYK, ICC) as pdf.js draws them in a browser.
+ */
+export const RENDER_VERSION = '2';
 
 /** A Get Asset body (decoded media): `asset:{assetId}`, the key the design fixes. */
 export function assetCacheKey(assetId: string): string {

@@ -118,7 +118,9 @@ async function rasterize(args: string[]): Promise<void> {
 async function withRenderer(loadMedia: (assetId: string) => Promise<AssetMedia>, run: (renderer: CardRenderer) => Promise<void>): Promise<void> {
   // Loaded only once the arguments are valid, so usage errors answer without loading sharp, pdf.js and canvas.
   const [{ createCardRenderer }, { createRasterizer }] = await Promise.all([import('./core/card-renderer.ts'), import('./core/rasterizer.ts')]);
-  // One render per run: PDFs are rendered on this thread, no worker pool to start.
+  // One render per run: PDFs are rendered on this thread, no worker pool to start. This process fetches nothing,
+  // so pdf.js may have its file-only loaders here too and draws with colour management, as the rasterizer process does.
+  (await import('./core/pdfjs-local-files.ts')).installPdfjsLocalFiles();
   const rasterizer = createRasterizer({ pdfWorkers: 0 });
   try {
     await run(createCardRenderer({ loadMedia, rasterizer }));

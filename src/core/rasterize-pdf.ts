@@ -1,4 +1,3 @@
-import { createRequire } from 'node:module';
 import path from 'node:path';
 import { createCanvas } from '@napi-rs/canvas';
 import { AnnotationMode, getDocument, VerbosityLevel } from 'pdfjs-dist/legacy/build/pdf.mjs';
@@ -13,19 +12,21 @@ import {
   PDF_CANVAS_MAX_AREA_BYTES,
 } from './pdf-limits.ts';
 import { assertImagesFitLayer, preflightPdf, type PdfPreflight } from './pdf-preflight.ts';
+import { processInkSwatchPdf } from './colour-self-check.ts';
+import { createCanvasFilters, type CanvasFilters } from './pdfjs-canvas-filters.ts';
+import { PDFJS_ROOT, pdfjsLocalFilesInstalled } from './pdfjs-local-files.ts';
 
 export { DEFAULT_PDF_MAX_IMAGE_PIXELS, DEFAULT_PDF_RENDER_TIMEOUT_MS, MAX_PDF_PAGE_SIDE_PT };
 
 /** pdf.js falls back to US Letter when page 1 has no usable MediaBox. */
 const LETTER_VIEW = [0, 0, 612, 792];
 
-const pdfjsRoot = path.dirname(createRequire(import.meta.url).resolve('pdfjs-dist/package.json'));
 /** Local data folders (file paths with a trailing slash, as pdf.js in Node wants); pdf.js never goes to the network. */
 const PDFJS_DATA = {
-  standardFontDataUrl: `${path.join(pdfjsRoot, 'standard_fonts')}${path.sep}`,
-  cMapUrl: `${path.join(pdfjsRoot, 'cmaps')}${path.sep}`,
-  wasmUrl: `${path.join(pdfjsRoot, 'wasm')}${path.sep}`,
-  iccUrl: `${path.join(pdfjsRoot, 'iccs')}${path.sep}`,
+  standardFontDataUrl: `${path.join(PDFJS_ROOT, 'standard_fonts')}${path.sep}`,
+  cMapUrl: `${path.join(PDFJS_ROOT, 'cmaps')}${path.sep}`,
+  wasmUrl: `${path.join(PDFJS_ROOT, 'wasm')}${path.sep}`,
+  iccUrl: `${path.join(PDFJS_ROOT, 'iccs')}${path.sep}`,
 };
 
 export interface PdfRenderOptions {
@@ -100,17 +101,35 @@ async function withDeadline<T>(
 }
 
 /**
+ * Draws a tiny DeviceCMYK swatch, so that pdf.js loads now what it loads once per process and keeps: itself, and with
+ * colour management qcms (its WASM) and the transform of its CMYK profile (together ~0.4 s), rather than in a render.
+ */
+export async function warmUpPdfjs(): Promise<void> {
+  const pdf = await openPdf(processInkSwatchPdf(), { timeoutMs: 0 });
+  try {
+    await pdf.render({ width: 4, height: 1 });
+  } finally {
+    await pdf.close();
+  }
+}
+
+/**
  * Preflights the bytes (declared images, inflated stream sizes), opens the document with pdf.js, checks page 1
  * and keeps it loaded. The caller must close() it.
  */
 export async function openPdf(bytes: Buffer, options: PdfRenderOptions = {}): Promise<OpenPdf> {
   const preflight = await preflightPdf(bytes);
   const maxOperators = options.maxOperators ?? DEFAULT_PDF_MAX_OPERATORS;
+  // Soft masks and transfer functions as a browser draws them (pdf.js's own Node factory draws no filter).
+  const canvasFilters = createCanvasFilters();
   const loadingTask: PDFDocumentLoadingTask = getDocument({
     // A copy: pdf.js transfers (detaches) the buffer it is given, and the caller's bytes live on in caches.
     data: new Uint8Array(bytes),
     ...PDFJS_DATA,
     cMapPacked: true,
+    // pdf.js manages colour (qcms + its CMYK profile) only when its worker side loads its own data files; in Node
+    // that needs the file-only loaders of pdfjs-local-files.ts, installed in the rasterizer process.
+    useWorkerFetch: pdfjsLocalFilesInstalled(),
     // pdf.js 5 no longer evaluates code at all; kept false should an older copy ever be resolved.
     isEvalSupported: false,
     enableXfa: false,
@@ -121,6 +140,8 @@ export async function openPdf(bytes: Buffer, options: PdfRenderOptions = {}): Pr
     // Bounds the canvases pdf.js makes for images, patterns and groups besides the page canvas.
     canvasMaxAreaInBytes: PDF_CANVAS_MAX_AREA_BYTES,
     verbosity: VerbosityLevel.ERRORS,
+    CanvasFactory: canvasFilters.CanvasFactory,
+    FilterFactory: canvasFilters.FilterFactory,
   } as Parameters<typeof getDocument>[0]);
   let page: PDFPageProxy;
   try {
@@ -145,7 +166,7 @@ export async function openPdf(bytes: Buffer, options: PdfRenderOptions = {}): Pr
     async render(size) {
       assertImagesFitLayer(preflight, size);
       try {
-        return await drawPage(page, size, maxOperators);
+        return await drawPage(page, size, maxOperators, canvasFilters);
       } catch (error) {
         throw asPdfError(error, 'PDF page 1 could not be rendered');
       }
@@ -159,12 +180,13 @@ export async function openPdf(bytes: Buffer, options: PdfRenderOptions = {}): Pr
   };
 }
 
-async function drawPage(page: PDFPageProxy, size: PixelSize, maxOperators: number): Promise<RasterImage> {
+async function drawPage(page: PDFPageProxy, size: PixelSize, maxOperators: number, canvasFilters: CanvasFilters): Promise<RasterImage> {
   const base = page.getViewport({ scale: 1 });
   const scaleX = size.width / base.width;
   const scaleY = size.height / base.height;
   const canvas = createCanvas(size.width, size.height);
   const context = canvas.getContext('2d');
+  canvasFilters.enable(context);
   const task = page.render({
     canvas: canvas as unknown as HTMLCanvasElement,
     canvasContext: context as unknown as CanvasRenderingContext2D,

@@ -10,12 +10,15 @@ import { CardArtError } from '../errors.ts';
 import type { RasterImage } from './asset-media.ts';
 import { createFrameReader, encodeFrame, type FrameHeader } from './rasterizer-frames.ts';
 import type { OpenPdf } from './rasterize-pdf.ts';
+import { installPdfjsLocalFiles } from './pdfjs-local-files.ts';
 
 /** Parsed documents kept for the render that usually follows a page-size read. */
 const OPEN_PDF_LIMIT = 2;
 const OPEN_PDF_IDLE_MS = 10_000;
 /** A job carries one asset entry (≤ 20 MB) and a small header. */
 const MAX_JOB_BYTES = 24 * 1024 * 1024;
+/** A job sent along with the spawn is here well within 100 ms; a process without one by then was started ahead of work. */
+const WARM_UP_WHEN_IDLE_MS = 100;
 
 export interface RasterJob extends FrameHeader {
   id: number;
@@ -27,15 +30,30 @@ export interface RasterJob extends FrameHeader {
   maxOperators?: number;
 }
 
+// pdf.js's colour management loads its WASM and CMYK profile through these (see pdfjs-local-files.ts).
+installPdfjsLocalFiles();
+
 const channel = new Socket({ fd: 3, readable: true, writable: true });
 const openPdfs = new Map<string, { pdf: Promise<OpenPdf>; timer: NodeJS.Timeout }>();
 let queue: Promise<void> = Promise.resolve();
 /** Documents parsed so far (each answer says how many it took: 0 when the open document was reused). */
 let pdfParses = 0;
 
+let jobsReceived = 0;
 const read = createFrameReader(MAX_JOB_BYTES, (header, payload) => {
+  jobsReceived++;
   queue = queue.then(() => run(header as RasterJob, payload));
 });
+// A process started ahead of work (the service's) loads pdf.js and builds its colour management (kept for the
+// process's life, ~1 s in all) while idle, so that no render pays for it; one started for a job that is already
+// waiting does not (it loads them for that job). A job that arrives meanwhile waits at most for the step under way.
+setTimeout(() => {
+  if (jobsReceived > 0) return;
+  queue = queue.then(async () => {
+    const { warmUpPdfjs } = await import('./rasterize-pdf.ts');
+    if (jobsReceived === 0) await warmUpPdfjs().catch(() => {});
+  });
+}, WARM_UP_WHEN_IDLE_MS);
 channel.on('data', (chunk: Buffer) => {
   try {
     read(chunk);

@@ -23,6 +23,7 @@ import { createUpstreamBudget } from '../upstream/upstream-budget.ts';
 import { createSharedRedis } from './shared-redis.ts';
 import { createFileJournal, createRedisJournal } from './prewarm-journal.ts';
 import { createReadiness } from './readiness.ts';
+import { runColourCheck } from './colour-readiness.ts';
 import { boundPersistentStore } from '../cache/bounded-store.ts';
 import { createTokenServices } from './token-services.ts';
 import { generateEncryptionKeyPair } from '../upstream/field-level-encryption.ts';
@@ -154,6 +155,8 @@ export async function createServices(
     pingCache: () => cache.ping(),
     intervalMs: serviceConfig.readinessProbeIntervalMs,
     rendererAlive: () => rasterizer.alive(),
+    // One CMYK swatch drawn in the rasterizer at start: logs an error and reports `colour` degraded without qcms.
+    colourCheck: runColourCheck(rasterizer, log),
   });
   recordUpstream = (answered) => readiness.recordUpstream(answered);
   const demo = await loadDemoData(simulator ? upstream.simulatorAssetDir : BUNDLED_SAMPLES_DIR);

@@ -1,7 +1,8 @@
 /**
  * What /readyz reports. Ready (200) while the instance can serve: listening, not draining, renderer alive.
  * MDES and the cache store are reported as `ok` / `degraded` in the body and never fail readiness: cached cards
- * are still served when either is down, and an orchestrator pulling every instance at once helps nobody.
+ * are still served when either is down, and an orchestrator pulling every instance at once helps nobody. So is the
+ * rasterizer's colour management (its start-up self-check): without it PDFs are still drawn, with approximate colours.
  * MDES is never called per request: its state comes from the outcomes of real upstream calls, and a probe runs
  * at most once per interval (in the background once a first result exists).
  */
@@ -26,7 +27,7 @@ export interface DependencyReport {
 export interface ReadinessReport {
   ready: boolean;
   status: 'ready' | 'draining' | 'unavailable';
-  checks: { upstream: DependencyReport; cache: DependencyReport; renderer: DependencyReport };
+  checks: { upstream: DependencyReport; cache: DependencyReport; renderer: DependencyReport; colour?: DependencyReport };
 }
 
 export interface ReadinessOptions {
@@ -35,6 +36,8 @@ export interface ReadinessOptions {
   pingCache: () => Promise<void>;
   /** False once the renderer cannot render any more (e.g. its worker died for good). */
   rendererAlive?: () => boolean;
+  /** The outcome of the rasterizer's colour-management self-check, run once at start (reported as `colour`). */
+  colourCheck?: Promise<DependencyReport>;
   intervalMs?: number;
   now?: () => number;
 }
@@ -63,6 +66,12 @@ export function createReadiness(options: ReadinessOptions): Readiness {
   let cachePinging: Promise<void> | undefined;
   let draining = false;
   let probes = 0;
+  let colour: DependencyReport | undefined;
+  let colourWaited = false;
+  const colourCheck = options.colourCheck?.then(
+    (report) => (colour = report),
+    () => (colour = { status: 'degraded', error: 'COLOUR_CHECK_FAILED' }),
+  );
 
   const fresh = (observation: Observation | undefined, maxAgeMs: number) =>
     observation !== undefined && now() - observation.at < maxAgeMs;
@@ -100,6 +109,11 @@ export function createReadiness(options: ReadinessOptions): Readiness {
       }
       const renderer: DependencyReport =
         options.rendererAlive === undefined || options.rendererAlive() ? { status: 'ok' } : { status: 'degraded', error: 'RENDERER_DOWN' };
+      // The very first report waits for the self-check (bounded, as the first MDES probe); later ones never do.
+      if (colourCheck && colour === undefined && !colourWaited) {
+        colourWaited = true;
+        await check(() => colourCheck.then(() => {}));
+      }
       const ready = !draining && renderer.status === 'ok';
       return {
         ready,
@@ -108,6 +122,7 @@ export function createReadiness(options: ReadinessOptions): Readiness {
           upstream: upstream?.report ?? { status: 'ok' },
           cache: cache?.report ?? { status: 'ok' },
           renderer,
+          ...(colourCheck ? { colour: colour ?? { status: 'degraded', error: 'COLOUR_CHECK_PENDING' } } : {}),
         },
       };
     },

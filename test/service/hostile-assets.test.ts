@@ -4,10 +4,12 @@
  * stable code, a repeat is answered from the remembered failure (no new Get Asset call), and the peak RSS of the
  * whole process group (server + rasterizer processes) stays under the documented 900 MB ceiling.
  */
-import { copyFile, readFile, writeFile } from 'node:fs/promises';
+import { copyFile, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BUNDLED_SAMPLES_DIR } from '../../src/config.ts';
+import { DEFAULT_PDF_RENDER_TIMEOUT_MS } from '../../src/core/pdf-limits.ts';
 import { startSimulator, type RunningSimulator } from '../../src/simulator/simulator-server.ts';
 import {
   errorBodyProblems,
@@ -34,6 +36,10 @@ import {
 
 /** The documented ceiling for the whole process group while hostile assets are rendered. */
 const RSS_CEILING_MB = 900;
+/** The page-size read and the render are each bounded by the render limit; 5 s more for the fetch and the answer. */
+const ANSWER_WITHIN_MS = 2 * DEFAULT_PDF_RENDER_TIMEOUT_MS + 5000;
+/** Fuzzed and malformed PDFs from pdf.js's test suite (see its README). */
+const PDFJS_HOSTILE_DIR = fileURLToPath(new URL('../fixtures/pdfjs-corpus/hostile/', import.meta.url));
 const BACKGROUND = '6f1c2d3e-4a5b-4c6d-8e7f-0a1b2c3d4e02';
 const GOOD_PDF_LOGO = '9a8b7c6d-5e4f-4a3b-9c2d-1e0f9a8b7c11';
 const WARM_CARD = `/v1/card-art?cardBackgroundAssetId=${BACKGROUND}&issuerLogoAssetId=${GOOD_PDF_LOGO}&width=768`;
@@ -60,6 +66,11 @@ const CASES: HostileCase[] = [
     what: 'variant: the LZW bomb behind a 70 KB stream dictionary (not preflighted: the memory limit holds)',
     make: async () => makeLzwBombPdf(undefined, { unscannedDictionaryChars: 70_000 }),
   },
+  // Any clean outcome: an image, or a 502 with a stable code.
+  ...(await readdir(PDFJS_HOSTILE_DIR))
+    .filter((name) => name.endsWith('.pdf'))
+    .sort()
+    .map((name) => ({ id: `pdfjs-${name.slice(0, -4)}`, what: `pdf.js corpus ${name}`, make: () => readFile(path.join(PDFJS_HOSTILE_DIR, name)) })),
 ];
 
 /** Samples the resident memory of a process and its children (from /proc) until stopped. */
@@ -172,6 +183,7 @@ describe('hostile PDFs through the HTTP API', () => {
     }
     expect(simulator.counts()[`asset:${hostile.id}`]).toBe(1);
     expect(rss.hwmBoundMb).toBeLessThanOrEqual(RSS_CEILING_MB);
+    expect(firstMs).toBeLessThan(ANSWER_WITHIN_MS);
     figures.push(
       `  ${hostile.id.padEnd(24)} ${String(first.status)} ${errorCode(first).padEnd(16)} peak ${rss.sampledPeakMb} MB sampled, ` +
         `≤ ${rss.hwmBoundMb} MB (sum of high-water marks); first ${Math.round(firstMs)} ms, repeat ${Math.round(repeatMs)} ms, ${others.length} other answers meanwhile`,

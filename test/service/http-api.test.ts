@@ -304,11 +304,17 @@ describe('operations', () => {
   test('/healthz and /readyz', async () => {
     const health = await get('/healthz');
     expect([health.status, JSON.parse(health.body.toString())]).toEqual([200, { status: 'ok' }]);
-    const ready = await get('/readyz');
+    let ready = await get('/readyz');
+    // The colour self-check runs once at start; on a busy machine it may still be running at the first /readyz.
+    for (let tries = 0; tries < 100 && ready.body.toString().includes('COLOUR_CHECK_PENDING'); tries++) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      ready = await get('/readyz');
+    }
     expect(ready.status).toBe(200);
     expect(JSON.parse(ready.body.toString())).toMatchObject({
       status: 'ready',
-      checks: { upstream: { status: 'ok' }, cache: { status: 'ok' }, renderer: { status: 'ok' } },
+      // colour: the rasterizer's start-up self-check drew the CMYK swatch with colour management.
+      checks: { upstream: { status: 'ok' }, cache: { status: 'ok' }, renderer: { status: 'ok' }, colour: { status: 'ok' } },
     });
   });
 

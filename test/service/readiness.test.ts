@@ -64,6 +64,22 @@ describe('createReadiness', () => {
     readiness.startDraining();
     expect(await readiness.report()).toMatchObject({ ready: false, status: 'draining' });
   });
+
+  test('reports the colour self-check (waiting for it once) without failing readiness', async () => {
+    let finish!: (report: { status: 'ok' | 'degraded'; error?: string }) => void;
+    const colourCheck = new Promise<{ status: 'ok' | 'degraded'; error?: string }>((resolve) => (finish = resolve));
+    const readiness = createReadiness({ probeUpstream: async () => {}, pingCache: async () => {}, colourCheck });
+    const first = readiness.report();
+    finish({ status: 'degraded', error: 'COLOUR_UNMANAGED' });
+    expect(await first).toMatchObject({ ready: true, checks: { colour: { status: 'degraded', error: 'COLOUR_UNMANAGED' } } });
+    const ok = createReadiness({ probeUpstream: async () => {}, pingCache: async () => {}, colourCheck: Promise.resolve({ status: 'ok' as const }) });
+    expect((await ok.report()).checks.colour).toEqual({ status: 'ok' });
+    const broken = createReadiness({ probeUpstream: async () => {}, pingCache: async () => {}, colourCheck: Promise.reject(new Error('x')) });
+    expect((await broken.report()).checks.colour).toEqual({ status: 'degraded', error: 'COLOUR_CHECK_FAILED' });
+    // Without a check configured there is no colour entry at all (nothing was measured).
+    const none = createReadiness({ probeUpstream: async () => {}, pingCache: async () => {} });
+    expect((await none.report()).checks.colour).toBeUndefined();
+  });
 });
 
 describe('/readyz on a running service', () => {

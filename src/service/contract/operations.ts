@@ -396,13 +396,16 @@ export const operations = {
       200: {
         description: 'Ready (this instance can serve); MDES and the cache store reported as ok / degraded',
         json: readinessSchema,
-        example: { status: 'ready', checks: { upstream: { status: 'degraded', error: 'UPSTREAM_UNREACHABLE' }, cache: { status: 'ok' }, renderer: { status: 'ok' } } },
+        example: {
+          status: 'ready',
+          checks: { upstream: { status: 'degraded', error: 'UPSTREAM_UNREACHABLE' }, cache: { status: 'ok' }, renderer: { status: 'ok' }, colour: { status: 'ok' } },
+        },
         headers: jsonNoStore,
       },
       503: {
         description: 'Draining (shutting down) or the renderer is down',
         json: readinessSchema,
-        example: { status: 'draining', checks: { upstream: { status: 'ok' }, cache: { status: 'ok' }, renderer: { status: 'ok' } } },
+        example: { status: 'draining', checks: { upstream: { status: 'ok' }, cache: { status: 'ok' }, renderer: { status: 'ok' }, colour: { status: 'ok' } } },
         headers: jsonNoStore,
       },
     },

@@ -125,5 +125,12 @@ export const healthSchema = z.object({ status: z.literal('ok') }).meta({ id: 'He
 const checkSchema = z.object({ status: z.enum(['ok', 'degraded']), error: z.string().optional().meta({ description: 'An error code, never a message' }) });
 
 export const readinessSchema = z
-  .object({ status: z.enum(['ready', 'draining', 'unavailable']), checks: z.object({ upstream: checkSchema, cache: checkSchema, renderer: checkSchema }) })
-  .meta({ id: 'Readiness', description: 'MDES and the cache store are reported (degraded), never fail readiness; draining or a dead renderer does' });
+  .object({
+    status: z.enum(['ready', 'draining', 'unavailable']),
+    checks: z.object({ upstream: checkSchema, cache: checkSchema, renderer: checkSchema, colour: checkSchema.optional() }),
+  })
+  .meta({
+    id: 'Readiness',
+    description:
+      "MDES, the cache store and the rasterizer's colour management (`colour`, its start-up self-check) are reported (degraded), never fail readiness; draining or a dead renderer does",
+  });

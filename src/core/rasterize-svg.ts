@@ -3,6 +3,7 @@ import type { Metadata } from 'sharp';
 import { CardArtError } from '../errors.ts';
 import type { PixelSize, RasterImage } from './asset-media.ts';
 import { resizeToStraightRgba } from './rasterize-png.ts';
+import { transcodeDataImages } from './svg-data-images.ts';
 import { RASTERIZE_OPTIONS, sanitizeSvg } from './svg-safety.ts';
 
 /** librsvg's (and sharp's) default: at 72 DPI one SVG user unit is one pixel. */
@@ -38,7 +39,7 @@ export async function readSvgSize(bytes: Buffer): Promise<PixelSize> {
 export async function rasterizeSvg(bytes: Buffer, size: PixelSize, natural?: PixelSize): Promise<RasterImage> {
   const own = natural ?? (await readSvgSize(bytes));
   // librsvg draws the rebuilt document, never the bytes as they came.
-  const safe = sanitizeSvg(bytes, RASTERIZE_OPTIONS);
+  const safe = await transcodeDataImages(sanitizeSvg(bytes, RASTERIZE_OPTIONS));
   const density = Math.min(MAX_DENSITY, Math.max(MIN_DENSITY, densityFor(own, size)));
   try {
     return await resizeToStraightRgba(sharp(safe, { density, failOn: 'error', limitInputPixels: renderPixelLimit(size) }), size);

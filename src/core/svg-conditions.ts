@@ -2,14 +2,14 @@
  * SVG conditional processing (`systemLanguage`, `requiredExtensions`, `requiredFeatures` and `<switch>`) decided
  * once by the sanitizer, so the rebuilt document draws the same everywhere: librsvg would otherwise answer
  * `systemLanguage` from the server's locale and a browser from its user's. A logo is drawn as for an English
- * reader (the language resvg's and librsvg's own test suites assume). The attributes themselves are not on the
+ * reader (the language resvg's test suite assumes). The attributes themselves are not on the
  * allow-list, so they never reach the rebuilt document.
  */
 
 /** The reader's language: a `systemLanguage` tag matches it or a subtag of it (`en`, `en-GB`, `en-US`). */
 const READER_LANGUAGE = 'en';
 
-/** Elements the attributes apply to (SVG 2, 5.8.1), of those the sanitizer keeps; on others they mean nothing. */
+/** Elements the attributes apply to (SVG 2's list), of those the sanitizer keeps; on others they mean nothing. */
 export const CONDITIONAL_ELEMENTS = new Set(
   'a circle ellipse g image line path polygon polyline rect svg switch text textPath tspan use'.split(' '),
 );

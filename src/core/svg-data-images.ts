@@ -1,7 +1,8 @@
 /**
  * Embedded GIF and WebP bitmaps (`<image href="data:image/gif;base64,…">`) turned into PNG before librsvg sees
- * the SVG: the librsvg inside sharp decodes only PNG and JPEG, so it drew nothing where Debian's librsvg (through
- * gdk-pixbuf) and browsers draw the bitmap. sharp decodes them itself (an animated GIF's first frame).
+ * the SVG: of the four bitmap types the sanitizer lets through, the librsvg inside sharp decodes only PNG and JPEG,
+ * so it drew nothing where browsers draw both (and Debian's librsvg, through gdk-pixbuf, the GIF). sharp decodes
+ * them itself (an animated GIF's first frame).
  */
 import sharp from 'sharp';
 import { CardArtError } from '../errors.ts';

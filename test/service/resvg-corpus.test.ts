@@ -28,8 +28,8 @@ const REPORT = 'test-artifacts/resvg-corpus.tsv';
 const SIZE = 192;
 /** Mean premultiplied distance at which a rendering is the reference's picture. */
 const MATCH_LEVELS = 2;
-/** Requests in flight: enough to keep both rasterizer processes of a 2-core machine busy. */
-const SERVICE_CONCURRENCY = 4;
+/** Requests in flight: one per rasterizer process of a 2-core machine (more would only wait in the render queue). */
+const SERVICE_CONCURRENCY = 2;
 /** rsvg-convert processes at once (2 cores). */
 const RSVG_CONCURRENCY = 2;
 /** Codes the service may answer for a file it does not draw: refused on purpose, or not drawable. */

@@ -3,7 +3,8 @@ import type { Metadata } from 'sharp';
 import { CardArtError } from '../errors.ts';
 import type { PixelSize, RasterImage } from './asset-media.ts';
 import { resizeToStraightRgba } from './rasterize-png.ts';
-import { sanitizeSvg } from './svg-safety.ts';
+import { transcodeDataImages } from './svg-data-images.ts';
+import { RASTERIZE_OPTIONS, sanitizeSvg } from './svg-safety.ts';
 
 /** librsvg's (and sharp's) default: at 72 DPI one SVG user unit is one pixel. */
 const BASE_DENSITY = 72;
@@ -16,11 +17,11 @@ const MAX_SVG_SIDE = 1_000_000;
 const MIN_SVG_RENDER_PIXELS = 1_000_000;
 
 /**
- * The SVG's natural size as librsvg sees it at 72 DPI: width/height attributes (px and absolute units),
- * else the viewBox. Checks safety first; refuses an unreadable or zero-sized SVG with SVG_INVALID.
+ * The SVG's natural size as librsvg sees it at 72 DPI: width/height attributes (px, and absolute units as the
+ * sanitizer rewrote them to px at 96 per inch), else the viewBox. Checks safety first; refuses an unreadable or zero-sized SVG with SVG_INVALID.
  */
 export async function readSvgSize(bytes: Buffer): Promise<PixelSize> {
-  const safe = sanitizeSvg(bytes, { allowDataImages: true });
+  const safe = sanitizeSvg(bytes, RASTERIZE_OPTIONS);
   let metadata: Metadata;
   try {
     metadata = await sharp(safe, { density: BASE_DENSITY }).metadata();
@@ -38,7 +39,7 @@ export async function readSvgSize(bytes: Buffer): Promise<PixelSize> {
 export async function rasterizeSvg(bytes: Buffer, size: PixelSize, natural?: PixelSize): Promise<RasterImage> {
   const own = natural ?? (await readSvgSize(bytes));
   // librsvg draws the rebuilt document, never the bytes as they came.
-  const safe = sanitizeSvg(bytes, { allowDataImages: true });
+  const safe = await transcodeDataImages(sanitizeSvg(bytes, RASTERIZE_OPTIONS));
   const density = Math.min(MAX_DENSITY, Math.max(MIN_DENSITY, densityFor(own, size)));
   try {
     return await resizeToStraightRgba(sharp(safe, { density, failOn: 'error', limitInputPixels: renderPixelLimit(size) }), size);

@@ -6,6 +6,11 @@ const PDF_HEADER_WINDOW = 1024;
 /** Enough for an XML declaration, a DOCTYPE and an editor's comments before the root element. */
 const SVG_PROLOG_WINDOW = 64 * 1024;
 
+/** `<svg` or `<prefix:svg`, then the end of the name. */
+const SVG_ROOT = /^<(?:[A-Za-z_][\w.-]*:)?svg[\s>/]/;
+/** Enough of the root tag for a prefix of a few dozen characters. */
+const MAX_ROOT_TAG_CHARS = 64;
+
 /** The media kind the bytes really are, or undefined when they are none of PNG, PDF, SVG. */
 export function sniffMediaKind(bytes: Buffer): MediaKind | undefined {
   if (bytes.length >= PNG_SIGNATURE.length && bytes.subarray(0, PNG_SIGNATURE.length).equals(PNG_SIGNATURE)) {
@@ -16,7 +21,10 @@ export function sniffMediaKind(bytes: Buffer): MediaKind | undefined {
   return undefined;
 }
 
-/** True when, after a BOM, whitespace, the XML declaration, comments, processing instructions and a DOCTYPE, the root is `<svg`. */
+/**
+ * True when, after a BOM, whitespace, the XML declaration, comments, processing instructions and a DOCTYPE, the root
+ * is `<svg` or a prefixed `<x:svg` (the sanitizer then checks that its namespace really is SVG's).
+ */
 function startsWithSvgRoot(bytes: Buffer): boolean {
   let text = bytes.subarray(0, SVG_PROLOG_WINDOW).toString('utf8');
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
@@ -36,7 +44,7 @@ function startsWithSvgRoot(bytes: Buffer): boolean {
       if (end < 0) return false;
       at = end;
     } else {
-      return /^<svg[\s>/]/.test(text.slice(at, at + 5));
+      return SVG_ROOT.test(text.slice(at, at + MAX_ROOT_TAG_CHARS));
     }
   }
 }

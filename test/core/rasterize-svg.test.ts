@@ -61,6 +61,21 @@ describe('rasterizeSvg', () => {
     expect(pixel(image, 505, 500)).toEqual([0, 0, 255, 255]);
   });
 
+  it('draws absolute units (mm, pt) at 96 per inch relative to the drawing, whatever the output size', async () => {
+    // 12.7 mm = 36 pt = 48 px: the square covers the top-left quarter of the 96-unit drawing at every size.
+    const svg = Buffer.from(
+      '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 96 96"><style>.p{stroke-width:0}</style>' +
+        '<rect width="12.7mm" height="36pt" fill="#0000ff" class="p"/><rect x="48" y="48" width="48" height="48" style="fill:#ff0000;stroke-width:1pt"/></svg>',
+    );
+    for (const side of [48, 96, 192, 384]) {
+      const image = await rasterizeSvg(svg, { width: side, height: side });
+      const quarter = side / 2;
+      expect(pixel(image, quarter - 2, quarter - 2), `${side} inside`).toEqual([0, 0, 255, 255]);
+      expect(pixel(image, quarter + 1, quarter - 2)[3], `${side} right of it`).toBe(0);
+      expect(pixel(image, quarter - 2, quarter + 1)[3], `${side} below it`).toBe(0);
+    }
+  });
+
   it('refuses an unsafe SVG even when the natural size is passed in', async () => {
     expect(await codeOf(() => rasterizeSvg(Buffer.from(UNSAFE_SVGS.script!), { width: 10, height: 10 }, { width: 10, height: 10 }))).toBe(
       'SVG_UNSAFE',

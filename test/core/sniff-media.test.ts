@@ -26,6 +26,12 @@ describe('sniffMediaKind', () => {
     expect(sniffMediaKind(Buffer.from('<!DOCTYPE svg [ <!ENTITY a "b"> ]><svg>&a;</svg>'))).toBe('svg');
   });
 
+  it('recognises a root with a namespace prefix (<svg:svg xmlns:svg="…">)', () => {
+    expect(sniffMediaKind(Buffer.from('<svg:svg xmlns:svg="http://www.w3.org/2000/svg"><svg:rect/></svg:svg>'))).toBe('svg');
+    expect(sniffMediaKind(Buffer.from('<s:svgfoo xmlns:s="http://www.w3.org/2000/svg"/>'))).toBeUndefined();
+    expect(sniffMediaKind(Buffer.from('<html:body><svg/></html:body>'))).toBeUndefined();
+  });
+
   it('rejects other formats and look-alikes', () => {
     expect(sniffMediaKind(Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0, 0x10]))).toBeUndefined(); // JPEG
     expect(sniffMediaKind(Buffer.from('<html><svg></svg></html>'))).toBeUndefined();

@@ -12,7 +12,8 @@ import { planCard, type CardPlan } from './core/card-plan.ts';
 
 /**
  * Part of every rendered-image key: bump when the pixels of a rendered card change (layout, font, encoder settings).
- * 2: PDFs drawn with soft masks, transfer functions and colour management (CMYK, ICC) as pdf.js draws them in a browser.
+ * 2: PDFs drawn with soft masks, transfer functions and colour management (CMYK, ICC) as pdf.js draws them in a browser;
+ *    SVGs with absolute units, <switch> / systemLanguage, GIF / WebP data images and <use> cycles drawn as librsvg does.
  */
 export const RENDER_VERSION = '2';
 

@@ -19,7 +19,7 @@ import { createHttpAssetSource } from '../upstream/http-asset-source.ts';
 import { createEphemeralSimulatorSigner, createOAuthSigner, loadSigningKey, type RequestSigner } from '../upstream/oauth-signer.ts';
 import { ACCOUNT_RANGE_PATTERN, MAX_ACCOUNT_RANGES } from '../upstream/validate-input.ts';
 import { createAssetPrewarmer } from './asset-prewarmer.ts';
-import { createUpstreamBudget } from '../upstream/upstream-budget.ts';
+import { createUpstreamBudget, PREWARM_UPSTREAM_SHARE, shareOfBudget } from '../upstream/upstream-budget.ts';
 import { createSharedRedis } from './shared-redis.ts';
 import { createFileJournal, createRedisJournal } from './prewarm-journal.ts';
 import { createReadiness } from './readiness.ts';
@@ -146,6 +146,10 @@ export async function createServices(
     journal: sharedRedis
       ? createRedisJournal(sharedRedis.client, { prefix: config.cacheKeyPrefix })
       : createFileJournal(config.cacheDir),
+    budget: createUpstreamBudget({
+      maxRps: shareOfBudget(serviceConfig.upstreamMaxRps, PREWARM_UPSTREAM_SHARE),
+      maxWaitMs: serviceConfig.upstreamBudgetWaitMs,
+    }),
   });
   // Accepted pre-warm work of an earlier run (or another instance) continues in the background.
   void prewarmer.resume().catch((error: unknown) => log.warn({ err: error }, 'could not resume the pre-warm queue'));

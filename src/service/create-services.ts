@@ -65,7 +65,7 @@ export async function createServices(
   // Embedded mode: the service makes the key pair Notify Token Updated payloads are encrypted for, and the
   // simulator (playing MDES) gets its certificate, so the real decryption path runs.
   const ntuKeyPair =
-    baseUrl === undefined && !config.provisioning.decryptionKeyPem ? generateEncryptionKeyPair('card-art notify token updated') : undefined;
+    baseUrl === undefined && !config.provisioning.decryptionKey ? generateEncryptionKeyPair('card-art notify token updated') : undefined;
   if (baseUrl === undefined) {
     const ephemeral = createEphemeralSimulatorSigner();
     simulator = await startSimulator({
@@ -165,7 +165,7 @@ export async function createServices(
     store: rawStore,
     prewarmer,
     provisioning: config.provisioning,
-    decryptionKeyPem: config.provisioning.decryptionKeyPem ?? ntuKeyPair?.privateKeyPem,
+    decryptionKeys: config.provisioning.decryptionKey ? [config.provisioning.decryptionKey] : ntuKeyPair ? [ntuKeyPair] : [],
     simulator,
     demoCards: demo.cards,
     log,

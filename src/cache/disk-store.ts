@@ -196,24 +196,13 @@ export class DiskBlobAdapter extends EventEmitter implements BlobAdapter {
    */
   async sweepStaleTempFiles(olderThanMs = STALE_TEMP_FILE_MS, now = Date.now()): Promise<number> {
     let removed = 0;
-    const root = await this.#resolvedRoot().catch(() => undefined);
-    if (!root) return 0;
-    const shards = await readdir(root).catch(() => [] as string[]);
-    for (const shard of shards.filter((name) => SHARD_NAME.test(name))) {
-      const folder = path.join(root, shard);
-      // Only real shard folders inside the cache folder: a symlinked one is never swept (nor written).
-      const folderInfo = await lstat(folder).catch(() => undefined);
-      if (!folderInfo?.isDirectory()) continue;
-      const names = await readdir(folder).catch(() => [] as string[]);
-      for (const name of names.filter((n) => n.startsWith('.') && n.endsWith('.tmp'))) {
-        const match = TEMP_NAME.exec(name);
-        const file = path.join(folder, name);
-        const info = await lstat(file).catch(() => undefined);
-        if (!info?.isFile()) continue;
-        // A writer on this host that no longer runs left it for good; other hosts' files only when old.
-        const deadWriter = !!match && match[1] === HOST_TAG && Number(match[2]) !== process.pid && !isAlive(Number(match[2]));
-        if ((deadWriter || now - info.mtimeMs > olderThanMs) && (await unlink(file).then(() => true, () => false))) removed += 1;
-      }
+    for await (const file of this.#filesInShards(SHARD_NAME, (name) => name.startsWith('.') && name.endsWith('.tmp'))) {
+      const match = TEMP_NAME.exec(path.basename(file));
+      const info = await lstat(file).catch(() => undefined);
+      if (!info?.isFile()) continue;
+      // A writer on this host that no longer runs left it for good; other hosts' files only when old.
+      const deadWriter = !!match && match[1] === HOST_TAG && Number(match[2]) !== process.pid && !isAlive(Number(match[2]));
+      if ((deadWriter || now - info.mtimeMs > olderThanMs) && (await unlink(file).then(() => true, () => false))) removed += 1;
     }
     return removed;
   }
@@ -224,20 +213,23 @@ export class DiskBlobAdapter extends EventEmitter implements BlobAdapter {
    */
   async sweepExpiredEntries(now = Date.now()): Promise<number> {
     let removed = 0;
-    const root = await this.#resolvedRoot().catch(() => undefined);
-    if (!root) return 0;
-    const shards = await readdir(root).catch(() => [] as string[]);
-    for (const shard of shards.filter((name) => EXPIRING_SHARD_NAME.test(name))) {
-      const folder = path.join(root, shard);
-      // Only real shard folders inside the cache folder, as everywhere else.
-      if (!(await lstat(folder).catch(() => undefined))?.isDirectory()) continue;
-      for (const name of (await readdir(folder).catch(() => [] as string[])).filter((n) => /^[0-9a-f]{64}\.bin$/.test(n))) {
-        const file = path.join(folder, name);
-        const expires = Number((await readHeadOf(file))?.meta[EXPIRES_META]);
-        if (Number.isFinite(expires) && expires <= now && (await unlink(file).then(() => true, () => false))) removed += 1;
-      }
+    for await (const file of this.#filesInShards(EXPIRING_SHARD_NAME, (name) => /^[0-9a-f]{64}\.bin$/.test(name))) {
+      const expires = Number((await readHeadOf(file))?.meta[EXPIRES_META]);
+      if (Number.isFinite(expires) && expires <= now && (await unlink(file).then(() => true, () => false))) removed += 1;
     }
     return removed;
+  }
+
+  /** The files whose names pass `wanted` in the shard folders named like `shardName`, for the sweeps. */
+  async *#filesInShards(shardName: RegExp, wanted: (name: string) => boolean): AsyncGenerator<string> {
+    const root = await this.#resolvedRoot().catch(() => undefined);
+    if (!root) return;
+    for (const shard of (await readdir(root).catch(() => [] as string[])).filter((name) => shardName.test(name))) {
+      const folder = path.join(root, shard);
+      // Only real shard folders inside the cache folder: a symlinked one is never swept (nor written).
+      if (!(await lstat(folder).catch(() => undefined))?.isDirectory()) continue;
+      for (const name of (await readdir(folder).catch(() => [] as string[])).filter(wanted)) yield path.join(folder, name);
+    }
   }
 
   async disconnect(): Promise<void> {}

@@ -42,7 +42,8 @@ export interface PayloadEncrypter {
   readonly publicKeyFingerprint: string;
 }
 
-function libraryConfig(certificatePem: string, oaepDigest: OaepDigest) {
+/** mastercard-client-encryption's configuration for our payloads (the decryption measurement's baseline adds a privateKey). */
+export function libraryConfig(certificatePem: string, oaepDigest: OaepDigest) {
   return {
     // The path-mapping part of the library is not used (we call its crypto directly), but it wants one entry.
     paths: [{ path: '/', toEncrypt: [], toDecrypt: [] }],

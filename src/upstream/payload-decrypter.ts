@@ -3,8 +3,8 @@
  * with Node's WebCrypto, whose RSA and AES work runs on libuv's threadpool, not on the main thread: RSA-OAEP with
  * SHA-256 or SHA-512 (MGF1 with the same digest, as mastercard-client-encryption wraps the key) unwraps the AES key,
  * AES-CBC with PKCS#7 padding opens the data, all of it hex on the wire. node-forge did the same in JavaScript on the
- * main thread: ≈ 18–40 ms per payload on this 2-core machine, against ≈ 0.1 ms of main-thread time here
- * (`npx node test/upstream/measure-ntu-decryption.ts`).
+ * main thread: ≈ 18 ms per payload on a quiet 2-core machine, against 0.2–0.3 ms of main-thread time here for a payload
+ * that does not open (`npx node test/upstream/measure-ntu-decryption.ts`).
  *
  * Keys are held in a ring by `publicKeyFingerprint`, each under both fingerprints MDES may send (SHA-256 hex of the
  * certificate's DER (`certificateFingerprint`), and of the public key's DER), so a payload for a key we do not hold, or whose sizes no payload

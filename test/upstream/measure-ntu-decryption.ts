@@ -9,7 +9,7 @@
 import { constants, createPrivateKey, privateDecrypt, randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { performance } from 'node:perf_hooks';
-import { createPayloadEncrypter, generateEncryptionKeyPair } from '../../src/upstream/field-level-encryption.ts';
+import { createPayloadEncrypter, generateEncryptionKeyPair, libraryConfig } from '../../src/upstream/field-level-encryption.ts';
 import { createPayloadDecrypter } from '../../src/upstream/payload-decrypter.ts';
 
 const RUNS = 40;
@@ -30,20 +30,7 @@ const tokens = Array.from({ length: 100 }, (_, i) => ({
 }));
 const payload = createPayloadEncrypter({ certificatePem: keys.certificatePem, oaepDigest: 'SHA512' }).encrypt({ tokens });
 const junk = { ...payload, encryptedKey: randomBytes(256).toString('hex') };
-const forge = new FieldLevelEncryption({
-  paths: [{ path: '/', toEncrypt: [], toDecrypt: [] }],
-  useCertificateContent: true,
-  encryptionCertificate: keys.certificatePem,
-  privateKey: keys.privateKeyPem,
-  oaepPaddingDigestAlgorithm: 'SHA-512',
-  dataEncoding: 'hex',
-  ivFieldName: 'iv',
-  encryptedKeyFieldName: 'encryptedKey',
-  encryptedValueFieldName: 'encryptedData',
-  publicKeyFingerprintFieldName: 'publicKeyFingerprint',
-  publicKeyFingerprintType: 'certificate',
-  oaepHashingAlgorithmFieldName: 'oaepHashingAlgorithm',
-}).crypto;
+const forge = new FieldLevelEncryption({ ...libraryConfig(keys.certificatePem, 'SHA512'), privateKey: keys.privateKeyPem }).crypto;
 const native = createPayloadDecrypter({ keys: [keys] });
 const privateKey = createPrivateKey(keys.privateKeyPem);
 

@@ -90,6 +90,7 @@ export function createRedisConnection(url: string, opts: RedisConnectionOptions 
   let retryAt = 0;
   let stalls = 0;
   let closed = false;
+  let probing = false;
 
   /** One bounded connect attempt at a time; a failed one holds the next back for RECONNECT_BACKOFF_MS. */
   function connect(): Promise<void> {
@@ -157,7 +158,6 @@ export function createRedisConnection(url: string, opts: RedisConnectionOptions 
         probing = false;
       });
   }
-  let probing = false;
   const watchdog = opts.watchdog === false ? undefined : setInterval(watch, deadlineMs / 2);
   watchdog?.unref();
 

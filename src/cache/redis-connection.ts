@@ -92,7 +92,7 @@ export function createRedisConnection(url: string, opts: RedisConnectionOptions 
   let closed = false;
   let probing = false;
 
-  /** One bounded connect attempt at a time; a failed one holds the next back for RECONNECT_BACKOFF_MS. */
+  /** One connect attempt at a time, bounded by the connect timeout + the command deadline; a failed one holds the next back for RECONNECT_BACKOFF_MS. */
   function connect(): Promise<void> {
     connecting ??= (async () => {
       let timer: NodeJS.Timeout | undefined;
@@ -100,9 +100,9 @@ export function createRedisConnection(url: string, opts: RedisConnectionOptions 
         await Promise.race([
           client.connect(),
           // node-redis's connect timeout ends at the TCP connect; a frozen server accepts that and then never answers
-          // the handshake, so the whole attempt has a deadline too.
+          // the handshake, so the handshake gets the command deadline on top.
           new Promise((_, reject) => {
-            timer = setTimeout(() => reject(new RedisUnavailableError('connect timed out')), connectTimeoutMs);
+            timer = setTimeout(() => reject(new RedisUnavailableError('connect timed out')), connectTimeoutMs + deadlineMs);
           }),
         ]);
       } catch (error) {

@@ -60,6 +60,7 @@ export function requestorPngKey(assetId: string, size: number): string {
  */
 export const TOKEN_RECORD_PREFIX = 'token:';
 export const NTU_REQUEST_PREFIX = 'ntu-request:';
+export const NTU_PAYLOAD_PREFIX = 'ntu-payload:';
 export const PUSH_RECEIPT_PREFIX = 'push-receipt:';
 
 /** A token record by tokenUniqueReference (validated before it becomes a key). */
@@ -70,6 +71,18 @@ export function tokenRecordKey(tokenUniqueReference: string): string {
 /** A Notify Token Updated requestId already answered (kept for MDES's retry window). */
 export function ntuRequestKey(requestId: string): string {
   return `${NTU_REQUEST_PREFIX}${requestId}`;
+}
+
+/** A Notify Token Updated payload already handled, by the SHA-256 hex of its wrapped AES key (kept like requestIds). */
+export function ntuPayloadKey(digest: string): string {
+  return `${NTU_PAYLOAD_PREFIX}${digest}`;
+}
+
+/** Families written with a TTL (24 h, 15 min): the disk store keeps them apart and sweeps them when they expire. */
+const EXPIRING_PREFIXES = [NTU_REQUEST_PREFIX, NTU_PAYLOAD_PREFIX, PUSH_RECEIPT_PREFIX] as const;
+
+export function isExpiringKey(key: string): boolean {
+  return EXPIRING_PREFIXES.some((prefix) => key.startsWith(prefix));
 }
 
 /** A push receipt's card details; receipts are validated (PUSH_ACCOUNT_RECEIPT_PATTERN) before they become keys. */

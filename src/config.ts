@@ -13,7 +13,8 @@ import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { DEFAULT_LAYER_CACHE_BYTES } from './core/card-renderer.ts';
 import { CardArtError } from './errors.ts';
-import { loadCertificatePem, loadPrivateKeyPem, OAEP_DIGESTS, type OaepDigest } from './upstream/field-level-encryption.ts';
+import { loadCertificatePem, OAEP_DIGESTS, type OaepDigest } from './upstream/field-level-encryption.ts';
+import { loadDecryptionKey, type DecryptionKeyMaterial } from './upstream/payload-decrypter.ts';
 import { DEFAULT_CACHE_MAX_MB } from './cache/variant-bound.ts';
 import { DEFAULT_RENDER_MAX_PER_CLIENT, DEFAULT_RENDER_QUEUE_WAIT_MS } from './service/client-render-gate.ts';
 import { DEFAULT_READINESS_PROBE_INTERVAL_MS } from './service/readiness.ts';
@@ -61,6 +62,11 @@ export const DEFAULT_LOG_LEVEL = 'info';
 export const DEFAULT_MDES_OAEP_DIGEST: OaepDigest = 'SHA512';
 /** The machine's host name: the host that answers is the one MDES called. */
 export const DEFAULT_NTU_RESPONSE_HOST = hostname();
+/**
+ * 20 per second per client address: over 1.7 million notifications a day from one MDES address, while a flood of
+ * undecryptable ones costs at most 20 RSA decryptions a second (one-second windows, so there is no minute-long burst).
+ */
+export const DEFAULT_NTU_RATE_LIMIT_PER_SECOND = 20;
 /** 300 s: a bad or unknown asset is not fetched or rendered again for five minutes, yet a fix upstream is seen soon. */
 export const DEFAULT_NEGATIVE_CACHE_SECONDS = 300;
 // Defaults stated (with their reasons) next to the modules they bound, imported here once:
@@ -129,6 +135,7 @@ export const envSchema = z.object({
   CACHE_KEY_PREFIX: text().regex(/^[\w:.-]{1,100}$/, 'letters, digits and ":_.-" only, at most 100').default(DEFAULT_REDIS_PREFIX),
   CACHE_LOCK_TTL_MS: int(500, 60_000).default(DEFAULT_CACHE_LOCK_TTL_MS),
   CACHE_LOCK_WAIT_MS: int(0, 120_000).default(DEFAULT_CACHE_LOCK_WAIT_MS),
+  NTU_RATE_LIMIT_PER_SECOND: int(0, 100_000).default(DEFAULT_NTU_RATE_LIMIT_PER_SECOND),
 });
 
 export type EnvConfig = z.output<typeof envSchema>;
@@ -188,14 +195,19 @@ export interface ProvisioningConfig {
   /** Mastercard's encryption certificate (MDES_ENCRYPTION_CERT) as PEM; undefined against real MDES = push off. */
   encryptionCertificatePem: string | undefined;
   oaepDigest: OaepDigest;
-  /** Private key that opens Notify Token Updated payloads (MDES_DECRYPTION_KEY) as PEM; undefined = receiver off. */
-  decryptionKeyPem: string | undefined;
+  /**
+   * Private key that opens Notify Token Updated payloads (MDES_DECRYPTION_KEY) as PEM, with the certificate the same
+   * file carries (a .p12 does) for MDES's certificate fingerprint; undefined = receiver off.
+   */
+  decryptionKey: DecryptionKeyMaterial | undefined;
   /** Bearer tokens for the provisioning and Notify Token Updated endpoints (API_TOKENS); undefined = open (embedded simulator only). */
   apiTokens: string[] | undefined;
   /** `responseHost` of Notify Token Updated answers (NTU_RESPONSE_HOST, default the host name). */
   ntuResponseHost: string;
   /** Addresses / CIDRs allowed to post Notify Token Updated (NTU_ALLOWED_IPS); undefined = any. */
   ntuAllowedIps: string[] | undefined;
+  /** Notify Token Updated requests per client address and second (NTU_RATE_LIMIT_PER_SECOND; 0 = off). */
+  ntuRateLimitPerSecond: number;
 }
 
 /** The complete configuration: everything the composition root and the app factory need. */
@@ -306,14 +318,14 @@ function loadProvisioningConfig(e: EnvConfig): ProvisioningConfig {
   const encryptionCertificatePem = e.MDES_ENCRYPTION_CERT
     ? loadCertificatePem(e.MDES_ENCRYPTION_CERT, 'MDES_ENCRYPTION_CERT')
     : undefined;
-  const decryptionKeyPem = e.MDES_DECRYPTION_KEY
-    ? loadPrivateKeyPem(e.MDES_DECRYPTION_KEY, e.MDES_DECRYPTION_KEY_PASSWORD, 'MDES_DECRYPTION_KEY')
+  const decryptionKey = e.MDES_DECRYPTION_KEY
+    ? loadDecryptionKey(e.MDES_DECRYPTION_KEY, e.MDES_DECRYPTION_KEY_PASSWORD, 'MDES_DECRYPTION_KEY')
     : undefined;
   const apiTokens = e.API_TOKENS?.split(',').map((token) => token.trim()).filter(Boolean);
   if (apiTokens?.some((token) => !/^[\x21-\x7e]{16,512}$/.test(token))) {
     throw new CardArtError('CONFIG_INVALID', 'API_TOKENS: each token must be 16–512 printable characters without spaces');
   }
-  if (e.MDES_BASE_URL && (encryptionCertificatePem || decryptionKeyPem) && !apiTokens?.length) {
+  if (e.MDES_BASE_URL && (encryptionCertificatePem || decryptionKey) && !apiTokens?.length) {
     throw new CardArtError('CONFIG_INVALID', 'API_TOKENS is required when MDES_BASE_URL is set with MDES_ENCRYPTION_CERT or MDES_DECRYPTION_KEY');
   }
   const ntuAllowedIps = e.NTU_ALLOWED_IPS?.split(',').map((entry) => entry.trim()).filter(Boolean);
@@ -325,9 +337,10 @@ function loadProvisioningConfig(e: EnvConfig): ProvisioningConfig {
   return {
     encryptionCertificatePem,
     oaepDigest: e.MDES_OAEP_DIGEST,
-    decryptionKeyPem,
+    decryptionKey,
     apiTokens: apiTokens?.length ? apiTokens : undefined,
     ntuResponseHost: e.NTU_RESPONSE_HOST,
     ntuAllowedIps: ntuAllowedIps?.length ? ntuAllowedIps : undefined,
+    ntuRateLimitPerSecond: e.NTU_RATE_LIMIT_PER_SECOND,
   };
 }

@@ -85,14 +85,20 @@ export const FRAME_HEAD_BYTES = PREFIX_LENGTH + MAX_FRAME_HEADER_BYTES;
 
 /** The key recorded in a frame's header, from its first bytes (no checksum check: for indexing only). */
 export function readFrameKey(head: Buffer): string | undefined {
+  return readFrameHeader(head)?.key;
+}
+
+/** The key and meta recorded in a frame's header, from its first bytes (no checksum check: for indexing and sweeping). */
+export function readFrameHeader(head: Buffer): { key: string; meta: Record<string, unknown> } | undefined {
   if (head.length < PREFIX_LENGTH) return undefined;
   const magic = head.subarray(0, MAGIC.length);
   if (!magic.equals(MAGIC) && !magic.equals(LEGACY_MAGIC)) return undefined;
   const headerLength = head.readUInt32BE(MAGIC.length);
   if (headerLength > MAX_FRAME_HEADER_BYTES || PREFIX_LENGTH + headerLength > head.length) return undefined;
   try {
-    const key = (JSON.parse(head.subarray(PREFIX_LENGTH, PREFIX_LENGTH + headerLength).toString('utf8')) as { key?: unknown }).key;
-    return typeof key === 'string' ? key : undefined;
+    const { key, meta } = JSON.parse(head.subarray(PREFIX_LENGTH, PREFIX_LENGTH + headerLength).toString('utf8')) as { key?: unknown; meta?: unknown };
+    if (typeof key !== 'string') return undefined;
+    return { key, meta: typeof meta === 'object' && meta !== null ? (meta as Record<string, unknown>) : {} };
   } catch {
     return undefined;
   }

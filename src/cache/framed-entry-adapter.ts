@@ -22,7 +22,7 @@ export interface BlobAdapter {
 }
 
 /** Meta key carrying keyv's `expires` (epoch ms) inside the frame, so a store without TTLs still expires entries. */
-const EXPIRES_META = 'keyv:expires';
+export const EXPIRES_META = 'keyv:expires';
 
 export interface FramedEntryAdapterOptions {
   /** Largest `bytes` accepted by set (larger → CACHE_ENTRY_TOO_LARGE). */

@@ -8,10 +8,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import { createClient } from '@keyv/redis';
 import type { FleetLock, HeldLock } from './fleet-lock.ts';
 import { DEFAULT_CACHE_LOCK_TTL_MS } from './fleet-lock.ts';
-import { DEFAULT_REDIS_COMMAND_TIMEOUT_MS, DEFAULT_REDIS_CONNECT_TIMEOUT_MS, DEFAULT_REDIS_PREFIX } from './redis-store.ts';
+import { createRedisConnection, DEFAULT_REDIS_CONNECT_TIMEOUT_MS, REDIS_COMMAND_DEADLINE_MS } from './redis-connection.ts';
+import { DEFAULT_REDIS_PREFIX } from './redis-store.ts';
 
 /** Deletes the lock only when it still holds this owner's token, then tells the waiters. */
 const RELEASE_SCRIPT = `if redis.call('get', KEYS[1]) == ARGV[1] then
@@ -46,12 +46,13 @@ export function createRedisFleetLock(url: string, opts: RedisFleetLockOptions = 
   const ttlMs = opts.ttlMs ?? DEFAULT_CACHE_LOCK_TTL_MS;
   const channel = `${prefix}lock-released`;
   const connectTimeoutMs = opts.connectTimeoutMs ?? DEFAULT_REDIS_CONNECT_TIMEOUT_MS;
-  const commandTimeoutMs = opts.commandTimeoutMs ?? DEFAULT_REDIS_COMMAND_TIMEOUT_MS;
+  const commandTimeoutMs = opts.commandTimeoutMs ?? REDIS_COMMAND_DEADLINE_MS;
   const owner = `${hostname()}:${process.pid}`;
   const lockKeyOf = (key: string) => `${prefix}lock:${key}`;
 
-  const commands = failFastConnection(createFailFastClient(url, connectTimeoutMs, commandTimeoutMs));
-  const subscriber = failFastConnection(commands.client.duplicate());
+  const commands = createRedisConnection(url, { connectTimeoutMs, commandDeadlineMs: commandTimeoutMs });
+  // No request waits on the subscriber (waiters poll meanwhile), and a subscribed connection cannot PING: no watchdog.
+  const subscriber = createRedisConnection(url, { connectTimeoutMs, commandDeadlineMs: commandTimeoutMs, watchdog: false });
   const waiters = new Map<string, Set<() => void>>();
   const held = new Set<{ stop(): void }>();
   let subscribed: Promise<void> | undefined;
@@ -146,50 +147,6 @@ export function createRedisFleetLock(url: string, opts: RedisFleetLockOptions = 
       for (const handle of [...held]) handle.stop();
       for (const set of waiters.values()) for (const wake of [...set]) wake();
       await Promise.allSettled([commands.close(commandTimeoutMs), subscriber.close(commandTimeoutMs)]);
-    },
-  };
-}
-
-function createFailFastClient(url: string, connectTimeoutMs: number, commandTimeoutMs: number) {
-  let everReady = false;
-  const client = createClient({
-    url,
-    disableOfflineQueue: true,
-    socket: {
-      connectTimeout: connectTimeoutMs,
-      // As the store: never retry a first connection that fails; after a lost one, reconnect with a capped backoff.
-      reconnectStrategy: (retries: number, cause: Error) => (everReady ? Math.min(100 * 2 ** retries, 2000) : cause),
-    },
-    commandOptions: { timeout: commandTimeoutMs },
-  });
-  client.on('ready', () => {
-    everReady = true;
-  });
-  return client;
-}
-
-type Client = ReturnType<typeof createFailFastClient>;
-
-/** One connect attempt shared by concurrent callers (with no offline queue, commands need an open client). */
-function failFastConnection(client: Client) {
-  client.on('error', () => {}); // surfaced as rejections; node-redis would otherwise crash on an unheard 'error'
-  let connecting: Promise<unknown> | undefined;
-  return {
-    client,
-    async ready(): Promise<void> {
-      if (client.isOpen && !connecting) return;
-      connecting ??= client.connect().finally(() => {
-        connecting = undefined;
-      });
-      await connecting;
-    },
-    async close(timeoutMs: number): Promise<void> {
-      if (!client.isOpen) return;
-      try {
-        await Promise.race([client.close(), new Promise((_, reject) => setTimeout(reject, timeoutMs).unref())]);
-      } catch {
-        client.destroy();
-      }
     },
   };
 }

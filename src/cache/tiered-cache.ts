@@ -40,6 +40,9 @@ export interface TieredCacheOptions {
   lockPollMs?: number;
 }
 
+/** What a store read answers when the store failed or was skipped (its circuit open). */
+const STORE_UNAVAILABLE = Symbol('store unavailable');
+
 export function createTieredCache(opts: TieredCacheOptions): TieredCache {
   const now = opts.now ?? Date.now;
   const store = opts.store;
@@ -113,9 +116,10 @@ export function createTieredCache(opts: TieredCacheOptions): TieredCache {
     return undefined;
   }
 
-  async function readStore(key: string): Promise<CacheEntry | undefined> {
+  /** The store's entry for `key`, `undefined` for a miss, or STORE_UNAVAILABLE when it failed or its circuit is open. */
+  async function readStoreOutcome(key: string): Promise<CacheEntry | undefined | typeof STORE_UNAVAILABLE> {
     const result = await callStore('get', (s) => s.get(key));
-    if (!result) return undefined;
+    if (!result) return STORE_UNAVAILABLE;
     if (!result.value) {
       persistentCounters.misses += 1;
       return undefined;
@@ -123,6 +127,11 @@ export function createTieredCache(opts: TieredCacheOptions): TieredCache {
     persistentCounters.hits += 1;
     memory.set(key, result.value);
     return result.value;
+  }
+
+  async function readStore(key: string): Promise<CacheEntry | undefined> {
+    const outcome = await readStoreOutcome(key);
+    return outcome === STORE_UNAVAILABLE ? undefined : outcome;
   }
 
   /** Best effort: a write that fails, is skipped by the breaker or is too large is counted, never thrown. */
@@ -149,10 +158,10 @@ export function createTieredCache(opts: TieredCacheOptions): TieredCache {
   }
 
   async function loadShared(key: string, load: () => Promise<CacheEntry>): Promise<CacheEntry> {
-    const stored = await readStore(key);
-    if (stored) return stored;
-    // With the store's circuit open Redis is known to be away: no lock round trip, load here.
-    if (!fleetLock || closed || breaker.state() === 'open') return runLoad(key, load, false);
+    const stored = await readStoreOutcome(key);
+    if (stored && stored !== STORE_UNAVAILABLE) return stored;
+    // With the store failing (this read, or its circuit open) Redis is known to be away: no lock round trip, load here.
+    if (!fleetLock || closed || stored === STORE_UNAVAILABLE) return runLoad(key, load, false);
     return loadOnceInFleet(fleetLock, key, load);
   }
 

@@ -1,12 +1,13 @@
 import type { Logger } from 'pino';
 import { CardArtError, isCardArtError } from '../errors.ts';
+import type { UpstreamBudget } from '../upstream/upstream-budget.ts';
 import type { PrewarmJournal } from './prewarm-journal.ts';
 
 /** Background fetches at once: enough to hide upstream latency without hammering MDES. */
 export const PREWARM_CONCURRENCY = 4;
 /** Asset IDs allowed to wait for a background fetch. */
 export const PREWARM_QUEUE_LIMIT = 2000;
-/** An ID refused for lack of MDES budget is tried again after this long. */
+/** An ID refused for lack of MDES budget (its share, or the instance's) is tried again after this long. */
 const BUSY_RETRY_MS = 1000;
 
 export interface PrewarmResult {
@@ -36,6 +37,11 @@ export interface AssetPrewarmerOptions {
   queueLimit?: number;
   /** Keeps accepted IDs until fetched, across restarts (and, in Redis, across instances). */
   journal?: PrewarmJournal;
+  /**
+   * Pre-warm's own share of the MDES budget (PREWARM_UPSTREAM_SHARE of UPSTREAM_MAX_RPS): a token of it is taken before
+   * each fetch, on top of the instance budget the fetch itself takes from, so card requests keep the rest.
+   */
+  budget?: Pick<UpstreamBudget, 'take'>;
 }
 
 export function createAssetPrewarmer(options: AssetPrewarmerOptions): AssetPrewarmer {
@@ -56,7 +62,8 @@ export function createAssetPrewarmer(options: AssetPrewarmerOptions): AssetPrewa
       const assetId = waiting.shift() as string;
       active += 1;
       let retry = false;
-      load(assetId)
+      (options.budget ? options.budget.take() : Promise.resolve())
+        .then(() => load(assetId))
         .catch((error: unknown) => {
           // Out of MDES budget is this instance's state, not the asset's: try again later instead of dropping it.
           if (isCardArtError(error) && error.code === 'UPSTREAM_BUSY') retry = true;

@@ -11,7 +11,7 @@ import { errorHandler, notFoundHandler } from './error-handler.ts';
 import { buildOpenApiDocument } from './openapi.ts';
 import { createRenderQueue, type RenderQueue } from './render-queue.ts';
 import { createRenderedImageCache } from './rendered-image-cache.ts';
-import { createRateLimiter, type RateLimitRedisClient } from './rate-limit.ts';
+import { createRateLimiter, RATE_LIMIT_KEY_PREFIX, type RateLimitRedisClient } from './rate-limit.ts';
 import { createMemoryHitFastPath, type MemoryHitFastPath } from './memory-hit-fast-path.ts';
 import { createRequestRecorder, observeRequests } from './request-observer.ts';
 import type { RequestorLogos } from './requestor-logos.ts';
@@ -50,6 +50,8 @@ export const RATE_LIMITED_PATHS = [
   // The demo's "new card art from the issuer" makes the simulator send a Notify Token Updated, which pre-warms.
   '/demo/tokens',
 ];
+/** `POST` only: writing a token record, counted with the paths above under RATE_LIMIT_PER_MINUTE. */
+export const RATE_LIMITED_TOKEN_WRITES = '/v1/tokens';
 
 export interface AppDeps {
   renderer: CardRenderer;
@@ -87,6 +89,8 @@ export interface TokenDeps {
   ntuReceiver: NtuReceiver | undefined;
   ntuResponseHost: string;
   ntuAllowedIps?: string[];
+  /** NTU_RATE_LIMIT_PER_SECOND (0 = off); counted per client address like RATE_LIMIT_PER_MINUTE, in its own counters. */
+  ntuRateLimitPerSecond: number;
   apiTokens?: string[];
   /** The demo's seeded tokens and its "new card art from the issuer" action (embedded mode). */
   demo?: DemoTokenRouteDeps;
@@ -155,6 +159,12 @@ export function createApp(deps: AppDeps): CardArtApp {
         receiver: deps.tokens.ntuReceiver,
         responseHost: deps.tokens.ntuResponseHost,
         isCallerAllowed: createCallerAllowList(deps.tokens.ntuAllowedIps),
+        rateLimit: createRateLimiter({
+          perSecond: deps.tokens.ntuRateLimitPerSecond,
+          refusalStatus: 503,
+          ...(deps.rateLimitRedis ? { redis: deps.rateLimitRedis } : {}),
+          keyPrefix: `${deps.rateLimitKeyPrefix ?? RATE_LIMIT_KEY_PREFIX}:ntu`,
+        }),
         log,
       }),
     );
@@ -166,14 +176,14 @@ export function createApp(deps: AppDeps): CardArtApp {
     res.setHeader('Cache-Control', 'no-cache');
     res.json(openApi);
   });
-  app.use(
-    RATE_LIMITED_PATHS,
-    createRateLimiter({
-      perMinute: settings.rateLimitPerMinute,
-      ...(deps.rateLimitRedis ? { redis: deps.rateLimitRedis } : {}),
-      ...(deps.rateLimitKeyPrefix ? { keyPrefix: deps.rateLimitKeyPrefix } : {}),
-    }),
-  );
+  const rateLimit = createRateLimiter({
+    perMinute: settings.rateLimitPerMinute,
+    ...(deps.rateLimitRedis ? { redis: deps.rateLimitRedis } : {}),
+    ...(deps.rateLimitKeyPrefix ? { keyPrefix: deps.rateLimitKeyPrefix } : {}),
+  });
+  app.use(RATE_LIMITED_PATHS, rateLimit);
+  // Token writes too (each one is a record kept for good); reading a token is left to the bearer token alone.
+  app.post(RATE_LIMITED_TOKEN_WRITES, rateLimit);
   app.use(imageRoutes({ renderer: deps.renderer, images, metrics, fastPath }));
   app.use(tokenConnectRoutes({ tokenRequestors: deps.tokenRequestors, logos: deps.logos, images }));
   app.use(productConfigRoutes({ prewarmer: deps.prewarmer }));

@@ -19,7 +19,7 @@ import { createHttpAssetSource } from '../upstream/http-asset-source.ts';
 import { createEphemeralSimulatorSigner, createOAuthSigner, loadSigningKey, type RequestSigner } from '../upstream/oauth-signer.ts';
 import { ACCOUNT_RANGE_PATTERN, MAX_ACCOUNT_RANGES } from '../upstream/validate-input.ts';
 import { createAssetPrewarmer } from './asset-prewarmer.ts';
-import { createUpstreamBudget } from '../upstream/upstream-budget.ts';
+import { createUpstreamBudget, PREWARM_UPSTREAM_SHARE, shareOfBudget } from '../upstream/upstream-budget.ts';
 import { createSharedRedis } from './shared-redis.ts';
 import { createFileJournal, createRedisJournal } from './prewarm-journal.ts';
 import { createReadiness } from './readiness.ts';
@@ -66,7 +66,7 @@ export async function createServices(
   // Embedded mode: the service makes the key pair Notify Token Updated payloads are encrypted for, and the
   // simulator (playing MDES) gets its certificate, so the real decryption path runs.
   const ntuKeyPair =
-    baseUrl === undefined && !config.provisioning.decryptionKeyPem ? generateEncryptionKeyPair('card-art notify token updated') : undefined;
+    baseUrl === undefined && !config.provisioning.decryptionKey ? generateEncryptionKeyPair('card-art notify token updated') : undefined;
   if (baseUrl === undefined) {
     const ephemeral = createEphemeralSimulatorSigner();
     simulator = await startSimulator({
@@ -147,6 +147,10 @@ export async function createServices(
     journal: sharedRedis
       ? createRedisJournal(sharedRedis.client, { prefix: config.cacheKeyPrefix })
       : createFileJournal(config.cacheDir),
+    budget: createUpstreamBudget({
+      maxRps: shareOfBudget(serviceConfig.upstreamMaxRps, PREWARM_UPSTREAM_SHARE),
+      maxWaitMs: serviceConfig.upstreamBudgetWaitMs,
+    }),
   });
   // Accepted pre-warm work of an earlier run (or another instance) continues in the background.
   void prewarmer.resume().catch((error: unknown) => log.warn({ err: error }, 'could not resume the pre-warm queue'));
@@ -164,7 +168,7 @@ export async function createServices(
     store: rawStore,
     prewarmer,
     provisioning: config.provisioning,
-    decryptionKeyPem: config.provisioning.decryptionKeyPem ?? ntuKeyPair?.privateKeyPem,
+    decryptionKeys: config.provisioning.decryptionKey ? [config.provisioning.decryptionKey] : ntuKeyPair ? [ntuKeyPair] : [],
     simulator,
     demoCards: demo.cards,
     log,

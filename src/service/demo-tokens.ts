@@ -72,7 +72,7 @@ export function demoTokenRoutes(deps: DemoTokenRouteDeps): Router {
       tokenRequestorId: record.tokenRequestorId ?? DEMO_TOKEN_REQUESTOR_ID,
       status: 'ACTIVE',
       eventReasonCode: 'OTHER',
-      statusTimestamp: new Date(Math.max(now(), Date.parse(record.statusTimestamp) + 1)).toISOString(),
+      statusTimestamp: new Date(Math.max(now(), record.statusTimestamp ? Date.parse(record.statusTimestamp) + 1 : 0)).toISOString(),
       productConfig: { ...productConfig, issuerName: 'Demo Issuer', shortDescription: 'Demo card' },
       tokenInfo: { ...(record.accountPanSuffix ? { accountPanSuffix: record.accountPanSuffix } : {}), tokenPanSuffix: '0001' },
     };

@@ -6,17 +6,22 @@ import { CardArtError } from '../errors.ts';
 
 export { DEFAULT_RATE_LIMIT_PER_MINUTE };
 
-/** Counters live in fixed one-minute windows (rate-limiter-flexible); Redis keys expire with their window. */
-const WINDOW_SECONDS = 60;
+/** Counters live in fixed windows (rate-limiter-flexible) of a minute or a second; Redis keys expire with their window. */
+const MINUTE_SECONDS = 60;
 /** Key prefix of the counters in Redis, under which every instance shares them. */
 export const RATE_LIMIT_KEY_PREFIX = 'card-art:rate-limit';
 
 /** A node-redis client (what @keyv/redis re-exports); only what rate-limiter-flexible uses of it. */
 export type RateLimitRedisClient = object;
 
-export interface RateLimitOptions {
-  /** Requests per minute per client; 0 turns the limiter off. */
-  perMinute: number;
+export type RateLimitOptions = (
+  /** Requests per minute per client, in one-minute windows; 0 turns the limiter off. */
+  | { perMinute: number; perSecond?: never }
+  /** Requests per second per client, in one-second windows: a client's allowance is spread, not granted in one burst. */
+  | { perSecond: number; perMinute?: never }
+) & {
+  /** The status of the refusal: 429 (default), or 503 for callers that retry only on a 5xx (MDES). */
+  refusalStatus?: 429 | 503;
   /** When set (CACHE_URL), counters live in Redis and are shared by every instance; memory is the fallback. */
   redis?: RateLimitRedisClient;
   /** Redis key prefix (tests pass their own). */
@@ -45,22 +50,23 @@ function expandIpv6(address: string): string[] {
 }
 
 /**
- * Express middleware: RATE_LIMIT_PER_MINUTE requests per client (client = `req.ip`, so TRUST_PROXY decides
- * whose address counts) in one-minute windows, through rate-limiter-flexible: in memory, or in Redis (shared by
- * every instance) with an in-memory limiter as insurance while Redis is down. Over the limit it passes a 429
- * RATE_LIMITED CardArtError with Retry-After to the error handler. With perMinute 0 it is a no-op.
+ * Express middleware: RATE_LIMIT_PER_MINUTE (or NTU_RATE_LIMIT_PER_SECOND) requests per client (client = `req.ip`,
+ * so TRUST_PROXY decides whose address counts) in fixed windows, through rate-limiter-flexible: in memory, or in Redis
+ * (shared by every instance) with an in-memory limiter as insurance while Redis is down. Over the limit it passes a 429
+ * (or `refusalStatus`) RATE_LIMITED CardArtError with Retry-After to the error handler. With a limit of 0 it is a no-op.
  */
 export function createRateLimiter(options: RateLimitOptions): RequestHandler {
-  if (options.perMinute === 0) return (_req: Request, _res: Response, next: NextFunction) => next();
+  const [points, duration] = options.perSecond === undefined ? [options.perMinute, MINUTE_SECONDS] : [options.perSecond, 1];
+  if (points === 0) return (_req: Request, _res: Response, next: NextFunction) => next();
   const keyPrefix = options.keyPrefix ?? RATE_LIMIT_KEY_PREFIX;
-  const memory = new RateLimiterMemory({ points: options.perMinute, duration: WINDOW_SECONDS, keyPrefix });
+  const memory = new RateLimiterMemory({ points, duration, keyPrefix });
   const limiter: RateLimiterAbstract = options.redis
     ? new RateLimiterRedis({
         storeClient: options.redis,
         useRedisPackage: true,
         rejectIfRedisNotReady: true,
-        points: options.perMinute,
-        duration: WINDOW_SECONDS,
+        points,
+        duration,
         keyPrefix,
         insuranceLimiter: memory,
       })
@@ -77,6 +83,7 @@ export function createRateLimiter(options: RateLimitOptions): RequestHandler {
         next(
           new CardArtError('RATE_LIMITED', `Too many requests from this client; retry in ${retryAfterSeconds} s`, {
             retryAfterSeconds,
+            status: options.refusalStatus ?? 429,
           }),
         );
       },

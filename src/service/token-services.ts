@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { CacheStore } from '../cache/cache-types.ts';
 import type { ProvisioningConfig } from '../config.ts';
 import type { RunningSimulator } from '../simulator/simulator-server.ts';
-import { createPayloadDecrypter } from '../upstream/field-level-encryption.ts';
+import { createPayloadDecrypter, type DecryptionKeyMaterial } from '../upstream/payload-decrypter.ts';
 import type { AssetPrewarmer } from './asset-prewarmer.ts';
 import type { TokenDeps } from './create-app.ts';
 import { seedDemoTokens } from './demo-tokens.ts';
@@ -15,16 +15,16 @@ export async function createTokenServices(opts: {
   store: CacheStore;
   prewarmer: AssetPrewarmer;
   provisioning: ProvisioningConfig;
-  /** MDES_DECRYPTION_KEY, or the key pair made at start in embedded mode; undefined = receiver off (501). */
-  decryptionKeyPem: string | undefined;
+  /** MDES_DECRYPTION_KEY (with the certificate beside it), or the key pair made at start in embedded mode; none = receiver off (501). */
+  decryptionKeys: readonly DecryptionKeyMaterial[];
   simulator: RunningSimulator | undefined;
   demoCards: DemoCard[];
   log: Logger;
 }): Promise<TokenDeps> {
   const records = createTokenRecords({ store: opts.store });
-  const ntuReceiver = opts.decryptionKeyPem
+  const ntuReceiver = opts.decryptionKeys.length > 0
     ? createNtuReceiver({
-        decrypter: createPayloadDecrypter({ privateKeyPem: opts.decryptionKeyPem }),
+        decrypter: createPayloadDecrypter({ keys: opts.decryptionKeys }),
         records,
         handled: createHandledRequests({ store: opts.store }),
         prewarmer: opts.prewarmer,
@@ -45,6 +45,7 @@ export async function createTokenServices(opts: {
     ntuReceiver,
     ntuResponseHost: opts.provisioning.ntuResponseHost,
     ...(opts.provisioning.ntuAllowedIps ? { ntuAllowedIps: opts.provisioning.ntuAllowedIps } : {}),
+    ntuRateLimitPerSecond: opts.provisioning.ntuRateLimitPerSecond,
     ...(opts.provisioning.apiTokens ? { apiTokens: opts.provisioning.apiTokens } : {}),
     ...(demo ? { demo } : {}),
   };

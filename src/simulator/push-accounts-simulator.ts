@@ -2,12 +2,8 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import { z } from 'zod';
 import { isCardExpired, isLuhnValid } from '../core/card-number.ts';
-import {
-  certificateFingerprint,
-  createPayloadDecrypter,
-  encryptedPayloadSchema,
-  generateEncryptionKeyPair,
-} from '../upstream/field-level-encryption.ts';
+import { certificateFingerprint, encryptedPayloadSchema, generateEncryptionKeyPair } from '../upstream/field-level-encryption.ts';
+import { createPayloadDecrypter } from '../upstream/payload-decrypter.ts';
 import { generateJwsKey, signCompactJws, type JwsKey } from './compact-jws.ts';
 import { mdesErrorBody } from './mdes-error-bodies.ts';
 import { findSimulatedRequestor, isInEnabledRanges, stringList } from './simulated-requestors.ts';
@@ -81,7 +77,7 @@ export function createPushAccountsSimulator(opts: { assetDir: string; origin: ()
     const keyPair = generateEncryptionKeyPair('card-art simulator (Mastercard encryption key)');
     return {
       certificatePem: keyPair.certificatePem,
-      decrypter: createPayloadDecrypter({ privateKeyPem: keyPair.privateKeyPem }),
+      decrypter: createPayloadDecrypter({ keys: [keyPair] }),
       fingerprint: certificateFingerprint(keyPair.certificatePem),
     };
   });
@@ -124,7 +120,7 @@ export function createPushAccountsSimulator(opts: { assetDir: string; origin: ()
       }
       let clear: unknown;
       try {
-        clear = decrypter.decrypt(payload);
+        clear = await decrypter.decrypt(payload);
       } catch {
         return invalid('CRYPTOGRAPHY_ERROR', 'The encrypted payload could not be decrypted');
       }

@@ -14,7 +14,6 @@ const { FieldLevelEncryption } = require('mastercard-client-encryption') as {
 
 interface FieldLevelCrypto {
   encryptData(options: { data: unknown }): Record<string, string>;
-  decryptData(encryptedData: string, iv: string, oaepHashingAlgorithm: string, encryptedKey: string): unknown;
 }
 
 /** The digests MDES accepts for the RSA-OAEP wrapping of the AES key; the sandbox uses SHA-512. */
@@ -43,18 +42,13 @@ export interface PayloadEncrypter {
   readonly publicKeyFingerprint: string;
 }
 
-export interface PayloadDecrypter {
-  /** Decrypts a payload made for our public key; anything that does not open is `PAYLOAD_UNDECRYPTABLE`. */
-  decrypt(payload: EncryptedPayload): unknown;
-}
-
-function libraryConfig(certificatePem: string, privateKeyPem: string | undefined, oaepDigest: OaepDigest) {
+/** mastercard-client-encryption's configuration for our payloads (the decryption measurement's baseline adds a privateKey). */
+export function libraryConfig(certificatePem: string, oaepDigest: OaepDigest) {
   return {
     // The path-mapping part of the library is not used (we call its crypto directly), but it wants one entry.
     paths: [{ path: '/', toEncrypt: [], toDecrypt: [] }],
     useCertificateContent: true,
     encryptionCertificate: certificatePem,
-    ...(privateKeyPem ? { privateKey: privateKeyPem } : {}),
     oaepPaddingDigestAlgorithm: oaepDigest === 'SHA512' ? 'SHA-512' : 'SHA-256',
     dataEncoding: 'hex',
     ivFieldName: 'iv',
@@ -66,49 +60,17 @@ function libraryConfig(certificatePem: string, privateKeyPem: string | undefined
   };
 }
 
-/** Encrypts for the certificate's owner (Mastercard for pushMultipleAccounts; the service for the simulator's NTU). */
+/**
+ * Encrypts for the certificate's owner (Mastercard for pushMultipleAccounts; the service for the simulator's NTU).
+ * Decryption is payload-decrypter.ts (native WebCrypto, off the main thread).
+ */
 export function createPayloadEncrypter(opts: { certificatePem: string; oaepDigest: OaepDigest }): PayloadEncrypter {
-  const { crypto } = new FieldLevelEncryption(libraryConfig(opts.certificatePem, undefined, opts.oaepDigest));
+  const { crypto } = new FieldLevelEncryption(libraryConfig(opts.certificatePem, opts.oaepDigest));
   const publicKeyFingerprint = certificateFingerprint(opts.certificatePem);
   return {
     publicKeyFingerprint,
     encrypt(value) {
       return encryptedPayloadSchema.parse(crypto.encryptData({ data: value }));
-    },
-  };
-}
-
-/**
- * Decrypts with our private key. The library wants a certificate even to decrypt, so one is derived from the
- * key's own public half (it is never used to encrypt anything).
- */
-export function createPayloadDecrypter(opts: { privateKeyPem: string }): PayloadDecrypter {
-  const certificatePem = selfSignedCertificate(opts.privateKeyPem, 'card-art decryption key');
-  const cryptoFor = new Map<OaepDigest, FieldLevelCrypto>();
-  const cryptoOf = (digest: OaepDigest) => {
-    let crypto = cryptoFor.get(digest);
-    if (!crypto) {
-      crypto = new FieldLevelEncryption(libraryConfig(certificatePem, opts.privateKeyPem, digest)).crypto;
-      cryptoFor.set(digest, crypto);
-    }
-    return crypto;
-  };
-  return {
-    decrypt(payload) {
-      const digest = payload.oaepHashingAlgorithm ?? 'SHA512';
-      let clear: unknown;
-      try {
-        clear = cryptoOf(digest).decryptData(payload.encryptedData, payload.iv, digest, payload.encryptedKey);
-      } catch (error) {
-        throw new CardArtError('PAYLOAD_UNDECRYPTABLE', 'The encrypted payload could not be decrypted', {
-          cause: error,
-        });
-      }
-      // The library hands back the raw text when it is not JSON: that is a payload we cannot use either.
-      if (typeof clear === 'string') {
-        throw new CardArtError('PAYLOAD_UNDECRYPTABLE', 'The encrypted payload does not hold JSON');
-      }
-      return clear;
     },
   };
 }

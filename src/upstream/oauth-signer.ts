@@ -18,6 +18,28 @@ export const SIMULATOR_CONSUMER_KEY = 'card-art-embedded-simulator';
  * file (encrypted PEM needs the password). Error messages name the variables, never the password or key.
  */
 export function loadSigningKey(path: string, password?: string, variable = 'MDES_SIGNING_KEY'): string {
+  const bytes = readKeyFile(path, variable);
+  const text = bytes.toString('latin1');
+  const pem = text.includes('-----BEGIN')
+    ? pemKeyToPkcs8(text, password, path, variable)
+    : pkcs12KeyToPkcs8(openPkcs12(bytes, password, path, variable), path, variable);
+  assertRsaPrivateKey(pem, path, variable);
+  return pem;
+}
+
+/**
+ * The certificates a key file carries beside its key, as PEM: `CERTIFICATE` blocks of a PEM file, or the certificate
+ * bags of a PKCS#12 (what Mastercard Developers hands out). Empty when the file holds the key alone.
+ */
+export function certificatesInKeyFile(path: string, password?: string, variable = 'MDES_SIGNING_KEY'): string[] {
+  const bytes = readKeyFile(path, variable);
+  const text = bytes.toString('latin1');
+  if (text.includes('-----BEGIN')) return text.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
+  const bags = openPkcs12(bytes, password, path, variable).getBags({ bagType: forge.pki.oids.certBag! })[forge.pki.oids.certBag!] ?? [];
+  return bags.flatMap((bag) => (bag.cert ? [forge.pki.certificateToPem(bag.cert)] : []));
+}
+
+function readKeyFile(path: string, variable: string): Buffer {
   let bytes: Buffer;
   try {
     bytes = readFileSync(path);
@@ -28,12 +50,7 @@ export function loadSigningKey(path: string, password?: string, variable = 'MDES
   if (bytes.length > MAX_KEY_FILE_BYTES) {
     throw new CardArtError('CONFIG_INVALID', `${variable}: ${path} is too large to be a private key`);
   }
-  const text = bytes.toString('latin1');
-  const pem = text.includes('-----BEGIN')
-    ? pemKeyToPkcs8(text, password, path, variable)
-    : pkcs12KeyToPkcs8(bytes, password, path, variable);
-  assertRsaPrivateKey(pem, path, variable);
-  return pem;
+  return bytes;
 }
 
 /** A signer for the given consumer key; the key is checked once here so a bad key fails at start. */
@@ -74,17 +91,19 @@ function pemKeyToPkcs8(text: string, password: string | undefined, path: string,
   return key.export({ type: 'pkcs8', format: 'pem' }).toString();
 }
 
-function pkcs12KeyToPkcs8(bytes: Buffer, password: string | undefined, path: string, variable: string): string {
-  let p12: forge.pkcs12.Pkcs12Pfx;
+function openPkcs12(bytes: Buffer, password: string | undefined, path: string, variable: string): forge.pkcs12.Pkcs12Pfx {
   try {
     const asn1 = forge.asn1.fromDer(forge.util.createBuffer(bytes.toString('binary')));
-    p12 = forge.pkcs12.pkcs12FromAsn1(asn1, password ?? '');
+    return forge.pkcs12.pkcs12FromAsn1(asn1, password ?? '');
   } catch {
     // forge's message is generic; the cause is dropped on purpose so no key material can ride along.
     throw new CardArtError('CONFIG_INVALID',
       `${variable}: cannot open the PKCS#12 file at ${path}; check ${variable}_PASSWORD`,
     );
   }
+}
+
+function pkcs12KeyToPkcs8(p12: forge.pkcs12.Pkcs12Pfx, path: string, variable: string): string {
   for (const bagType of [forge.pki.oids.pkcs8ShroudedKeyBag, forge.pki.oids.keyBag]) {
     const bags = p12.getBags({ bagType: bagType! })[bagType!] ?? [];
     const key = bags.find((bag) => bag.key)?.key;

@@ -10,6 +10,17 @@ import { CardArtError } from '../errors.ts';
 export const DEFAULT_UPSTREAM_MAX_RPS = 50;
 /** 2 s: a short wait smooths a burst; longer would only hold client requests open while MDES is saturated. */
 export const DEFAULT_UPSTREAM_BUDGET_WAIT_MS = 2000;
+/**
+ * A fifth of UPSTREAM_MAX_RPS (10 calls/s at the default) for background pre-warm (Notify Token Updated, POST
+ * /v1/product-configs): a flood of new asset IDs fills the pre-warm queue, never the budget card requests need
+ * (they keep at least the other four fifths), and a genuine batch of new art still arrives within minutes.
+ */
+export const PREWARM_UPSTREAM_SHARE = 0.2;
+
+/** Calls per second of a share of `maxRps` (at least one). */
+export function shareOfBudget(maxRps: number, share: number): number {
+  return Math.max(1, Math.floor(maxRps * share));
+}
 
 export interface UpstreamBudget {
   /** Resolves when a call may go out; rejects 503 UPSTREAM_BUSY once the bounded wait would be exceeded. */

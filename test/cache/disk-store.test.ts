@@ -66,6 +66,28 @@ describe('disk store files', () => {
     expect((await store.get('kept'))?.bytes.toString()).toBe('kept');
   });
 
+  it('sweeps expired NTU request records and push receipts on its schedule, never read again (issue #22 row 5)', async () => {
+    const dir = path.join(root, 'expiring');
+    const store = createDiskStore(dir, { fsync: false });
+    const day = 24 * 3_600_000;
+    await store.set('ntu-request:r1', { bytes: Buffer.alloc(0), meta: { responseId: 'a' } }, { ttlMs: day });
+    await store.set('ntu-payload:d1', { bytes: Buffer.alloc(0), meta: { responseId: 'a' } }, { ttlMs: day });
+    await store.set('push-receipt:MCC-1', { bytes: Buffer.from('{}'), meta: {} }, { ttlMs: 15 * 60_000 });
+    await store.set('token:DWSPMC1', { bytes: Buffer.from('{}'), meta: {} });
+    // Expiring families live in shards of their own, the rest where they always did.
+    expect(path.relative(dir, store.fileFor('ntu-request:r1'))).toMatch(/^t[0-9a-f]{2}\/[0-9a-f]{64}\.bin$/);
+    expect(path.relative(dir, store.fileFor('token:DWSPMC1'))).toMatch(/^[0-9a-f]{2}\/[0-9a-f]{64}\.bin$/);
+    expect(await store.get('ntu-request:r1')).toBeDefined();
+
+    expect(await store.sweepExpiredEntries(Date.now())).toBe(0);
+    expect(await store.sweepExpiredEntries(Date.now() + 20 * 60_000)).toBe(1); // the receipt's 15 minutes are over
+    expect(await store.sweepExpiredEntries(Date.now() + day + 60_000)).toBe(2);
+    const left = (await listFiles(dir)).map((file) => path.relative(dir, file));
+    expect(left).toEqual([path.relative(dir, store.fileFor('token:DWSPMC1'))]);
+    expect(await store.get('token:DWSPMC1')).toBeDefined();
+    await store.close();
+  });
+
   it('treats a flipped byte, a truncation, an empty file and garbage as a miss, and drops the file', async () => {
     const dir = path.join(root, 'corrupt');
     const store = createDiskStore(dir);

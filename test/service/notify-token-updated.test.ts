@@ -2,7 +2,7 @@
  * DESIGN §10 through HTTP: the embedded simulator encrypts Notify Token Updated for the service's key pair and
  * POSTs it; the service decrypts, records, pre-warms in the background and acknowledges.
  */
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
@@ -45,6 +45,7 @@ function token(overrides: Record<string, unknown> = {}) {
   };
 }
 
+const ntuUrl = () => `${service.baseUrl}/digitization/1/0/notifyTokenUpdated`;
 const get = (path: string, init: RequestInit = {}) => fetch(`${service.baseUrl}${path}`, { redirect: 'manual', ...init });
 
 function expectMdesError(body: unknown, code: string) {
@@ -57,7 +58,8 @@ function expectMdesError(body: unknown, code: string) {
 
 beforeAll(async () => {
   fixtures = await makeServiceFixtures();
-  service = await startTestService(fixtures.dir, { NTU_RESPONSE_HOST: 'gateway.example' });
+  // A generous MDES budget: pre-warm's share of it (a fifth) then does not stretch the 100-token test.
+  service = await startTestService(fixtures.dir, { NTU_RESPONSE_HOST: 'gateway.example', UPSTREAM_MAX_RPS: '500' });
   ntu = service.simulator.ntu as NtuSender;
 });
 
@@ -167,6 +169,44 @@ describe('Notify Token Updated round trip', () => {
     }
   });
 
+  it('acknowledges a replayed payload under a new requestId without doing anything (issue #22 row 6: art rolled back)', async () => {
+    const ref = 'DWSPMC0000000000REPLAY';
+    // Notifications without a statusTimestamp: A, then B. A captured A re-sent under a new requestId changes nothing.
+    const artA = { cardBackgroundAssetId: fixtures.spareBackgrounds[5] };
+    const artB = { cardBackgroundAssetId: fixtures.spareBackgrounds[6] };
+    const a = await ntu.send(service.baseUrl, [token({ tokenUniqueReference: ref, statusTimestamp: undefined, productConfig: artA })]);
+    const b = await ntu.send(service.baseUrl, [token({ tokenUniqueReference: ref, statusTimestamp: undefined, productConfig: artB })]);
+    expect([a.status, b.status]).toEqual([200, 200]);
+    expect((await (await get(`/v1/tokens/${ref}`)).json()).productConfig.cardBackgroundAssetId).toBe(artB.cardBackgroundAssetId);
+    const replays = [
+      { ...a.request, requestId: randomUUID() },
+      // Hex case and the IV changed, the wrapped key kept: still the same payload.
+      { ...a.request, requestId: randomUUID(), encryptedPayload: { ...a.request.encryptedPayload, encryptedKey: a.request.encryptedPayload.encryptedKey!.toUpperCase() } },
+    ];
+    for (const replay of replays) {
+      const answer = await sendRaw(ntuUrl(), { body: JSON.stringify(replay) });
+      expect(answer.status).toBe(200);
+      expect(answer.json()).toEqual(a.body); // the first answer, responseId included
+    }
+    expect((await (await get(`/v1/tokens/${ref}`)).json()).productConfig.cardBackgroundAssetId).toBe(artB.cardBackgroundAssetId);
+
+    // Once the record has a statusTimestamp, a fresh notification without one (a new payload) does not replace it either.
+    expect((await ntu.send(service.baseUrl, [token({ tokenUniqueReference: ref, statusTimestamp: '2026-11-30T10:00:00.000Z', productConfig: artA })])).status).toBe(200);
+    const untimed = await ntu.send(service.baseUrl, [token({ tokenUniqueReference: ref, statusTimestamp: undefined, productConfig: artB })]);
+    expect(untimed.status).toBe(200);
+    const record = await (await get(`/v1/tokens/${ref}`)).json();
+    expect([record.productConfig.cardBackgroundAssetId, record.statusTimestamp]).toEqual([artA.cardBackgroundAssetId, '2026-11-30T10:00:00.000Z']);
+  });
+
+  it('refuses a token whose statusTimestamp is more than 5 minutes ahead (400, nothing written)', async () => {
+    const ref = 'DWSPMC0000000000FUTURE';
+    const sent = await ntu.send(service.baseUrl, [token({ tokenUniqueReference: 'DWSPMC0000000000FINE' }), token({ tokenUniqueReference: ref, statusTimestamp: '9999-12-31T23:59:59Z' })]);
+    expect(sent.status).toBe(400);
+    expect(expectMdesError(sent.body, 'STATUS_TIMESTAMP_IN_FUTURE').errorDescription).toContain('tokens.1.statusTimestamp');
+    expect((await get(`/v1/tokens/${ref}`)).status).toBe(404);
+    expect((await get('/v1/tokens/DWSPMC0000000000FINE')).status).toBe(404);
+  });
+
   it('answers 404 TOKEN_NOT_FOUND for an unknown token and 400 for a bad reference or width', async () => {
     for (const path of ['/v1/tokens/DWSPMC0000000000UNKNOWN', '/v1/tokens/DWSPMC0000000000UNKNOWN/card-art']) {
       const missing = await get(path);
@@ -181,14 +221,22 @@ describe('Notify Token Updated round trip', () => {
 });
 
 describe('Notify Token Updated: bad requests get MDES error shape', () => {
-  const ntuUrl = () => `${service.baseUrl}/digitization/1/0/notifyTokenUpdated`;
-
-  it('400 PAYLOAD_UNDECRYPTABLE for a payload made for another key', async () => {
+  it('503 NTU_KEY_UNKNOWN + Retry-After for a payload made for a key we do not hold (MDES retries while it is added)', async () => {
     const stranger = createNtuSender({ certificatePem: generateEncryptionKeyPair('someone else').certificatePem, oaepDigest: 'SHA512' });
     const sent = await stranger.send(service.baseUrl, [token({ tokenUniqueReference: 'DWSPMC0000000000STRANGER' })]);
-    expect(sent.status).toBe(400);
-    expectMdesError(sent.body, 'PAYLOAD_UNDECRYPTABLE');
+    expect(sent.status).toBe(503);
+    expect(sent.retryAfter).toBe('60');
+    expect(expectMdesError(sent.body, 'NTU_KEY_UNKNOWN').errors[0]?.recoverable).toBe(true);
     expect((await get('/v1/tokens/DWSPMC0000000000STRANGER')).status).toBe(404);
+  });
+
+  it('400 PAYLOAD_UNDECRYPTABLE for a payload that names our key but does not open with it', async () => {
+    const genuine = await ntu.send(`${service.baseUrl}/no-such-prefix`, [token({ tokenUniqueReference: 'DWSPMC0000000000FORGED' })]);
+    const forged = { ...genuine.request, requestId: randomUUID(), encryptedPayload: { ...genuine.request.encryptedPayload, encryptedKey: randomBytes(256).toString('hex') } };
+    const sent = await sendRaw(ntuUrl(), { body: JSON.stringify(forged) });
+    expect(sent.status).toBe(400);
+    expectMdesError(sent.json(), 'PAYLOAD_UNDECRYPTABLE');
+    expect((await get('/v1/tokens/DWSPMC0000000000FORGED')).status).toBe(404);
   });
 
   it('400 INVALID_NOTIFICATION for a malformed envelope or tokens, never echoing a value', async () => {
@@ -268,6 +316,27 @@ describe('Notify Token Updated: callers, configuration and overload', () => {
     }
   });
 
+  it('NTU_RATE_LIMIT_PER_SECOND answers 503 RATE_LIMITED + Retry-After (which MDES retries) per client, before reading the body', async () => {
+    const limited = await startTestService(fixtures.dir, { NTU_RATE_LIMIT_PER_SECOND: '2' });
+    try {
+      const url = `${limited.baseUrl}/digitization/1/0/notifyTokenUpdated`;
+      // Malformed bodies cost nothing to make; the limit counts requests, whatever they hold.
+      const answers = await Promise.all(Array.from({ length: 4 }, () => sendRaw(url, { body: '{}', localAddress: '127.0.0.51' }).catch(() => undefined)));
+      const statuses = answers.map((answer) => answer?.status ?? 'reset').sort();
+      expect(statuses.filter((status) => status === 400)).toHaveLength(2);
+      for (const answer of answers.filter((a) => a?.status === 503)) {
+        expect(answer!.headers['retry-after']).toBe('1');
+        expect(answer!.headers.connection).toBe('close');
+        expect(expectMdesError(answer!.json(), 'RATE_LIMITED').errors[0]?.recoverable).toBe(true);
+      }
+      expect(statuses.filter((status) => status !== 400).every((status) => status === 503 || status === 'reset')).toBe(true);
+      // Another address has its own allowance.
+      expect((await sendRaw(url, { body: '{}', localAddress: '127.0.0.52' })).status).toBe(400);
+    } finally {
+      await limited.close();
+    }
+  });
+
   it('answers 501 NOT_CONFIGURED without a decryption key, and 503 + Retry-After when the pre-warm queue is full', async () => {
     const store = createMemoryStore({ maxBytes: 1 << 20 });
     const log = pino({ level: 'silent' });
@@ -280,10 +349,10 @@ describe('Notify Token Updated: callers, configuration and overload', () => {
       queueLimit: 3,
     });
     const pair = generateEncryptionKeyPair('queue test');
-    const provisioning = { encryptionCertificatePem: undefined, oaepDigest: 'SHA512' as const, decryptionKeyPem: undefined, apiTokens: undefined, ntuResponseHost: 'gw', ntuAllowedIps: undefined };
+    const provisioning = { encryptionCertificatePem: undefined, oaepDigest: 'SHA512' as const, decryptionKey: undefined, apiTokens: undefined, ntuResponseHost: 'gw', ntuAllowedIps: undefined, ntuRateLimitPerSecond: 0 };
     const base = service.services.deps;
-    const withKey = await createTokenServices({ store, prewarmer, provisioning, decryptionKeyPem: pair.privateKeyPem, simulator: undefined, demoCards: [], log });
-    const withoutKey = await createTokenServices({ store, prewarmer, provisioning, decryptionKeyPem: undefined, simulator: undefined, demoCards: [], log });
+    const withKey = await createTokenServices({ store, prewarmer, provisioning, decryptionKeys: [pair], simulator: undefined, demoCards: [], log });
+    const withoutKey = await createTokenServices({ store, prewarmer, provisioning, decryptionKeys: [], simulator: undefined, demoCards: [], log });
     const sender = createNtuSender({ certificatePem: pair.certificatePem, oaepDigest: 'SHA512' });
     for (const [tokens, check] of [
       [withoutKey, async (url: string) => {
@@ -300,6 +369,8 @@ describe('Notify Token Updated: callers, configuration and overload', () => {
         expect(second.status).toBe(503);
         expect(second.retryAfter).toBe('5');
         expect(expectMdesError(second.body, 'PREWARM_QUEUE_FULL').errors[0]?.recoverable).toBe(true);
+        // Refused before anything was written: never a 503 after a write (issue #22 row 6).
+        expect(await withKey.records.get('DWSPMC0000000000SECOND')).toBeUndefined();
         // MDES retries the same requestId later: once the queue drains it is handled, not answered from memory.
         while (slowLoads.length > 0 || prewarmer.pending() > 0) {
           slowLoads.shift()?.();
@@ -307,6 +378,7 @@ describe('Notify Token Updated: callers, configuration and overload', () => {
         }
         const retried = await sender.send(url, [secondToken], { requestId: second.request.requestId });
         expect(retried.status).toBe(200);
+        expect((await withKey.records.get('DWSPMC0000000000SECOND'))?.productConfig?.cardBackgroundAssetId).toBe('other-bg');
         while (slowLoads.length > 0) slowLoads.shift()?.();
       }],
     ] as const) {

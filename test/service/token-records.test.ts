@@ -8,8 +8,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CacheStore } from '../../src/cache/cache-types.ts';
 import { createDiskStore } from '../../src/cache/disk-store.ts';
 import { createRedisStore } from '../../src/cache/redis-store.ts';
-import { NTU_REQUEST_PREFIX, TOKEN_RECORD_PREFIX } from '../../src/cache-keys.ts';
-import { createHandledRequests, createTokenRecords, type TokenUpdate } from '../../src/service/token-records.ts';
+import { NTU_PAYLOAD_PREFIX, NTU_REQUEST_PREFIX, TOKEN_RECORD_PREFIX } from '../../src/cache-keys.ts';
+import {
+  assertStatusTimestampNotAhead,
+  createHandledRequests,
+  createTokenRecords,
+  mayReplace,
+  type TokenUpdate,
+} from '../../src/service/token-records.ts';
 
 const REDIS_URL = 'redis://127.0.0.1:6379';
 const redisPrefix = `card-art-test:${randomUUID()}:`;
@@ -79,8 +85,9 @@ describe.each(stores)('token records on %s', (name, openStore) => {
     const ref = `DWSPMC0000SHARED${name}`;
     await createTokenRecords({ store: storeA }).apply(update({ tokenUniqueReference: ref, accountPanSuffix: '7777' }));
     expect((await createTokenRecords({ store: storeB }).get(ref))?.accountPanSuffix).toBe('7777');
-    await createHandledRequests({ store: storeB }).remember(`shared-${name}`, 'response-b');
+    await createHandledRequests({ store: storeB }).remember({ requestId: `shared-${name}`, payloadDigest: `digest-${name}` }, 'response-b');
     expect(await createHandledRequests({ store: storeA }).find(`shared-${name}`)).toBe('response-b');
+    expect(await createHandledRequests({ store: storeA }).findPayload(`digest-${name}`)).toBe('response-b');
     await Promise.all([storeA.close(), storeB.close()]);
   });
 
@@ -94,6 +101,23 @@ describe.each(stores)('token records on %s', (name, openStore) => {
     await store.close();
   });
 
+  it('never lets an update without a statusTimestamp replace a record that has one (a replayed NTU cannot roll art back)', async () => {
+    const store = openStore();
+    const records = createTokenRecords({ store });
+    const ref = `DWSPMC0000UNTIMED${name}`;
+    // Built without a timestamp: the next update without one replaces it (later arrival), one with a timestamp too.
+    await records.apply(update({ tokenUniqueReference: ref, statusTimestamp: undefined, productConfig: { cardBackgroundAssetId: 'bg-a' } }));
+    expect((await records.apply(update({ tokenUniqueReference: ref, statusTimestamp: undefined, productConfig: { cardBackgroundAssetId: 'bg-b' } }))).applied).toBe(true);
+    const timed = await records.apply(update({ tokenUniqueReference: ref, productConfig: { cardBackgroundAssetId: 'bg-c' } }));
+    expect(timed.applied).toBe(true);
+    expect(timed.record.statusTimestamp).toBe('2026-11-30T10:00:00.000Z');
+    // From then on an update without one is kept out.
+    const untimed = await records.apply(update({ tokenUniqueReference: ref, statusTimestamp: undefined, productConfig: { cardBackgroundAssetId: 'bg-a' } }));
+    expect(untimed.applied).toBe(false);
+    expect((await records.get(ref))?.productConfig?.cardBackgroundAssetId).toBe('bg-c');
+    await store.close();
+  });
+
   it('refuses anything longer than a four-digit suffix rather than storing it', async () => {
     const store = openStore();
     await expect(createTokenRecords({ store }).apply(update({ tokenUniqueReference: 'DWSPMC0000PAN', accountPanSuffix: '5555444433331111' }))).rejects.toThrow();
@@ -101,19 +125,46 @@ describe.each(stores)('token records on %s', (name, openStore) => {
     await store.close();
   });
 
-  it('remembers a handled requestId with its responseId until the TTL passes', async () => {
+  it('remembers a handled requestId and payload digest with their responseId until the TTL passes', async () => {
     const store = openStore();
     const handled = createHandledRequests({ store, ttlMs: 300 });
-    await handled.remember(`req-${name}`, 'response-1');
+    await handled.remember({ requestId: `req-${name}`, payloadDigest: `payload-${name}` }, 'response-1');
     expect(await createHandledRequests({ store }).find(`req-${name}`)).toBe('response-1');
+    expect(await createHandledRequests({ store }).findPayload(`payload-${name}`)).toBe('response-1');
     if (name === 'redis') {
-      const ttl = await admin.pTTL(`${redisPrefix}${NTU_REQUEST_PREFIX}req-${name}`);
-      expect(ttl).toBeGreaterThan(0); // Redis expires it by itself
-      expect(ttl).toBeLessThanOrEqual(300);
+      for (const key of [`${NTU_REQUEST_PREFIX}req-${name}`, `${NTU_PAYLOAD_PREFIX}payload-${name}`]) {
+        const ttl = await admin.pTTL(`${redisPrefix}${key}`);
+        expect(ttl).toBeGreaterThan(0); // Redis expires it by itself
+        expect(ttl).toBeLessThanOrEqual(300);
+      }
     }
     await new Promise((resolve) => setTimeout(resolve, 400));
     expect(await handled.find(`req-${name}`)).toBeUndefined();
+    expect(await handled.findPayload(`payload-${name}`)).toBeUndefined();
     await store.close();
+  });
+});
+
+describe('which update wins', () => {
+  const at = (iso: string | undefined) => ({ statusTimestamp: iso });
+  it('a later or equal statusTimestamp replaces; an earlier one or none (over one) does not', () => {
+    expect(mayReplace(at('2026-11-30T10:00:00Z'), undefined)).toBe(true);
+    expect(mayReplace(at(undefined), undefined)).toBe(true);
+    expect(mayReplace(at(undefined), at(undefined))).toBe(true);
+    expect(mayReplace(at('2026-11-30T10:00:00Z'), at(undefined))).toBe(true);
+    expect(mayReplace(at('2026-11-30T10:00:01Z'), at('2026-11-30T10:00:00Z'))).toBe(true);
+    // Equal: a card art change may keep the status's timestamp.
+    expect(mayReplace(at('2026-11-30T11:00:00+01:00'), at('2026-11-30T10:00:00Z'))).toBe(true);
+    expect(mayReplace(at('2026-11-30T09:59:59Z'), at('2026-11-30T10:00:00Z'))).toBe(false);
+    expect(mayReplace(at(undefined), at('2026-11-30T10:00:00Z'))).toBe(false);
+  });
+
+  it('a statusTimestamp more than 5 minutes ahead of the clock is refused (400 STATUS_TIMESTAMP_IN_FUTURE)', () => {
+    const now = Date.parse('2026-11-30T10:00:00Z');
+    expect(() => assertStatusTimestampNotAhead('2026-11-30T10:05:00Z', now)).not.toThrow();
+    expect(() => assertStatusTimestampNotAhead(undefined, now)).not.toThrow();
+    expect(() => assertStatusTimestampNotAhead('2026-11-30T10:05:00.001Z', now)).toThrow(expect.objectContaining({ status: 400, code: 'STATUS_TIMESTAMP_IN_FUTURE' }));
+    expect(() => assertStatusTimestampNotAhead('9999-12-31T23:59:59Z', now, 'tokens.0.statusTimestamp')).toThrow(/^tokens\.0\.statusTimestamp /);
   });
 });
 

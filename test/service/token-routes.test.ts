@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tokenAnswerSchema } from '../../src/service/contract/token-schemas.ts';
+import { rawRequest } from '../hardening/harness.ts';
 import { CARD, makeServiceFixtures, type ServiceFixtures } from './service-fixtures.ts';
 import { startTestService } from './service-harness.ts';
 
@@ -35,7 +36,7 @@ describe('/v1/tokens without API_TOKENS (embedded demo: open)', () => {
     const service = await startTestService(fixtures.dir, { CACHE_DIR: cacheDir });
     let cardArtUrl: string;
     try {
-      const created = await post(service.baseUrl, tokenizeResponse);
+      const created = await post(service.baseUrl, { ...tokenizeResponse, statusTimestamp: '2026-11-30T10:00:00Z' });
       expect(created.status).toBe(201);
       const answer = tokenAnswerSchema.parse(await created.json());
       expect(answer).toMatchObject({ status: 'ACTIVE', accountPanSuffix: '0005', tokenPanSuffix: '9876', applied: true });
@@ -48,10 +49,21 @@ describe('/v1/tokens without API_TOKENS (embedded demo: open)', () => {
       expect(image.status).toBe(200);
       expect(image.headers.get('content-type')).toBe('image/png');
 
-      // An older statusTimestamp than the stored one is kept out; the answer says so.
+      // An older statusTimestamp than the stored one is kept out, and so is an update without one; the answer says so.
       const stale = await post(service.baseUrl, { ...tokenizeResponse, status: 'SUSPENDED', statusTimestamp: '2001-01-01T00:00:00Z' });
       expect(stale.status).toBe(200);
       expect(await stale.json()).toMatchObject({ status: 'ACTIVE', applied: false });
+      const untimed = await post(service.baseUrl, { ...tokenizeResponse, status: 'SUSPENDED' });
+      expect(await untimed.json()).toMatchObject({ status: 'ACTIVE', statusTimestamp: '2026-11-30T10:00:00Z', applied: false });
+
+      // A far-future statusTimestamp would pin the record against every genuine update: refused, nothing written.
+      for (const statusTimestamp of ['9999-12-31T23:59:59Z', new Date(Date.now() + 6 * 60_000).toISOString()]) {
+        const pinned = await post(service.baseUrl, { ...tokenizeResponse, status: 'SUSPENDED', statusTimestamp });
+        expect(pinned.status).toBe(400);
+        expect((await pinned.json()).error.code).toBe('STATUS_TIMESTAMP_IN_FUTURE');
+      }
+      const skewed = await post(service.baseUrl, { ...tokenizeResponse, status: 'SUSPENDED', statusTimestamp: new Date(Date.now() + 4 * 60_000).toISOString() });
+      expect(await skewed.json()).toMatchObject({ status: 'SUSPENDED', applied: true }); // within the 5 minutes of clock skew
 
       for (const bad of [
         { ...tokenizeResponse, status: 'LOST' },
@@ -79,6 +91,44 @@ describe('/v1/tokens without API_TOKENS (embedded demo: open)', () => {
       expect((await again.json()).cardArtUrl).toBe(cardArtUrl);
     } finally {
       await restarted.close();
+    }
+  });
+});
+
+describe('token writes under RATE_LIMIT_PER_MINUTE', () => {
+  it('counts POST /v1/tokens per client address like the image routes, and leaves reads to the bearer token', async () => {
+    const service = await startTestService(fixtures.dir, { RATE_LIMIT_PER_MINUTE: '3' });
+    try {
+      const statuses: number[] = [];
+      for (let i = 0; i < 4; i++) {
+        const response = await rawRequest(service.baseUrl, {
+          method: 'POST',
+          path: '/v1/tokens',
+          body: JSON.stringify({ ...tokenizeResponse, tokenUniqueReference: `DWSPMC0000RATE${i}` }),
+          headers: { 'content-type': 'application/json' },
+          localAddress: '127.0.0.41',
+        });
+        statuses.push(response.status);
+        if (i === 3) {
+          expect(JSON.parse(response.body.toString()).error.code).toBe('RATE_LIMITED');
+          expect(Number(response.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+        }
+      }
+      expect(statuses).toEqual([201, 201, 201, 429]);
+      // Another client is counted apart; reading a token is not a write.
+      const other = await rawRequest(service.baseUrl, {
+        method: 'POST',
+        path: '/v1/tokens',
+        body: JSON.stringify({ ...tokenizeResponse, tokenUniqueReference: 'DWSPMC0000RATE4' }),
+        headers: { 'content-type': 'application/json' },
+        localAddress: '127.0.0.42',
+      });
+      expect(other.status).toBe(201);
+      for (let i = 0; i < 4; i++) {
+        expect((await rawRequest(service.baseUrl, { path: '/v1/tokens/DWSPMC0000RATE0', localAddress: '127.0.0.41' })).status).toBe(200);
+      }
+    } finally {
+      await service.close();
     }
   });
 });

@@ -4,12 +4,8 @@ import type { AddressInfo } from 'node:net';
 import { expect, it } from 'vitest';
 import { ntuPayloadSchema, ntuRequestSchema } from '../../src/service/contract/token-schemas.ts';
 import { createNtuSender, NTU_SEND_PATH } from '../../src/simulator/ntu-sender.ts';
-import {
-  certificateFingerprint,
-  createPayloadDecrypter,
-  generateEncryptionKeyPair,
-  OAEP_DIGESTS,
-} from '../../src/upstream/field-level-encryption.ts';
+import { certificateFingerprint, generateEncryptionKeyPair, OAEP_DIGESTS } from '../../src/upstream/field-level-encryption.ts';
+import { createPayloadDecrypter } from '../../src/upstream/payload-decrypter.ts';
 
 const keys = generateEncryptionKeyPair('ntu round trip');
 const tokens = [
@@ -46,7 +42,7 @@ it.each(OAEP_DIGESTS)('posts {requestId, responseHost, encryptedPayload} that th
     expect(request.encryptedPayload.oaepHashingAlgorithm).toBe(digest);
     expect(request.encryptedPayload.publicKeyFingerprint).toBe(certificateFingerprint(keys.certificatePem));
     expect(seen!.body).not.toContain('1881');
-    const clear = createPayloadDecrypter({ privateKeyPem: keys.privateKeyPem }).decrypt(request.encryptedPayload);
+    const clear = await createPayloadDecrypter({ keys: [keys] }).decrypt(request.encryptedPayload);
     expect(clear).toEqual({ tokens });
     expect(ntuPayloadSchema.parse(clear).tokens[0]?.tokenInfo).toEqual({ accountPanSuffix: '1881', tokenPanSuffix: '0042' });
   } finally {

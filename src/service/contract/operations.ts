@@ -127,8 +127,10 @@ function notifyTokenUpdatedOperations() {
       tags: ['tokens'],
       summary: `Notify Token Updated receiver (${path.includes('/static/') ? 'static path' : 'production path'})`,
       description:
-        'Called by MDES (mutual TLS at the edge, NTU_ALLOWED_IPS; no bearer token). encryptedPayload decrypts (MDES_DECRYPTION_KEY) to ' +
-        '{"tokens":[…]} with 1–100 tokens. The same requestId again is acknowledged with the first answer; an older statusTimestamp does not overwrite.',
+        'Called by MDES (mutual TLS at the edge, NTU_ALLOWED_IPS, NTU_RATE_LIMIT_PER_SECOND per client; no bearer token). encryptedPayload ' +
+        'decrypts (MDES_DECRYPTION_KEY, named by publicKeyFingerprint) to {"tokens":[…]} with 1–100 tokens. The same requestId or the same ' +
+        'payload again is acknowledged with the first answer; an older statusTimestamp does not overwrite, nor does an update without one. ' +
+        'Every 503 carries Retry-After and comes before anything is written.',
       security: 'none',
       body: {
         schema: ntuRequestSchema,
@@ -136,17 +138,22 @@ function notifyTokenUpdatedOperations() {
         example: {
           requestId: '123456',
           responseHost: 'site.mdes.mastercard.com',
-          encryptedPayload: { encryptedData: '4545433044323232'.repeat(4), iv: '3dfa2c8a1b0d4e5f6a7b8c9d0e1f2a3b', encryptedKey: 'a1b2c3d4'.repeat(32), publicKeyFingerprint: '243e6992ea467f1cbb9973facfcc3bf17b5cd007', oaepHashingAlgorithm: 'SHA512' },
+          encryptedPayload: { encryptedData: '4545433044323232'.repeat(4), iv: '3dfa2c8a1b0d4e5f6a7b8c9d0e1f2a3b', encryptedKey: 'a1b2c3d4'.repeat(64), publicKeyFingerprint: '3b2f6a1e9c4d7b8a0f5e2d1c6b9a8f7e4d3c2b1a0f9e8d7c6b5a4f3e2d1c0b9a', oaepHashingAlgorithm: 'SHA512' },
         },
       },
       answers: { 200: { description: 'Acknowledged', json: ntuAckSchema, example: { responseHost: 'card-art.gateway.example', responseId: '4b1c6a52-8f0e-4a55-9c43-2f5f1e0b7d11' } } },
       errors: [
         'INVALID_NOTIFICATION',
         'PAYLOAD_UNDECRYPTABLE',
+        'STATUS_TIMESTAMP_IN_FUTURE',
         ...PRODUCT_CONFIG_CODES,
         'NTU_CALLER_NOT_ALLOWED',
         'NOT_CONFIGURED',
+        { code: 'RATE_LIMITED', status: 503 },
+        'NTU_KEY_UNKNOWN',
+        'NTU_OVERLOADED',
         'PREWARM_QUEUE_FULL',
+        'PREWARM_UNAVAILABLE',
         'TOKEN_STORE_UNAVAILABLE',
         ...ANY_REQUEST_CODES,
       ],
@@ -266,7 +273,9 @@ export const operations = {
     path: '/v1/tokens',
     tags: ['tokens'],
     summary: 'Record a token from a Tokenize or Get Token response',
-    description: 'The newest statusTimestamp wins; only the last four digits of a card or token number are accepted.',
+    description:
+      'Applied unless the stored statusTimestamp is later, or the body has none and the record has one; a statusTimestamp more than ' +
+      '5 minutes ahead is refused. Only the last four digits of a card or token number are accepted. Rate-limited per client (RATE_LIMIT_PER_MINUTE).',
     security: 'bearer',
     invalid: { body: 'INVALID_TOKEN' },
     body: {
@@ -276,9 +285,9 @@ export const operations = {
     },
     answers: {
       201: { description: 'Recorded (a new token)', json: tokenAnswerSchema, example: TOKEN_EXAMPLE, headers: jsonNoStore },
-      200: { description: 'Recorded, or kept when the stored statusTimestamp is newer (applied: false)', json: tokenAnswerSchema, example: { ...TOKEN_EXAMPLE, applied: false }, headers: jsonNoStore },
+      200: { description: 'Recorded, or kept when the stored record is newer (applied: false)', json: tokenAnswerSchema, example: { ...TOKEN_EXAMPLE, applied: false }, headers: jsonNoStore },
     },
-    errors: ['INVALID_TOKEN', ...PRODUCT_CONFIG_CODES, 'UNAUTHORIZED', 'TOKEN_STORE_UNAVAILABLE', ...ANY_REQUEST_CODES],
+    errors: ['INVALID_TOKEN', 'STATUS_TIMESTAMP_IN_FUTURE', ...PRODUCT_CONFIG_CODES, 'UNAUTHORIZED', 'RATE_LIMITED', 'TOKEN_STORE_UNAVAILABLE', ...ANY_REQUEST_CODES],
   },
   getToken: {
     operationId: 'getToken',

@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { coded } from '../../core/schema-errors.ts';
 import { ALLOWED_WIDTHS } from '../../core/card-render-types.ts';
-import { encryptedPayloadSchema } from '../../upstream/field-level-encryption.ts';
+import { MAX_ENCRYPTED_DATA_CHARS, OAEP_DIGESTS } from '../../upstream/field-level-encryption.ts';
 import { OUTPUT_FORMATS } from './schemas.ts';
 
 /** Tokens one Notify Token Updated call may carry; more is refused as malformed (MDES batches far fewer). */
@@ -50,11 +50,25 @@ export type NtuToken = z.infer<typeof ntuTokenSchema>;
 /** The decrypted `encryptedPayload` of Notify Token Updated. */
 export const ntuPayloadSchema = z.object({ tokens: z.array(ntuTokenSchema).min(1).max(MAX_NTU_TOKENS) });
 
+/**
+ * The encrypted payload of Notify Token Updated, checked before any RSA work. `publicKeyFingerprint` is required (MDES
+ * always names the key; at most 64 hex digits). encryptedData is not matched with a pattern here: scanning up to 1 MB
+ * would cost the main thread for every notification, genuine or not; the decrypter proves it hex when it decodes it,
+ * which happens only once the wrapped key has opened.
+ */
+export const ntuEncryptedPayloadSchema = z.object({
+  encryptedData: z.string().min(32).max(MAX_ENCRYPTED_DATA_CHARS).meta({ description: 'AES-CBC ciphertext, hex' }),
+  iv: z.string().regex(/^[0-9a-fA-F]{32}$/),
+  encryptedKey: z.string().regex(/^[0-9a-fA-F]{64,2048}$/).meta({ description: 'The AES key wrapped with RSA-OAEP, hex' }),
+  publicKeyFingerprint: z.string().regex(/^[0-9a-fA-F]{1,64}$/).meta({ description: "SHA-256 hex of the certificate's DER or of the public key's DER" }),
+  oaepHashingAlgorithm: z.enum(OAEP_DIGESTS).optional(),
+});
+
 /** `POST /digitization/[static/]1/0/notifyTokenUpdated` body. */
 export const ntuRequestSchema = z.object({
   requestId: z.string().regex(/^[\w.:-]{1,64}$/),
   responseHost: z.string().max(255).optional(),
-  encryptedPayload: encryptedPayloadSchema,
+  encryptedPayload: ntuEncryptedPayloadSchema,
 });
 
 /** Its `200` answer. */
@@ -80,7 +94,7 @@ export const postTokenBodySchema = z.object({
   productConfig: productConfigInputSchema,
   tokenInfo: tokenInfoSchema.optional(),
   tokenRequestorId: tokenRequestorIdSchema.optional(),
-  /** Absent: the time of the call. */
+  /** Absent: the update cannot replace a record that has one (at most 5 minutes ahead of the server's clock). */
   statusTimestamp: statusTimestampSchema.optional(),
 });
 export type PostTokenBody = z.infer<typeof postTokenBodySchema>;
@@ -100,7 +114,8 @@ export const tokenRecordSchema = z.object({
   productConfig: z.record(z.string(), z.union([z.string(), z.boolean()])).optional(),
   accountPanSuffix: panSuffixSchema.optional(),
   tokenPanSuffix: panSuffixSchema.optional(),
-  statusTimestamp: statusTimestampSchema,
+  /** The statusTimestamp of the update the record was built from; absent when that update had none. */
+  statusTimestamp: statusTimestampSchema.optional(),
   tokenRequestorId: tokenRequestorIdSchema.optional(),
   updatedAt: z.iso.datetime(),
 });

@@ -1,10 +1,11 @@
 /**
  * The Notify Token Updated receiver MDES calls, at `/digitization/1/0/notifyTokenUpdated` and under
  * `/digitization/static/1/0/`. Mounted before the app's JSON parser: the caller is checked against
- * NTU_ALLOWED_IPS before any byte of the body is read, and the body has its own bound. Errors use MDES's shape.
+ * NTU_ALLOWED_IPS and against its rate (NTU_RATE_LIMIT_PER_SECOND) before any byte of the body is read, and the body
+ * has its own bound. Errors use MDES's shape.
  */
 import { randomUUID } from 'node:crypto';
-import express, { Router, type NextFunction, type Request, type Response } from 'express';
+import express, { Router, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import type { Logger } from 'pino';
 import { CardArtError } from '../../errors.ts';
 import { NTU_BODY_LIMIT_BYTES } from '../contract/token-schemas.ts';
@@ -19,6 +20,8 @@ export interface NtuRouteDeps {
   responseHost: string;
   /** From NTU_ALLOWED_IPS; undefined = any caller. Sees `req.ip`, so TRUST_PROXY decides which address that is. */
   isCallerAllowed: ((address: string | undefined) => boolean) | undefined;
+  /** The per-client rate (NTU_RATE_LIMIT_PER_SECOND); refuses with 503 RATE_LIMITED + Retry-After, which MDES retries. */
+  rateLimit: RequestHandler;
   log: Logger;
 }
 
@@ -42,6 +45,11 @@ export function notifyTokenUpdatedRoutes(deps: NtuRouteDeps): Router {
       }
       next();
     },
+    (req, res, next) =>
+      deps.rateLimit(req, res, (error?: unknown) => {
+        if (error) res.setHeader('Connection', 'close'); // refused unread, as above
+        next(error);
+      }),
     parseBody,
     async (req, res) => {
       if (!req.is('application/json') && !req.is('application/*+json')) {

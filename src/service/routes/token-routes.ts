@@ -10,7 +10,7 @@ import { CardArtError } from '../../errors.ts';
 import { operations } from '../contract/operations.ts';
 import { route } from '../contract/route.ts';
 import type { TokenRecord } from '../contract/token-schemas.ts';
-import type { TokenRecords } from '../token-records.ts';
+import { assertStatusTimestampNotAhead, type TokenRecords } from '../token-records.ts';
 
 /** Private: the answer depends on the token; no-cache: a notification can change it at any time. */
 const BY_TOKEN_CACHE_CONTROL = 'private, no-cache';
@@ -27,10 +27,11 @@ export function tokenRoutes(deps: TokenRouteDeps): Router {
   router.use('/v1/tokens', deps.auth);
 
   route(router, operations.postToken, async ({ body }, _req, res) => {
+    assertStatusTimestampNotAhead(body.statusTimestamp, now());
     const result = await deps.records.apply({
       tokenUniqueReference: body.tokenUniqueReference,
       status: body.status,
-      statusTimestamp: body.statusTimestamp ?? new Date(now()).toISOString(),
+      statusTimestamp: body.statusTimestamp,
       productConfig: parseProductConfig(body.productConfig) as TokenRecord['productConfig'],
       accountPanSuffix: body.tokenInfo?.accountPanSuffix,
       tokenPanSuffix: body.tokenInfo?.tokenPanSuffix,

@@ -103,15 +103,17 @@ describe.each(stores)('token records on %s', (name, openStore) => {
 
   it('remembers a handled requestId with its responseId until the TTL passes', async () => {
     const store = openStore();
-    const handled = createHandledRequests({ store, ttlMs: 300 });
+    // 1.5 s: the reads right after remembering must come within it (at 300 ms a stalled process could miss it).
+    const ttlMs = 1500;
+    const handled = createHandledRequests({ store, ttlMs });
     await handled.remember(`req-${name}`, 'response-1');
     expect(await createHandledRequests({ store }).find(`req-${name}`)).toBe('response-1');
     if (name === 'redis') {
       const ttl = await admin.pTTL(`${redisPrefix}${NTU_REQUEST_PREFIX}req-${name}`);
       expect(ttl).toBeGreaterThan(0); // Redis expires it by itself
-      expect(ttl).toBeLessThanOrEqual(300);
+      expect(ttl).toBeLessThanOrEqual(ttlMs);
     }
-    await new Promise((resolve) => setTimeout(resolve, 400));
+    await new Promise((resolve) => setTimeout(resolve, ttlMs + 100));
     expect(await handled.find(`req-${name}`)).toBeUndefined();
     await store.close();
   });

@@ -2,11 +2,12 @@ import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 
 /**
- * A port on 127.0.0.1 where nothing listens, so a connection is refused at once: 1 (tcpmux) is privileged and
- * nothing here serves it. For "the server is not there" tests; a port that was free a moment ago could be taken
- * by another test file's listener in the meantime.
+ * A port on 127.0.0.1 where nothing listens, so a connection is refused at once, for "the server is not there"
+ * tests (a port that was free a moment ago could be taken by another test file's listener meanwhile). 2 is
+ * privileged, served by nothing, never handed out by the kernel or by freePort(), and not on fetch's list of bad
+ * ports (1 is: fetch refuses it without connecting).
  */
-export const REFUSED_PORT = 1;
+export const REFUSED_PORT = 2;
 
 /** Ports the tests hand out themselves: this many just below the kernel's ephemeral range. */
 const PRIVATE_PORT_COUNT = 10_000;

@@ -164,8 +164,17 @@ describe('rasterizer processes: isolation and limits', () => {
     const pool = createRasterizerProcessPool({ warm: true });
     try {
       const [pid] = pool.stats().pids;
+      // CPU time (clock ticks) the process has used: fields 14 and 15 of /proc/<pid>/stat, after the command name.
+      const cpuTicks = async () => {
+        const fields = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1]!.split(' ');
+        return Number(fields[11]) + Number(fields[12]);
+      };
+      const idleTicks = await cpuTicks();
       const slow = errorOf(pool.renderPdf(makeSlowVectorPdf(), { width: 1536, height: 969 }));
-      await new Promise((resolve) => setTimeout(resolve, 500));
+      // Killed once it has drawn for ~100 ms of CPU (the page takes seconds): mid-render however fast or loaded the
+      // machine, where a fixed 500 ms pause could come before the drawing started or, on a fast one, near its end.
+      for (let tries = 0; tries < 2000 && (await cpuTicks()) - idleTicks < 10; tries++) await new Promise((resolve) => setTimeout(resolve, 10));
+      expect((await cpuTicks()) - idleTicks).toBeGreaterThanOrEqual(10);
       expect(pool.stats().busy).toBe(1);
       process.kill(pid!, 'SIGKILL');
       expect(await slow).toMatchObject({ status: 502, code: 'RASTERIZER_DIED' });

@@ -83,7 +83,8 @@ describe('redis outage', () => {
     });
 
     it('keeps serving memory-held keys, counts store errors, never throws, and recovers when Redis is back', async () => {
-      const store = createRedisStore(server.url, { prefix, connectTimeoutMs: 500, commandTimeoutMs: 500 });
+      // Commands that must succeed get 2 s: a stalled test process fires a 500 ms timer before it reads the reply.
+      const store = createRedisStore(server.url, { prefix, connectTimeoutMs: 2000, commandTimeoutMs: 2000 });
       let now = 0;
       const cache = createTieredCache({ memoryBytes: 1024 * 1024, store, breakerOpenMs: 1000, now: () => now });
       let loads = 0;
@@ -117,8 +118,13 @@ describe('redis outage', () => {
     });
 
     it('gives up on a hung server after the command timeout instead of waiting for it', async () => {
+      // Written with time to spare; the store under test (300 ms) is connected first, retried until it answers, so
+      // only the freeze below can make it time out.
+      const writer = createRedisStore(server.url, { prefix, connectTimeoutMs: 2000, commandTimeoutMs: 2000 });
+      await writer.set('hung', { bytes: Buffer.from('v'), meta: {} });
+      await writer.close();
       const store = createRedisStore(server.url, { prefix, connectTimeoutMs: 300, commandTimeoutMs: 300 });
-      await store.set('hung', { bytes: Buffer.from('v'), meta: {} });
+      await expect.poll(() => store.ping().then(() => true, () => false), { timeout: 10_000, interval: 100 }).toBe(true);
       const cache = createTieredCache({ memoryBytes: 1024 * 1024, store });
       server.pause();
       try {
@@ -138,7 +144,7 @@ describe('redis outage', () => {
     });
 
     it('survives its connection being killed (CLIENT KILL) between commands', async () => {
-      const store = createRedisStore(server.url, { prefix, connectTimeoutMs: 500, commandTimeoutMs: 500 });
+      const store = createRedisStore(server.url, { prefix, connectTimeoutMs: 2000, commandTimeoutMs: 2000 });
       await store.set('k', { bytes: Buffer.from('v'), meta: {} });
       const killer = createClient({ url: server.url });
       await killer.connect();

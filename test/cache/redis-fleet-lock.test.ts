@@ -4,6 +4,7 @@ import { TEST_REDIS_URL as REDIS_URL, useTestRedis } from '../support/test-redis
 import { createRedisFleetLock, type RedisFleetLock } from '../../src/cache/redis-fleet-lock.ts';
 import { REFUSED_PORT } from '../support/free-port.ts';
 import { watchLoopDelay } from '../support/loop-delay.ts';
+import { waitFor } from '../hardening/harness.ts';
 
 const { prefix, admin } = useTestRedis();
 const opened: RedisFleetLock[] = [];
@@ -46,7 +47,7 @@ describe('redis fleet lock', () => {
     opened.push(a, b);
     const held = await a.tryAcquire('k2');
     // Both subscribe when made; Redis says when they have (a fixed pause would miss a slow subscription).
-    await waitUntil(async () => (await admin.pubSubNumSub(`${own}lock-released`))[`${own}lock-released`] === 2);
+    await waitFor('both to subscribe', async () => (await admin.pubSubNumSub(`${own}lock-released`))[`${own}lock-released`] === 2);
     // A poll timeout of 10 minutes: only the release notice can end this wait within the 20 s given to it.
     const woke = b.waitForRelease('k2', 10 * 60_000).then(() => 'woken');
     await held!.release();
@@ -111,7 +112,7 @@ describe('redis fleet lock', () => {
     const a = lockClient(600);
     const held = await a.tryAcquire('k6');
     await admin.set(a.lockKeyOf('k6'), 'usurper', { expiration: { type: 'PX', value: 5000 } });
-    await waitUntil(async () => held!.lost);
+    await waitFor('the renewal to find the usurper', () => held!.lost);
     expect(held!.lost).toBe(true);
     await held!.release();
     expect(await admin.get(a.lockKeyOf('k6'))).toBe('usurper');
@@ -138,11 +139,3 @@ describe('redis fleet lock', () => {
   });
 });
 
-/** Polls `condition` every 20 ms until it holds, for at most 20 s. */
-async function waitUntil(condition: () => Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + 20_000;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error('condition not met within 20 s');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}

@@ -11,6 +11,7 @@ import { assessRedisSettings, checkRedisSettings } from '../../src/cache/redis-s
 import { createTieredCache } from '../../src/cache/tiered-cache.ts';
 import { createMemoryStore } from '../../src/cache/memory-tier.ts';
 import { REFUSED_PORT } from '../support/free-port.ts';
+import { waitFor } from '../hardening/harness.ts';
 
 const { prefix, admin } = useTestRedis();
 const opened: TieredCache[] = [];
@@ -28,19 +29,11 @@ function instance(opts: { ttlMs?: number; waitMs?: number } = {}): TieredCache {
 }
 
 const entry = (text: string): CacheEntry => ({ bytes: Buffer.from(text), meta: { kind: 'test' } });
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** True once `condition` holds, polled every 5 ms; false after 10 s. */
-async function eventually(condition: () => boolean | Promise<boolean>): Promise<boolean> {
-  for (const deadline = Date.now() + 10_000; Date.now() < deadline; await sleep(5)) {
-    if (await condition()) return true;
-  }
-  return false;
-}
 
 const lockHeld = async (key: string) => (await admin.exists(`${prefix}lock:${key}`)) === 1;
-/** True once the lock key is gone (a release runs just after the load's callers are answered). */
-const lockReleased = (key: string) => eventually(async () => !(await lockHeld(key)));
+const heldBy = (key: string) => waitFor(`the lock on ${key} to be taken`, () => lockHeld(key));
+/** Resolves once the lock key is gone (a release runs just after the load's callers are answered). */
+const released = (key: string) => waitFor(`the lock on ${key} to be released`, async () => !(await lockHeld(key)));
 
 afterAll(async () => {
   await Promise.all(opened.map((cache) => cache.close()));
@@ -55,7 +48,7 @@ describe('fleet-wide single flight', () => {
     // Redis connections can take longer than that on a busy machine, and they would then find the entry stored).
     const load = async () => {
       loads += 1;
-      await eventually(() => waiting() === 2);
+      await waitFor('the other two instances to wait', () => waiting() === 2);
       return entry('loaded once');
     };
     const results = await Promise.all(caches.flatMap((cache) => Array.from({ length: 10 }, () => cache.getOrLoad('cold-1', load))));
@@ -66,7 +59,7 @@ describe('fleet-wide single flight', () => {
     expect(fleet.reduce((sum, s) => sum + s.waited, 0)).toBe(2);
     expect(fleet.reduce((sum, s) => sum + s.servedAfterWait, 0)).toBe(2);
     expect(caches.reduce((sum, cache) => sum + cache.stats().loads, 0)).toBe(1);
-    expect(await lockReleased('cold-1')).toBe(true);
+    await released('cold-1');
   });
 
   it('a failed load releases the lock and caches nothing; a waiting instance then loads', async () => {
@@ -75,11 +68,11 @@ describe('fleet-wide single flight', () => {
     // a fails only once b waits for it.
     const failing = async () => {
       calls += 1;
-      await eventually(() => b.stats().fleetLock.waited === 1);
+      await waitFor('b to wait', () => b.stats().fleetLock.waited === 1);
       throw new Error('upstream said no');
     };
     const first = a.getOrLoad('cold-2', failing);
-    expect(await eventually(() => lockHeld('cold-2'))).toBe(true);
+    await heldBy('cold-2');
     const second = b.getOrLoad('cold-2', async () => {
       calls += 1;
       return entry('second try');
@@ -89,7 +82,7 @@ describe('fleet-wide single flight', () => {
     expect(calls).toBe(2);
     expect(b.stats().fleetLock.tookOver).toBe(1);
     expect(a.stats().loadFailures).toBe(1);
-    expect(await lockReleased('cold-2')).toBe(true);
+    await released('cold-2');
   });
 
   it('a holder that dies mid-load (no renewal, no release) is taken over once its lock expires', async () => {
@@ -101,7 +94,7 @@ describe('fleet-wide single flight', () => {
     });
     const survivor = instance({ ttlMs });
     void dying.getOrLoad('cold-3', () => new Promise<CacheEntry>(() => {})).catch(() => {}); // hangs forever
-    expect(await eventually(() => lockHeld('cold-3'))).toBe(true);
+    await heldBy('cold-3');
     await dying.close(); // closes its lock connections: the lock is no longer renewed
     const served = await survivor.getOrLoad('cold-3', async () => entry('taken over'));
     expect(served.bytes.toString()).toBe('taken over');
@@ -127,7 +120,7 @@ describe('fleet-wide single flight', () => {
     // Stuck until the impatient one has loaded, however long that takes.
     let unstick!: () => void;
     const stuckLoad = stuck.getOrLoad('cold-5', () => new Promise<void>((resolve) => (unstick = resolve)).then(() => entry('late')));
-    expect(await eventually(() => lockHeld('cold-5'))).toBe(true);
+    await heldBy('cold-5');
     expect((await impatient.getOrLoad('cold-5', async () => entry('impatient'))).bytes.toString()).toBe('impatient');
     expect(impatient.stats().fleetLock.waitTimeouts).toBe(1);
     unstick();

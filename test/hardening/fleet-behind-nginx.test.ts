@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulator, type RunningSimulator } from '../../src/simulator/simulator-server.ts';
 import { startNginx, type NginxProcess } from '../support/nginx-process.ts';
 import { startRedisServer, type RedisServerProcess } from '../support/redis-server-process.ts';
-import { makeTempDir, rawRequest, removeDir, sleep, spawnServer, waitFor, writeSigningKey, type SpawnedServer } from './harness.ts';
+import { makeTempDir, rawRequest, removeDir, sleep, SPAWN_DEADLINE_MS, spawnServer, waitFor, writeSigningKey, type SpawnedServer } from './harness.ts';
 
 const SHARED_REDIS_URL = 'redis://127.0.0.1:6379';
 /** Short, so a dead holder's lock expires quickly in the test; production defaults to 5 s. */
@@ -153,7 +153,7 @@ describe('three instances behind nginx sharing the Redis at 127.0.0.1:6379', () 
     // Upstream attempts longer than the killed holder's slow Get Asset below, so it is not retried before the kill.
     fleet = await spawnFleet(3, { ...fleetEnv(SHARED_REDIS_URL, prefix), UPSTREAM_TIMEOUT_MS: String(HOLDER_LATENCY_MS + 10_000) });
     nginx = await startNginx(fleet.map(portOf));
-  }, 60_000);
+  }, SPAWN_DEADLINE_MS + 30_000);
 
   afterAll(async () => {
     await nginx?.stop();
@@ -312,7 +312,7 @@ describe('the per-client rate limit is shared by the instances behind nginx', ()
     await admin.connect();
     fleet = await spawnFleet(3, { ...fleetEnv(SHARED_REDIS_URL, prefix), RATE_LIMIT_PER_MINUTE: String(perMinute) });
     nginx = await startNginx(fleet.map(portOf));
-  }, 60_000);
+  }, SPAWN_DEADLINE_MS + 30_000);
 
   afterAll(async () => {
     await nginx?.stop();
@@ -346,7 +346,7 @@ describe('Redis stopped under load (a private redis-server)', () => {
     redis = await startRedisServer();
     fleet = await spawnFleet(3, fleetEnv(redis.url, prefix));
     nginx = await startNginx(fleet.map(portOf));
-  }, 60_000);
+  }, SPAWN_DEADLINE_MS + 30_000);
 
   afterAll(async () => {
     await nginx?.stop();

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { writeFile } from 'node:fs/promises';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { errorCode, makeTempDir, rawRequest, removeDir, rssMb, spawnServer, type SpawnedServer } from './harness.ts';
+import { errorCode, makeTempDir, rawRequest, removeDir, rssMb, SPAWN_DEADLINE_MS, spawnServer, type SpawnedServer } from './harness.ts';
 
 const TOTAL_SECONDS = Math.min(600, Math.max(4, Number(process.env.HARDENING_LOAD_SECONDS ?? 60)));
 const PHASE_MS = (TOTAL_SECONDS * 1000) / 2;
@@ -87,7 +87,7 @@ describe('load at and above the render-queue limit', () => {
       // Small enough that the LRU is full within seconds: growth after that would be a leak, not caching.
       MEMORY_CACHE_MB: String(MEMORY_CACHE_MB),
     });
-  });
+  }, SPAWN_DEADLINE_MS + 30_000);
 
   afterAll(async () => {
     if (server && server.child.exitCode === null) {

@@ -13,7 +13,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulator, type RunningSimulator } from '../../src/simulator/simulator-server.ts';
 import { PREWARM_JOURNAL_FILE } from '../../src/service/prewarm-journal.ts';
-import { makeTempDir, rawRequest, removeDir, sleep, spawnServer, waitFor, writeSigningKey, type SpawnedServer } from './harness.ts';
+import { makeTempDir, rawRequest, removeDir, sleep, SPAWN_DEADLINE_MS, spawnServer, waitFor, writeSigningKey, type SpawnedServer } from './harness.ts';
 
 /**
  * The deadline, and the socket timeouts (headers, idle) that would otherwise cut the hostile connections first: a
@@ -105,7 +105,7 @@ describe('SIGTERM with hostile connections open', () => {
     // Two entries (the background asset and the card) at least: the flush ran before the exit.
     expect(await countFiles(cacheDir)).toBeGreaterThanOrEqual(2);
     for (const socket of [idle, slowloris, neverReads]) socket.destroy();
-  }, SHUTDOWN_TIMEOUT_MS + 30_000);
+  }, SPAWN_DEADLINE_MS + SHUTDOWN_TIMEOUT_MS + 30_000);
 });
 
 describe('durable pre-warm queue', () => {
@@ -141,5 +141,5 @@ describe('durable pre-warm queue', () => {
     expect(pendingAfterStop).toBeGreaterThan(0);
     second.child.kill('SIGTERM');
     expect(await second.exited).toBe(0);
-  }, 60_000);
+  }, 2 * SPAWN_DEADLINE_MS + 60_000);
 });

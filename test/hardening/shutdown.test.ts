@@ -9,7 +9,7 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulator, type RunningSimulator } from '../../src/simulator/simulator-server.ts';
-import { makeTempDir, rawRequest, removeDir, sleep, spawnServer, waitFor, writeSigningKey, type SpawnedServer } from './harness.ts';
+import { makeTempDir, rawRequest, removeDir, sleep, SPAWN_DEADLINE_MS, spawnServer, waitFor, writeSigningKey, type SpawnedServer } from './harness.ts';
 
 /**
  * Above the service's 10 s default: after SIGTERM the six cold renders still run one at a time through the one
@@ -66,7 +66,7 @@ describe('graceful shutdown on SIGTERM', () => {
       HTTP_KEEP_ALIVE_TIMEOUT_MS: String(HELD_SOCKET_MS),
       HTTP_HEADERS_TIMEOUT_MS: String(HELD_SOCKET_MS),
     });
-  });
+  }, SPAWN_DEADLINE_MS + 30_000);
 
   afterAll(async () => {
     if (server && server.child.exitCode === null && server.child.signalCode === null) {

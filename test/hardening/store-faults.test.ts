@@ -14,6 +14,7 @@ import {
   mapConcurrent,
   rawRequest,
   removeDir,
+  SPAWN_DEADLINE_MS,
   spawnServer,
   waitFor,
   type RawResponse,
@@ -203,7 +204,7 @@ describe('server killed while writing its cache folder', () => {
     const files = await cacheFiles(cacheDir);
     const invalid = (await Promise.all(files.map(async (f) => ((await isValidFrame(f)) ? undefined : f)))).filter(Boolean);
     expect(invalid).toEqual([]);
-  }, 90_000);
+  }, 2 * SPAWN_DEADLINE_MS + 60_000);
 
   it('detects cache files corrupted by hand (flipped, truncated, emptied, replaced), serves none, rebuilds each once', async () => {
     const files = await cacheFiles(cacheDir);
@@ -240,5 +241,5 @@ describe('server killed while writing its cache folder', () => {
     const after = await cacheFiles(cacheDir);
     const invalid = (await Promise.all(after.map(async (f) => ((await isValidFrame(f)) ? undefined : f)))).filter(Boolean);
     expect(invalid).toEqual([]);
-  }, 90_000);
+  }, SPAWN_DEADLINE_MS + 60_000);
 });

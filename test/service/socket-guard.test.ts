@@ -149,7 +149,10 @@ describe('socket timeouts enforced per socket', () => {
     const sockets = await Promise.all(Array.from({ length: 20 }, () => open()));
     for (const socket of sockets) {
       socket.pause(); // never read: the answers pile up in the kernel buffers, then in the server
-      socket.write(request.repeat(400));
+      // 60 answers of ~188 KB, 11 MB a client: more than loopback's socket buffers hold. The server builds the
+      // answer of every pipelined request it has read, so 400 had this process build up to 1.5 GB of JSON, which
+      // outlasted the test's 30 s on a loaded machine (load 5 to 25) long after the sockets were cut.
+      socket.write(request.repeat(60));
     }
     const lived = await Promise.all(sockets.map((socket) => lifetime(socket, IDLE_TIMEOUT_MS + 15_000)));
     const stillOpen = lived.filter((l) => l === 'open').length;

@@ -45,7 +45,9 @@ describe('CACHE_MAX_MB on a running service', () => {
     await mapConcurrent(Array.from({ length: 60 }, (_, i) => i), 4, async (i) => {
       await rawRequest(service.baseUrl, { path: `/v1/token-requestors?accountRanges=5${String(100000000 + i * 7919).slice(0, 9)}` });
     });
-    await new Promise((resolve) => setTimeout(resolve, 300)); // background writes land
+    // Closing the cache waits for its background writes and the evictions each one makes: the folder is then
+    // what the bound left (a fixed pause could catch a write landed and its eviction not yet made).
+    await service.services.deps.cache.close();
     const onDisk = await folderBytes(service.cacheDir);
     console.log(
       `persistent tier after a flood: ${Math.round(rendered / 1024)} KB of cards rendered, ` +

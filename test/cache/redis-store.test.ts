@@ -1,4 +1,4 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { createClient } from '@keyv/redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEST_REDIS_URL as REDIS_URL, useTestRedis } from '../support/test-redis.ts';
@@ -24,7 +24,8 @@ describe('redis store', () => {
 
   it('reads a corrupt value as a miss and drops it', async () => {
     const store = createRedisStore(REDIS_URL, { prefix });
-    await store.set('spoilt', { bytes: randomBytes(1000), meta: {} });
+    // Zero bytes, so writing XXXX over some of them always changes the entry (random ones could already read XXXX).
+    await store.set('spoilt', { bytes: Buffer.alloc(1000), meta: {} });
     await admin.setRange(`${prefix}spoilt`, 500, 'XXXX');
     expect(await store.get('spoilt')).toBeUndefined();
     expect(await admin.exists(`${prefix}spoilt`)).toBe(0);
@@ -117,8 +118,13 @@ describe('redis outage', () => {
     });
 
     it('gives up on a hung server after the command timeout instead of waiting for it', async () => {
+      // Written with time to spare; the store under test (300 ms) is connected first, retried until it answers, so
+      // only the freeze below can make it time out.
+      const writer = createRedisStore(server.url, { prefix, connectTimeoutMs: 2000, commandTimeoutMs: 2000 });
+      await writer.set('hung', { bytes: Buffer.from('v'), meta: {} });
+      await writer.close();
       const store = createRedisStore(server.url, { prefix, connectTimeoutMs: 300, commandTimeoutMs: 300 });
-      await store.set('hung', { bytes: Buffer.from('v'), meta: {} });
+      await expect.poll(() => store.ping().then(() => true, () => false), { timeout: 10_000, interval: 100 }).toBe(true);
       const cache = createTieredCache({ memoryBytes: 1024 * 1024, store });
       server.pause();
       try {

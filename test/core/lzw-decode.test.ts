@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createLzwDecoder } from '../../src/core/lzw-decode.ts';
-import { lzwEncode } from '../support/hostile-pdf-fixtures.ts';
+import { lzwEncode, makeLzwBombStream } from '../support/hostile-pdf-fixtures.ts';
 
 async function decode(data: Buffer, chunkBytes = 1000): Promise<Buffer> {
   const decoder = createLzwDecoder();
@@ -43,5 +43,18 @@ describe('LZW decoder (the PDF preflight)', () => {
   it('stops at the end-of-data code and ignores what follows', async () => {
     const encoded = Buffer.concat([lzwEncode(Buffer.from('hello')), Buffer.from([0xff, 0xff, 0xff])]);
     expect((await decode(encoded)).toString('latin1')).toBe('hello');
+  });
+
+  it('stops producing once past maxOutputBytes: a 1 MB bomb of 2.6 GB yields one sequence more than the bound', async () => {
+    const maxOutputBytes = 4 * 1024 * 1024;
+    const decoder = createLzwDecoder({ maxOutputBytes });
+    let produced = 0;
+    decoder.on('data', (piece: Buffer) => (produced += piece.length));
+    const ended = new Promise((resolve) => decoder.on('end', resolve));
+    decoder.end(makeLzwBombStream());
+    await ended;
+    // Without the bound this would be 2.6 GB; with it, at most one more run of the longest table entry (4096 bytes).
+    expect(produced).toBeGreaterThan(maxOutputBytes);
+    expect(produced).toBeLessThanOrEqual(maxOutputBytes + 4096);
   });
 });

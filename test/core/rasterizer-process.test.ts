@@ -4,6 +4,7 @@ import type { AssetMedia, RasterImage } from '../../src/core/asset-media.ts';
 import { readFile } from 'node:fs/promises';
 import { createRasterizerProcessPool } from '../../src/core/rasterizer-process.ts';
 import { createRasterizer } from '../../src/core/rasterizer.ts';
+import { DEFAULT_PDF_RENDER_TIMEOUT_MS } from '../../src/core/pdf-limits.ts';
 import {
   makeLzwBombPdf,
   makeNumberFloodPdf,
@@ -35,11 +36,18 @@ async function busyPdf(): Promise<Buffer> {
   return makeVectorPdf({ widthPt: 300, heightPt: 189, shapes });
 }
 
+/**
+ * For pools whose tests are not about the render time limit. A render's limit runs from when it is handed to a
+ * process, a cold one's start included, and on a loaded machine (load 24 on 2 cores) that start alone passed the
+ * 10 s default for five 64 px renders.
+ */
+const UNHURRIED_MS = 60_000;
+
 const colourPdf = (color: string) =>
   makeVectorPdf({ widthPt: 100, heightPt: 50, shapes: [{ x: 0, y: 0, w: 100, h: 50, color }] });
 
 describe('rasterizer processes', () => {
-  const pool = createRasterizerProcessPool({ size: 2, maxQueue: 8 });
+  const pool = createRasterizerProcessPool({ size: 2, maxQueue: 8, renderTimeoutMs: UNHURRIED_MS });
   afterAll(() => pool.close());
 
   it('renders several PDFs in parallel, each with its own pixels', async () => {
@@ -94,7 +102,7 @@ describe('rasterizer processes', () => {
 
 describe('rasterizer processes: page size', () => {
   it('reads page 1 size in the process, with content errors coded as in process', async () => {
-    const pool = createRasterizerProcessPool({ size: 1 });
+    const pool = createRasterizerProcessPool({ size: 1, renderTimeoutMs: UNHURRIED_MS });
     try {
       expect(await pool.pdfPageSize(await makeVectorPdf({ widthPt: 150, heightPt: 90, shapes: [] }))).toEqual({ width: 150, height: 90 });
       expect(await errorOf(pool.pdfPageSize(Buffer.from('%PDF-1.4 not really')))).toMatchObject({ status: 502 });
@@ -109,7 +117,7 @@ const procStatus = async (pid: number, field: string) =>
 
 describe('rasterizer processes: isolation and limits', () => {
   it('starts each process under prlimit --as and V8 heap flags, and the limit holds (a 2.6 GB LZW bomb peaks far below it)', async () => {
-    const pool = createRasterizerProcessPool({ warm: true, addressSpaceMb: 1600, heapMb: 200 });
+    const pool = createRasterizerProcessPool({ warm: true, addressSpaceMb: 1600, heapMb: 200, renderTimeoutMs: UNHURRIED_MS });
     try {
       const [pid] = pool.stats().pids;
       // Once it has answered, the process is node itself (prlimit set the limit, then exec'ed it).
@@ -121,7 +129,9 @@ describe('rasterizer processes: isolation and limits', () => {
       expect(cmdline).toContain('--initial-old-space-size=64');
       // The LZW stream decodes to 2.6 GB of spaces, which pdf.js would hold whole: the kernel refuses the memory.
       // Its padded dictionary keeps the preflight from looking into it, so it reaches pdf.js.
-      const outcome = await pool.renderPdf(makeLzwBombPdf(undefined, { unscannedDictionaryChars: 70_000 }), { width: 300, height: 189 }).then(
+      // The default limit for the bomb (memory or time refuses it; a minute would outlast the test).
+      const bomb = makeLzwBombPdf(undefined, { unscannedDictionaryChars: 70_000 });
+      const outcome = await pool.renderPdf(bomb, { width: 300, height: 189 }, { timeoutMs: DEFAULT_PDF_RENDER_TIMEOUT_MS }).then(
         () => 'rendered',
         (error: { code?: string }) => error.code,
       );
@@ -131,7 +141,8 @@ describe('rasterizer processes: isolation and limits', () => {
     } finally {
       await pool.close();
     }
-  });
+    // A cold start and the bomb's 10 s took 24 s of the default 30 on a loaded machine.
+  }, 60_000);
 
   it('a render that exhausts the V8 heap kills only its process: 502 PDF_TOO_COMPLEX, replaced, next render fine', async () => {
     const pool = createRasterizerProcessPool({ heapMb: 64 });
@@ -161,11 +172,20 @@ describe('rasterizer processes: isolation and limits', () => {
   });
 
   it('a process killed from outside mid-render costs that render 502 RASTERIZER_DIED; the next render is fine', async () => {
-    const pool = createRasterizerProcessPool({ warm: true });
+    const pool = createRasterizerProcessPool({ warm: true, renderTimeoutMs: UNHURRIED_MS });
     try {
       const [pid] = pool.stats().pids;
+      // CPU time (clock ticks) the process has used: fields 14 and 15 of /proc/<pid>/stat, after the command name.
+      const cpuTicks = async () => {
+        const fields = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1]!.split(' ');
+        return Number(fields[11]) + Number(fields[12]);
+      };
+      const idleTicks = await cpuTicks();
       const slow = errorOf(pool.renderPdf(makeSlowVectorPdf(), { width: 1536, height: 969 }));
-      await new Promise((resolve) => setTimeout(resolve, 500));
+      // Killed once it has drawn for ~100 ms of CPU (the page takes seconds): mid-render however fast or loaded the
+      // machine, where a fixed 500 ms pause could come before the drawing started or, on a fast one, near its end.
+      for (let tries = 0; tries < 2000 && (await cpuTicks()) - idleTicks < 10; tries++) await new Promise((resolve) => setTimeout(resolve, 10));
+      expect((await cpuTicks()) - idleTicks).toBeGreaterThanOrEqual(10);
       expect(pool.stats().busy).toBe(1);
       process.kill(pid!, 'SIGKILL');
       expect(await slow).toMatchObject({ status: 502, code: 'RASTERIZER_DIED' });
@@ -177,7 +197,7 @@ describe('rasterizer processes: isolation and limits', () => {
   });
 
   it('parses a PDF once for its page size and the renders that follow', async () => {
-    const pool = createRasterizerProcessPool();
+    const pool = createRasterizerProcessPool({ renderTimeoutMs: UNHURRIED_MS });
     try {
       const pdf = await colourPdf('#123456');
       expect(await pool.pdfPageSize(pdf)).toEqual({ width: 100, height: 50 });
@@ -195,7 +215,7 @@ describe('createRasterizer', () => {
     ['in a rasterizer process', 1],
     ['in process', 0],
   ])('reads a PDF page size %s', async (_name, pdfWorkers) => {
-    const rasterizer = createRasterizer({ pdfWorkers });
+    const rasterizer = createRasterizer({ pdfWorkers, pdfRenderTimeoutMs: UNHURRIED_MS });
     try {
       expect(await rasterizer.readPdfPageSize(await colourPdf('#00ff00'))).toEqual({ width: 100, height: 50 });
     } finally {
@@ -207,7 +227,7 @@ describe('createRasterizer', () => {
     ['in a rasterizer process', 1],
     ['in process', 0],
   ])('rasterizes PNG, SVG and PDF to the exact size %s', async (_name, pdfWorkers) => {
-    const rasterizer = createRasterizer({ pdfWorkers });
+    const rasterizer = createRasterizer({ pdfWorkers, pdfRenderTimeoutMs: UNHURRIED_MS });
     try {
       const pngBytes = await sharp({ create: { width: 40, height: 20, channels: 4, background: '#00ff00' } }).png().toBuffer();
       const svgBytes = makeSvg({ width: 40, height: 20, rects: [{ x: 0, y: 0, w: 40, h: 20, color: '#0000ff' }] });
@@ -244,7 +264,7 @@ describe('createRasterizer', () => {
 
 describe('rasterizer processes: a process that cannot start', () => {
   it('fails the render, reports the renderer not alive until a process answers again', async () => {
-    const rasterizer = createRasterizer({ pdfWorkers: 1 });
+    const rasterizer = createRasterizer({ pdfWorkers: 1, pdfRenderTimeoutMs: UNHURRIED_MS });
     const pdf = await colourPdf('#00ff00');
     const media = { kind: 'pdf', bytes: pdf, width: 100, height: 50 } as AssetMedia;
     const savedPath = process.env.PATH;

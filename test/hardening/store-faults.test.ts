@@ -14,7 +14,7 @@ import {
   mapConcurrent,
   rawRequest,
   removeDir,
-  sleep,
+  SPAWN_DEADLINE_MS,
   spawnServer,
   waitFor,
   type RawResponse,
@@ -113,12 +113,13 @@ describe('Redis stopped under load', () => {
         statuses.push(response.status);
       }
     });
-    await sleep(400);
+    // Counted, not timed: the load is under way before the stop and goes on well after it, however busy the machine.
+    await waitFor('load before the stop', () => statuses.length >= 20, 20_000);
     await redis!.stop();
-    await sleep(1500);
+    const servedBeforeStop = statuses.length;
+    await waitFor('load after the stop', () => statuses.length >= servedBeforeStop + 60, 20_000);
     stop = true;
     await Promise.all(load);
-    expect(statuses.length).toBeGreaterThan(20);
     expect(statuses.filter((status) => status !== 200)).toEqual([]);
 
     // Not in memory: fetched and rendered without the store.
@@ -128,8 +129,12 @@ describe('Redis stopped under load', () => {
     const cacheStatus = async () => {
       const ready = await rawRequest(service!.baseUrl, { path: '/readyz' });
       expect(ready.status).toBe(200);
-      expect(ready.body.toString()).not.toMatch(/127\.0\.0\.1|ECONN|:\d{4,5}/);
-      return (JSON.parse(ready.body.toString()) as { checks: { cache: { status: string } } }).checks.cache.status;
+      // No driver text: no address, URL or errno anywhere, and each check's error is a stable code.
+      const text = ready.body.toString();
+      expect(text).not.toMatch(/\d+\.\d+\.\d+\.\d+|localhost|redis:\/\/|ECONN|ENOTFOUND|ETIMEDOUT|EHOSTUNREACH|EPIPE/);
+      const checks = (JSON.parse(text) as { checks: Record<string, { status: string; error?: string }> }).checks;
+      expect(Object.values(checks).filter((check) => check.error !== undefined && !/^[A-Z][A-Z0-9_]*$/.test(check.error))).toEqual([]);
+      return checks.cache!.status;
     };
     await waitFor('/readyz to report the store degraded', async () => (await cacheStatus()) === 'degraded', 10_000);
 
@@ -199,7 +204,7 @@ describe('server killed while writing its cache folder', () => {
     const files = await cacheFiles(cacheDir);
     const invalid = (await Promise.all(files.map(async (f) => ((await isValidFrame(f)) ? undefined : f)))).filter(Boolean);
     expect(invalid).toEqual([]);
-  }, 90_000);
+  }, 2 * SPAWN_DEADLINE_MS + 60_000);
 
   it('detects cache files corrupted by hand (flipped, truncated, emptied, replaced), serves none, rebuilds each once', async () => {
     const files = await cacheFiles(cacheDir);
@@ -236,5 +241,5 @@ describe('server killed while writing its cache folder', () => {
     const after = await cacheFiles(cacheDir);
     const invalid = (await Promise.all(after.map(async (f) => ((await isValidFrame(f)) ? undefined : f)))).filter(Boolean);
     expect(invalid).toEqual([]);
-  }, 90_000);
+  }, SPAWN_DEADLINE_MS + 60_000);
 });

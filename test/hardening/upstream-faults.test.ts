@@ -12,11 +12,18 @@ import { DEFAULT_BACKOFF_BASE_MS, DEFAULT_MAX_ATTEMPTS } from '../../src/upstrea
 import { errorBodyProblems, errorCode, makeTempDir, mapConcurrent, rawRequest, removeDir, type RawResponse } from './harness.ts';
 import { startService, type RunningService } from '../support/start-service.ts';
 
-const UPSTREAM_TIMEOUT_MS = 600;
+/**
+ * Per attempt: long enough that an answered attempt (a 503, a reset, the image) always comes within it on a loaded
+ * machine, and that a timed-out one has reached the simulator, which counts it (at 600 ms either could miss).
+ */
+const UPSTREAM_TIMEOUT_MS = 1500;
 /** Backoff before retries 1..n-1: base·2^(k-1) plus up to base of jitter (retry-policy.ts), capped at 2 s. */
 const MAX_BACKOFF_MS = Array.from({ length: DEFAULT_MAX_ATTEMPTS - 1 }, (_, k) => Math.min(2000, DEFAULT_BACKOFF_BASE_MS * 2 ** k) + DEFAULT_BACKOFF_BASE_MS).reduce((a, b) => a + b, 0);
-/** The most a request may take when every attempt times out: the brief's budget plus the retry backoff. */
-const ANSWER_BOUND_MS = UPSTREAM_TIMEOUT_MS * DEFAULT_MAX_ATTEMPTS + MAX_BACKOFF_MS + 1000;
+/**
+ * The most a request may take when every attempt times out: the brief's budget plus the retry backoff, plus 2 s for
+ * a loaded machine (less than one more attempt with its backoff, which the simulator's counts catch anyway).
+ */
+const ANSWER_BOUND_MS = UPSTREAM_TIMEOUT_MS * DEFAULT_MAX_ATTEMPTS + MAX_BACKOFF_MS + 2000;
 const CACHED_IDS = Array.from({ length: 10 }, (_, i) => `cached-${i}`);
 const REQUESTOR_LOGO_ID = 'requestor-logo';
 const ACCOUNT_RANGE = '510000000';
@@ -169,7 +176,8 @@ describe('upstream faults', () => {
     simulator().faults.inject('*', { kind: 'latency', ms: 30_000 });
     try {
       const pending = get('/v1/assets/never-seen-hang?width=128');
-      expect((await rawRequest(service.baseUrl, { path: '/healthz', timeoutMs: 2000 })).status).toBe(200);
+      // Answered while the upstream call hangs (30 s): 10 s is a deadline for a loaded machine, not a measure.
+      expect((await rawRequest(service.baseUrl, { path: '/healthz', timeoutMs: 10_000 })).status).toBe(200);
       expectError(await pending, 504, 'UPSTREAM_TIMEOUT');
     } finally {
       simulator().faults.clear();

@@ -6,7 +6,7 @@
  * A slow upstream no longer holds render slots: cards whose assets are cached render while it hangs.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { rawRequest, type RawResponse } from '../hardening/harness.ts';
+import { rawRequest, waitFor, type RawResponse } from '../hardening/harness.ts';
 import { CARD, makeServiceFixtures, type ServiceFixtures } from './service-fixtures.ts';
 import { startTestService, type TestService } from './service-harness.ts';
 
@@ -25,8 +25,13 @@ afterAll(async () => {
 
 const card = (text: string) => `/v1/card-art?${new URLSearchParams({ ...CARD, width: '512', text })}`;
 
-/** Runs the flood until the other users are done (bounded: 400 requests, 30 s); returns both sides' statuses. */
-async function floodAndMeasure(service: TestService, tag: string): Promise<{ other: number[]; flood: RawResponse[] }> {
+/**
+ * Runs the flood until the other users are done (bounded: 2000 requests, 30 s); returns both sides' statuses. The
+ * other users arrive once the render queue holds `filled` renders (running or waiting), not after a pause. The
+ * bound is far above what a flood answered 429 at once sends while the other users wait, so it lasts until they
+ * are done (at 400 it could run out first on a fast machine).
+ */
+async function floodAndMeasure(service: TestService, tag: string, filled: number): Promise<{ other: number[]; flood: RawResponse[] }> {
   // Assets cached first: every request below is a render, never an upstream fetch.
   expect((await rawRequest(service.baseUrl, { path: card(`${tag}-warm`) })).status).toBe(200);
   const flood: RawResponse[] = [];
@@ -34,14 +39,15 @@ async function floodAndMeasure(service: TestService, tag: string): Promise<{ oth
   let sent = 0;
   const deadline = Date.now() + 30_000;
   const workers = Array.from({ length: FLOOD_WORKERS }, async (_, worker) => {
-    while (!stop && sent < 400 && Date.now() < deadline) {
+    while (!stop && sent < 2000 && Date.now() < deadline) {
       sent += 1;
       const response = await rawRequest(service.baseUrl, { path: card(`${tag}-flood-${worker}-${sent}`), localAddress: '127.0.0.1', timeoutMs: 30_000 });
       flood.push(response);
     }
   });
   // The flood has filled what it can before the other users arrive.
-  await new Promise((resolve) => setTimeout(resolve, 300));
+  const queue = service.app.locals.renderQueue;
+  await waitFor('the flood to fill the render queue', () => queue.running() + queue.waiting() >= filled, 20_000);
   const other = await Promise.all(
     Array.from({ length: OTHER_USERS }, (_, i) =>
       rawRequest(service.baseUrl, { path: card(`${tag}-other-${i}`), localAddress: `127.0.0.${i + 2}`, timeoutMs: 30_000 }).then((r) => r.status),
@@ -62,7 +68,8 @@ describe('per-client fair share of cold renders', () => {
       RENDER_QUEUE_WAIT_MS: '60000',
     });
     try {
-      const { other, flood } = await floodAndMeasure(service, 'before');
+      // Full: one render running and QUEUE_LIMIT waiting.
+      const { other, flood } = await floodAndMeasure(service, 'before', 1 + Number(QUEUE_LIMIT));
       const ok = other.filter((status) => status === 200).length;
       console.log(`fairness before: other users ${ok}/${other.length} ok while ${flood.length} flood requests ran`);
       expect(ok).toBeLessThan(other.length);
@@ -79,7 +86,8 @@ describe('per-client fair share of cold renders', () => {
       RENDER_QUEUE_WAIT_MS: '60000',
     });
     try {
-      const { other, flood } = await floodAndMeasure(service, 'after');
+      // The flooder's share: its four renders running or waiting.
+      const { other, flood } = await floodAndMeasure(service, 'after', 4);
       const ok = other.filter((status) => status === 200).length;
       const limited = flood.filter((r) => r.status === 429);
       console.log(`fairness after: other users ${ok}/${other.length} ok; flood ${flood.length} requests, ${limited.length} got 429`);
@@ -100,7 +108,10 @@ describe('per-client fair share of cold renders', () => {
       const slow = fixtures.spareBackgrounds.slice(10, 13);
       for (const id of slow) service.simulator.faults.inject(id, { kind: 'latency', ms: 2000 }, 1);
       const hanging = slow.map((id) => rawRequest(service.baseUrl, { path: `/v1/card-art?cardBackgroundAssetId=${id}&width=128`, timeoutMs: 10_000 }));
-      await new Promise((resolve) => setTimeout(resolve, 200));
+      // All three fetches hang at the upstream (2 s each), and none of them holds a render slot or waits for one.
+      await waitFor('the three slow fetches to reach the upstream', () => (service.simulator.counts().asset ?? 0) >= 3, 10_000);
+      const queue = service.app.locals.renderQueue;
+      expect([queue.running(), queue.waiting()]).toEqual([0, 0]);
       const started = Date.now();
       const cached = await Promise.all(
         Array.from({ length: 4 }, (_, i) => rawRequest(service.baseUrl, { path: card(`slot-${i}`), localAddress: '127.0.0.2', timeoutMs: 10_000 })),

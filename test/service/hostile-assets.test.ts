@@ -18,6 +18,7 @@ import {
   rawRequest,
   removeDir,
   sleep,
+  SPAWN_DEADLINE_MS,
   spawnServer,
   waitFor,
   writeSigningKey,
@@ -134,7 +135,7 @@ describe('hostile PDFs through the HTTP API', () => {
       UPSTREAM_TIMEOUT_MS: '5000',
     });
     expect((await get(WARM_CARD)).status).toBe(200);
-  }, 60_000);
+  }, SPAWN_DEADLINE_MS + 30_000);
 
   afterAll(async () => {
     if (figures.length) process.stdout.write(`\nhostile PDFs (peak RSS of the process group):\n${figures.join('\n')}\n`);

@@ -1,10 +1,11 @@
-import { closeSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, statSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogDestination } from '../../src/service/log-destination.ts';
+import { waitFor } from '../hardening/harness.ts';
 
 let dir: string | undefined;
 afterEach(async () => {
@@ -26,7 +27,8 @@ describe('buffered log destination', () => {
     for (let i = 0; i < 2000; i++) log.info({ method: 'GET', route: '/v1/card-art', status: 200, i }, 'request');
     log.info({ long: 'é'.repeat(3000) }, 'longer than one buffer');
     destination.flush();
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    // The asynchronous writes land one after another; closing the file before the last one would lose it.
+    await waitFor('every line on disk', () => readFileSync(file, 'utf8').split('\n').length - 1 === 2001, 20_000);
     destination.flushSync();
     closeSync(fd);
     const lines = readFileSync(file, 'utf8').trimEnd().split('\n').map((line) => JSON.parse(line) as { i?: number; msg: string; long?: string });
@@ -43,10 +45,13 @@ describe('buffered log destination', () => {
     for (let i = 0; i < 100; i++) destination.stream.write(line);
     expect(destination.dropped()).toBeGreaterThan(0);
     destination.flushSync();
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    // flushSync leaves the chunk already being written asynchronously to finish on its own: every line not dropped
+    // is on disk once it has.
+    const kept = (100 - destination.dropped()) * line.length;
+    await waitFor('the chunk in flight to land', () => statSync(file).size === kept, 20_000);
     closeSync(fd);
     const written = readFileSync(file, 'utf8');
     expect(written.length).toBeLessThanOrEqual(2048 + 256);
-    expect(written.length % line.length).toBe(0);
+    expect(written).toBe(line.repeat(100 - destination.dropped()));
   });
 });

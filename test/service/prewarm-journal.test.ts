@@ -7,6 +7,7 @@ import { useTestRedis } from '../support/test-redis.ts';
 import { createAssetPrewarmer } from '../../src/service/asset-prewarmer.ts';
 import { createFileJournal, createRedisJournal, PREWARM_JOURNAL_FILE } from '../../src/service/prewarm-journal.ts';
 import type { SharedRedisClient } from '../../src/service/shared-redis.ts';
+import { waitFor } from '../hardening/harness.ts';
 
 const log = pino({ level: 'silent' });
 
@@ -35,9 +36,9 @@ describe('file journal', () => {
     const prewarmer = createAssetPrewarmer({ isCached: async () => false, load: async (id) => loaded.push(id), log, journal });
     expect(await prewarmer.resume()).toBe(3);
     await prewarmer.idle();
-    await new Promise((resolve) => setTimeout(resolve, 50)); // the journal writes after each fetch
     expect(loaded.sort()).toEqual(['b', 'c', 'd']);
-    expect(await createFileJournal(dir).pending()).toEqual([]);
+    // The journal is written after each fetch, in the background: waited for, not given a fixed pause.
+    await waitFor('the journal to empty', async () => (await createFileJournal(dir).pending()).length === 0, 10_000);
   });
 });
 
@@ -63,7 +64,6 @@ describe('Redis journal (CACHE_URL)', () => {
     expect(results.map((r) => r.queued.length)).toEqual([30, 30]);
     await Promise.all(instances.map((instance) => instance.idle()));
     expect(fetched.sort()).toEqual([...ids].sort());
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(await createRedisJournal(client, { prefix }).pending()).toEqual([]);
+    await waitFor('the journal to empty', async () => (await createRedisJournal(client, { prefix }).pending()).length === 0, 10_000);
   });
 });

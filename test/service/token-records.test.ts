@@ -127,7 +127,9 @@ describe.each(stores)('token records on %s', (name, openStore) => {
 
   it('remembers a handled requestId and payload digest with their responseId until the TTL passes', async () => {
     const store = openStore();
-    const handled = createHandledRequests({ store, ttlMs: 300 });
+    // 1.5 s: the reads right after remembering must come within it (at 300 ms a stalled process could miss it).
+    const ttlMs = 1500;
+    const handled = createHandledRequests({ store, ttlMs });
     await handled.remember({ requestId: `req-${name}`, payloadDigest: `payload-${name}` }, 'response-1');
     expect(await createHandledRequests({ store }).find(`req-${name}`)).toBe('response-1');
     expect(await createHandledRequests({ store }).findPayload(`payload-${name}`)).toBe('response-1');
@@ -135,10 +137,10 @@ describe.each(stores)('token records on %s', (name, openStore) => {
       for (const key of [`${NTU_REQUEST_PREFIX}req-${name}`, `${NTU_PAYLOAD_PREFIX}payload-${name}`]) {
         const ttl = await admin.pTTL(`${redisPrefix}${key}`);
         expect(ttl).toBeGreaterThan(0); // Redis expires it by itself
-        expect(ttl).toBeLessThanOrEqual(300);
+        expect(ttl).toBeLessThanOrEqual(ttlMs);
       }
     }
-    await new Promise((resolve) => setTimeout(resolve, 400));
+    await new Promise((resolve) => setTimeout(resolve, ttlMs + 100));
     expect(await handled.find(`req-${name}`)).toBeUndefined();
     expect(await handled.findPayload(`payload-${name}`)).toBeUndefined();
     await store.close();

@@ -41,7 +41,21 @@ it.each(OAEP_DIGESTS)('posts {requestId, responseHost, encryptedPayload} that th
     expect(request.requestId).toBe('req-42');
     expect(request.encryptedPayload.oaepHashingAlgorithm).toBe(digest);
     expect(request.encryptedPayload.publicKeyFingerprint).toBe(certificateFingerprint(keys.certificatePem));
-    expect(seen!.body).not.toContain('1881');
+    // The clear tokens are nowhere in the request: its only fields are these (the ciphertext is hex, which cannot
+    // hold JSON), and decoded from hex the ciphertext does not hold the token JSON either.
+    expect(JSON.parse(seen!.body)).toStrictEqual({
+      requestId: 'req-42',
+      responseHost: 'card-art-simulator',
+      encryptedPayload: {
+        encryptedData: expect.stringMatching(/^[0-9a-f]+$/),
+        iv: expect.stringMatching(/^[0-9a-f]{32}$/),
+        encryptedKey: expect.stringMatching(/^[0-9a-f]+$/),
+        publicKeyFingerprint: certificateFingerprint(keys.certificatePem),
+        oaepHashingAlgorithm: digest,
+      },
+    });
+    expect(seen!.body).not.toContain('"accountPanSuffix":"1881"');
+    expect(Buffer.from(request.encryptedPayload.encryptedData, 'hex').includes('"accountPanSuffix":"1881"')).toBe(false);
     const clear = await createPayloadDecrypter({ keys: [keys] }).decrypt(request.encryptedPayload);
     expect(clear).toEqual({ tokens });
     expect(ntuPayloadSchema.parse(clear).tokens[0]?.tokenInfo).toEqual({ accountPanSuffix: '1881', tokenPanSuffix: '0042' });

@@ -145,14 +145,19 @@ export function makeOperatorFloodPdf(rects = 2000, draws = 600): Buffer {
  * dictionary is never that large), so the bomb reaches pdf.js and exercises the process memory limit instead.
  */
 export function makeLzwBombPdf(bytes = 1024 * 1024, options: { unscannedDictionaryChars?: number } = {}): Buffer {
+  const padding = options.unscannedDictionaryChars ? ` /Padding (${'x'.repeat(options.unscannedDictionaryChars)})` : '';
+  return onePage(makeLzwBombStream(bytes), `/Filter /LZWDecode${padding}`);
+}
+
+/** The bomb's LZW data alone (`bytes` long, about 2,600 times that once decoded). */
+export function makeLzwBombStream(bytes = 1024 * 1024): Buffer {
   const codes: number[] = [0x20];
   for (let code = 258; code <= 4095; code++) codes.push(code);
   const repeats = Math.floor(((bytes - 6000) * 8) / 12);
   const writer = lzwCodeWriter();
   codes.forEach((code) => writer.write(code));
   for (let i = 0; i < repeats; i++) writer.write(4095);
-  const padding = options.unscannedDictionaryChars ? ` /Padding (${'x'.repeat(options.unscannedDictionaryChars)})` : '';
-  return onePage(writer.end(), `/Filter /LZWDecode${padding}`);
+  return writer.end();
 }
 
 /** A few KB: LZW over a Flate bomb (`[/LZWDecode /FlateDecode]`), 1 GB of spaces at the end. */

@@ -6,6 +6,7 @@ import { createOAuthSigner, type RequestSigner } from '../../src/upstream/oauth-
 import { generateTestKeyPair } from '../support/test-keys.ts';
 import { clientFor, makeAssetFolder, REQUESTORS, startSimulator, TEST_PATHS } from './upstream-fixtures.ts';
 import { createHttpAssetSource } from '../../src/upstream/http-asset-source.ts';
+import { waitFor } from '../hardening/harness.ts';
 
 const keys = generateTestKeyPair();
 const signer: RequestSigner = createOAuthSigner({ consumerKey: 'test-consumer-key!abc', signingKeyPem: keys.privateKeyPem });
@@ -181,7 +182,9 @@ describe('createHttpAssetSource against the simulator (signature verified)', () 
     simulator.faults.inject('bg-png', { kind: 'latency', ms: 5000 });
     const controller = new AbortController();
     const pending = clientFor(simulator, signer).getAsset('bg-png', controller.signal);
-    setTimeout(() => controller.abort(), 50);
+    // Aborted once the request is at the (slow) upstream, however long signing and connecting took.
+    await waitFor('the request to reach the upstream', () => simulator.counts().asset === 1, 10_000);
+    controller.abort();
     await expect(pending).rejects.toMatchObject({ status: 499, code: 'REQUEST_ABORTED' });
     expect(simulator.counts().asset).toBe(1);
   });

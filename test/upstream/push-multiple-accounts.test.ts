@@ -1,7 +1,5 @@
 import type { JsonWebKey } from 'node:crypto';
-import { createServer } from 'node:http';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -15,6 +13,7 @@ import {
   supportedHolderData,
   type PushMultipleAccountsInput,
 } from '../../src/upstream/push-multiple-accounts.ts';
+import { REFUSED_PORT } from '../support/free-port.ts';
 import { generateTestKeyPair } from '../support/test-keys.ts';
 import { clientFor, startSimulator, TEST_PATHS } from './upstream-fixtures.ts';
 
@@ -204,10 +203,12 @@ describe('pushMultipleAccounts against the simulator over HTTP (OAuth verified, 
   });
 
   it('never repeats a push MDES may have acted on: a 5xx, a reset and a timeout are each one attempt', async () => {
-    for (const fault of [{ kind: 'status', status: 503 }, { kind: 'reset' }, { kind: 'latency', ms: 3000 }] as const) {
+    // A 2 s attempt: the 503 and the reset are answered well within it on a loaded machine (at 300 ms they could time
+    // out instead, or the timed-out request not reach the simulator at all); the latency is far beyond it.
+    for (const fault of [{ kind: 'status', status: 503 }, { kind: 'reset' }, { kind: 'latency', ms: 20_000 }] as const) {
       simulator.resetCounts();
       simulator.faults.inject(PUSH_ACCOUNTS_TARGET, fault, 1);
-      const { client, transport } = pushClient({ timeoutMs: 300 });
+      const { client, transport } = pushClient({ timeoutMs: 2000 });
       const error = await client.push(input(UNSIGNED, ['5555555555554444'])).catch((e: unknown) => e);
       expect(error, fault.kind).toMatchObject({ code: fault.kind === 'latency' ? 'UPSTREAM_TIMEOUT' : fault.kind === 'reset' ? 'UPSTREAM_UNREACHABLE' : 'UPSTREAM_ERROR' });
       expect(simulator.counts().pushAccounts, fault.kind).toBe(1);
@@ -222,11 +223,8 @@ describe('pushMultipleAccounts against the simulator over HTTP (OAuth verified, 
     expect(result.accounts[0]!.pushAccountReceipt).toBeDefined();
     expect(transport.stats().retries).toBe(1);
 
-    const closed = createServer();
-    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
-    const { port } = closed.address() as AddressInfo;
-    await new Promise<void>((resolve) => closed.close(() => resolve()));
-    const refused = createHttpAssetSource({ baseUrl: `http://127.0.0.1:${port}/mdes`, ...TEST_PATHS, timeoutMs: 500, signer, backoffBaseMs: 5 });
+    // Nothing listens there (a port released by a listener of ours could be taken by another test file meanwhile).
+    const refused = createHttpAssetSource({ baseUrl: `http://127.0.0.1:${REFUSED_PORT}/mdes`, ...TEST_PATHS, timeoutMs: 500, signer, backoffBaseMs: 5 });
     const encrypter = createPayloadEncrypter({ certificatePem: simulator.push.encryptionCertificatePem, oaepDigest: 'SHA512' });
     await expect(createPushAccountsClient({ transport: refused, encrypter }).push(input(UNSIGNED, ['5555555555554444']))).rejects.toMatchObject({
       code: 'UPSTREAM_UNREACHABLE',

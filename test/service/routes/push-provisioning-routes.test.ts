@@ -50,6 +50,12 @@ async function get(base: string, pathAndQuery: string, headers: Record<string, s
   return { status: response.status, headers: response.headers, body: (await response.json()) as any };
 }
 
+/** Every 8 digits in a row that `value` holds as JSON (card numbers, requestor IDs), each window of a longer run too. */
+function eightDigitRunsOf(value: unknown): string[] {
+  const runs = JSON.stringify(value).match(/\d{8,}/g) ?? [];
+  return [...new Set(runs.flatMap((run) => Array.from({ length: run.length - 7 }, (_, at) => run.slice(at, at + 8))))];
+}
+
 function lastMonth(): { expiryMonth: string; expiryYear: string } {
   const now = new Date();
   const month = now.getUTCMonth() === 0 ? 12 : now.getUTCMonth();
@@ -90,10 +96,16 @@ describe('POST /v1/push-provisioning: validation before MDES is called', () => {
 
   it.each(cases)('refuses %s with 400 and the code', async (_name, change, code) => {
     service.simulator.resetCounts();
-    const answer = await post(service.baseUrl, pushBody(change));
+    const body = pushBody(change);
+    const answer = await post(service.baseUrl, body);
     expect(answer.status).toBe(400);
     expect(answer.body.error.code).toBe(code);
-    expect(JSON.stringify(answer.body)).not.toMatch(/\d{8}/);
+    // Nothing but the code and a message, and no 8 digits in a row of what was sent (a card number or a requestor
+    // ID, whole or in part) comes back in it.
+    expect(Object.keys(answer.body)).toEqual(['error']);
+    expect(Object.keys(answer.body.error).sort()).toEqual(['code', 'message']);
+    const echoed = JSON.stringify(answer.body);
+    expect(eightDigitRunsOf(body).filter((digits) => echoed.includes(digits))).toEqual([]);
     expect(service.simulator.counts().pushAccounts ?? 0).toBe(0);
   });
 

@@ -5,9 +5,10 @@ import { readFile } from 'node:fs/promises';
 import { createRasterizerProcessPool } from '../../src/core/rasterizer-process.ts';
 import { createRasterizer } from '../../src/core/rasterizer.ts';
 import {
+  makeLongStringPdf,
   makeLzwBombPdf,
-  makeNumberFloodPdf,
   makeOperatorFloodPdf,
+  makeRepeatedImagePdf,
   makeSaveRestoreFloodPdf,
   makeSlowVectorPdf,
 } from '../support/hostile-pdf-fixtures.ts';
@@ -136,7 +137,8 @@ describe('rasterizer processes: isolation and limits', () => {
   it('a render that exhausts the V8 heap kills only its process: 502 PDF_TOO_COMPLEX, replaced, next render fine', async () => {
     const pool = createRasterizerProcessPool({ heapMb: 64 });
     try {
-      const flood = await makeNumberFloodPdf(12_000_000);
+      // Inside every preflight bound (one 16 MB string, nothing drawn), but pdf.js lexes it char by char into the heap.
+      const flood = await makeLongStringPdf(16_000_000);
       expect(await errorOf(pool.renderPdf(flood, { width: 300, height: 189 }))).toMatchObject({ status: 502, code: 'PDF_TOO_COMPLEX' });
       expect(pool.stats().replaced).toBe(1);
       expect(pixel(await pool.renderPdf(await colourPdf('#00ff00'), { width: 20, height: 10 }), 10, 5)).toEqual([0, 255, 0, 255]);
@@ -145,15 +147,19 @@ describe('rasterizer processes: isolation and limits', () => {
     }
   });
 
-  it('refuses 12 M cheap operators by the operator bound (the process lives on) and a slow form flood by the time limit', async () => {
+  it('refuses 12 M cheap operators by the operator bound, a form flood by the preflight (the process lives on) and a slow page by the time limit', async () => {
     const pool = createRasterizerProcessPool();
     try {
       const operators = await errorOf(pool.renderPdf(await makeSaveRestoreFloodPdf(), { width: 300, height: 189 }));
       expect(operators).toMatchObject({ status: 502, code: 'PDF_TOO_COMPLEX' });
       expect((operators as { message?: string }).message).toContain('drawing operators');
+      const forms = await errorOf(pool.renderPdf(makeOperatorFloodPdf(), { width: 300, height: 189 }));
+      expect(forms).toMatchObject({ status: 502, code: 'PDF_TOO_COMPLEX' });
+      expect((forms as { message?: string }).message).toContain('path segments');
       expect(pool.stats().replaced).toBe(0);
-      const overTime = await errorOf(pool.renderPdf(makeOperatorFloodPdf(), { width: 300, height: 189 }, { timeoutMs: 1500 }));
-      expect(overTime).toMatchObject({ status: 502, code: 'PDF_TOO_COMPLEX', message: 'PDF render exceeded 1500 ms' });
+      // Just under the preflight's painted-pixel bound: seconds of drawing at the card's full width.
+      const overTime = await errorOf(pool.renderPdf(makeRepeatedImagePdf(26), { width: 1536, height: 969 }, { timeoutMs: 300 }));
+      expect(overTime).toMatchObject({ status: 502, code: 'PDF_TOO_COMPLEX', message: 'PDF render exceeded 300 ms' });
       expect(pool.stats().replaced).toBe(1);
     } finally {
       await pool.close();

@@ -85,11 +85,13 @@ async function deflateRepeated(unit: Buffer, repeat: number, prefix = Buffer.all
   return Buffer.concat(parts);
 }
 
-function streamObject(dictionary: string, data: Buffer): string {
+/** An `<< … /Length n >> stream … endstream` object body. */
+export function streamObject(dictionary: string, data: Buffer): string {
   return `<< ${dictionary} /Length ${data.length} >>\nstream\n${data.toString('latin1')}\nendstream`;
 }
 
-function onePage(content: Buffer, contentDictionary: string, resources = '', extraObjects: string[] = []): Buffer {
+/** A one-page PDF (300×189 pt): content stream object 4, `extraObjects` numbered from 5. */
+export function onePage(content: Buffer, contentDictionary: string, resources = '', extraObjects: string[] = []): Buffer {
   return handWrittenPdf([
     '<< /Type /Catalog /Pages 2 0 R >>',
     '<< /Type /Pages /Kids [3 0 R] /Count 1 >>',
@@ -127,6 +129,24 @@ export async function makeInflateBombPdf(inflatedBytes = 1024 * 1024 * 1024, fil
 export async function makeDoubleFlateBombPdf(inflatedBytes = 512 * 1024 * 1024): Promise<Buffer> {
   const inner = await deflateRepeated(Buffer.from(' '), inflatedBytes);
   return onePage(deflateSync(inner, { level: 9 }), '/Filter [/FlateDecode /FlateDecode]');
+}
+
+/**
+ * ~15 KB at the defaults: one `side`×`side` image drawn `draws` times over the whole page. 60,000 draws paint 217 G
+ * image pixels (pdf.js copies and rescales the whole image on each draw); 26 draws, 94 M, stay just under the
+ * preflight's bound and still take a second or more to draw.
+ */
+export function makeRepeatedImagePdf(draws = 60_000, side = 1900): Buffer {
+  const image = deflateSync(Buffer.alloc(side * side * 3, 0x80), { level: 9 });
+  const content = deflateSync(Buffer.from('q 300 0 0 189 0 0 cm /Im0 Do Q\n'.repeat(draws), 'latin1'), { level: 9 });
+  return onePage(content, '/Filter /FlateDecode', '/XObject << /Im0 5 0 R >>', [
+    streamObject(`/Type /XObject /Subtype /Image /Width ${side} /Height ${side} /ColorSpace /DeviceRGB /BitsPerComponent 8 /Filter /FlateDecode`, image),
+  ]);
+}
+
+/** A few KB: one literal string of `chars` bytes (under the content bound, drawing nothing), which pdf.js lexes char by char into the heap. */
+export async function makeLongStringPdf(chars = 16_000_000): Promise<Buffer> {
+  return onePage(await deflateRepeated(Buffer.from('A'), chars, Buffer.from('(')), '/Filter /FlateDecode');
 }
 
 /** Small file, 1.2 M operators: a form of 2000 rectangles drawn 600 times (each draw repeats its operators). */

@@ -58,7 +58,10 @@ export function imagePixelBudget(layer: PixelSize): number {
   return Math.min(DEFAULT_PDF_MAX_IMAGE_PIXELS, wanted);
 }
 
-/** Refuses (PDF_TOO_COMPLEX) a document whose declared images need more memory than drawing it at `layer` justifies. */
+/**
+ * Refuses (PDF_TOO_COMPLEX) a document whose declared images need more memory than drawing it at `layer` justifies:
+ * a failure of this size only (the same document may be drawn larger), so it is marked sizeSpecific.
+ */
 export function assertImagesFitLayer(preflight: PdfPreflight, layer: PixelSize): void {
   const budget = imagePixelBudget(layer);
   let total = 0;
@@ -66,11 +69,11 @@ export function assertImagesFitLayer(preflight: PdfPreflight, layer: PixelSize):
     const pixels = image.width * image.height;
     total += pixels;
     if (pixels > budget) {
-      throw tooComplex(`PDF embeds a ${image.width}x${image.height} image; a ${layer.width}x${layer.height} layer allows ${budget} pixels per image`);
+      throw tooComplex(`PDF embeds a ${image.width}x${image.height} image; a ${layer.width}x${layer.height} layer allows ${budget} pixels per image`, true);
     }
   }
   if (total > TOTAL_IMAGE_BUDGET_FACTOR * budget) {
-    throw tooComplex(`PDF embeds ${total} image pixels in all; a ${layer.width}x${layer.height} layer allows ${TOTAL_IMAGE_BUDGET_FACTOR * budget}`);
+    throw tooComplex(`PDF embeds ${total} image pixels in all; a ${layer.width}x${layer.height} layer allows ${TOTAL_IMAGE_BUDGET_FACTOR * budget}`, true);
   }
 }
 
@@ -299,6 +302,6 @@ async function decodeStream(data: Buffer, dictionary: string, limit: number): Pr
   return bytes.length > limit ? 'over' : bytes;
 }
 
-function tooComplex(message: string): CardArtError {
-  return new CardArtError('PDF_TOO_COMPLEX', message);
+function tooComplex(message: string, sizeSpecific = false): CardArtError {
+  return new CardArtError('PDF_TOO_COMPLEX', message, { sizeSpecific });
 }

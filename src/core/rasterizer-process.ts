@@ -290,7 +290,9 @@ export function createRasterizerProcessPool(options: RasterizerProcessOptions = 
 
 function checkAnswer(header: FrameHeader): { width: number; height: number } {
   if (header.ok !== true) {
-    throw new CardArtError(isErrorCode(header.code) ? header.code : 'RASTERIZER_ANSWER_INVALID', String(header.message ?? ''));
+    throw new CardArtError(isErrorCode(header.code) ? header.code : 'RASTERIZER_ANSWER_INVALID', String(header.message ?? ''), {
+      sizeSpecific: header.sizeSpecific === true,
+    });
   }
   return { width: Number(header.width), height: Number(header.height) };
 }

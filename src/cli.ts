@@ -119,7 +119,7 @@ async function withRenderer(loadMedia: (assetId: string) => Promise<AssetMedia>,
   // Loaded only once the arguments are valid, so usage errors answer without loading sharp, pdf.js and canvas.
   const [{ createCardRenderer }, { createRasterizer }] = await Promise.all([import('./core/card-renderer.ts'), import('./core/rasterizer.ts')]);
   // One render per run: PDFs are rendered on this thread, no worker pool to start.
-  const rasterizer = createRasterizer({ pdfWorkers: 0 });
+  const rasterizer = createRasterizer({ processes: 0 });
   try {
     await run(createCardRenderer({ loadMedia, rasterizer }));
   } finally {

@@ -63,6 +63,11 @@ export const DEFAULT_MDES_OAEP_DIGEST: OaepDigest = 'SHA512';
 export const DEFAULT_NTU_RESPONSE_HOST = hostname();
 /** 300 s: a bad or unknown asset is not fetched or rendered again for five minutes, yet a fix upstream is seen soon. */
 export const DEFAULT_NEGATIVE_CACHE_SECONDS = 300;
+/**
+ * One rasterizer process per core (each ~100 MB idle, each under its own memory limit): one client is held to all
+ * but one of them, so with two or more a client whose files take seconds to draw leaves a process to everyone else.
+ */
+export const DEFAULT_RASTERIZER_PROCESSES = Math.max(1, availableParallelism());
 // Defaults stated (with their reasons) next to the modules they bound, imported here once:
 // DEFAULT_RENDER_MAX_PER_CLIENT, DEFAULT_RENDER_QUEUE_WAIT_MS, DEFAULT_UPSTREAM_MAX_RPS, DEFAULT_UPSTREAM_BUDGET_WAIT_MS,
 // DEFAULT_CACHE_MAX_MB, DEFAULT_READINESS_PROBE_INTERVAL_MS, DEFAULT_SOCKET_TIMEOUTS.
@@ -128,6 +133,7 @@ export const envSchema = z.object({
   CACHE_KEY_PREFIX: text().regex(/^[\w:.-]{1,100}$/, 'letters, digits and ":_.-" only, at most 100').default(DEFAULT_REDIS_PREFIX),
   CACHE_LOCK_TTL_MS: int(500, 60_000).default(DEFAULT_CACHE_LOCK_TTL_MS),
   CACHE_LOCK_WAIT_MS: int(0, 120_000).default(DEFAULT_CACHE_LOCK_WAIT_MS),
+  RASTERIZER_PROCESSES: int(1, 64).default(DEFAULT_RASTERIZER_PROCESSES),
 });
 
 export type EnvConfig = z.output<typeof envSchema>;
@@ -178,6 +184,8 @@ export interface ServiceConfig {
   socketTimeouts: SocketTimeouts;
   /** The issuer's account ranges (ISSUER_ACCOUNT_RANGES), for finding push / pull requestors by ID; undefined = the lists already fetched (embedded mode: the sample list's ranges). */
   issuerAccountRanges: string[] | undefined;
+  /** Rasterizer child processes for PDFs and SVGs (RASTERIZER_PROCESSES). */
+  rasterizerProcesses: number;
 }
 
 /** Token Connect push provisioning and the Notify Token Updated receiver. */
@@ -294,6 +302,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
         keepAliveTimeoutMs: e.HTTP_KEEP_ALIVE_TIMEOUT_MS,
       },
       issuerAccountRanges: e.ISSUER_ACCOUNT_RANGES?.split(','),
+      rasterizerProcesses: e.RASTERIZER_PROCESSES,
     },
   };
 }

@@ -23,6 +23,7 @@ function readmeConfigRows(): Map<string, string> {
 const COMPUTED_DEFAULTS: Record<string, { shown: string; value: unknown }> = {
   SIMULATOR_ASSET_DIR: { shown: '`src/simulator/samples/`', value: BUNDLED_SAMPLES_DIR },
   RENDER_CONCURRENCY: { shown: 'the number of cores', value: Math.max(1, availableParallelism()) },
+  RASTERIZER_PROCESSES: { shown: 'the number of cores', value: Math.max(1, availableParallelism()) },
   NTU_RESPONSE_HOST: { shown: 'the host name', value: DEFAULT_NTU_RESPONSE_HOST },
 };
 
@@ -81,6 +82,7 @@ describe('loadConfig', () => {
       cacheMaxBytes: DEFAULT_CACHE_MAX_MB * 1024 * 1024,
       readinessProbeIntervalMs: DEFAULT_READINESS_PROBE_INTERVAL_MS,
       socketTimeouts: DEFAULT_SOCKET_TIMEOUTS,
+      rasterizerProcesses: Math.max(1, availableParallelism()),
     });
   });
 
@@ -88,6 +90,7 @@ describe('loadConfig', () => {
     for (const [name, value] of [
       ['RENDER_QUEUE_LIMIT', '-1'],
       ['RENDER_CONCURRENCY', '0'],
+      ['RASTERIZER_PROCESSES', '0'],
       ['HTTP_HEADERS_TIMEOUT_MS', '1e4'],
       ['LOG_LEVEL', 'loud'],
       ['CACHE_URL', 'http://127.0.0.1:6379'],

@@ -3,12 +3,15 @@
  * child processes, each started under an address-space limit (`prlimit --as`, a kernel setrlimit that any user
  * may lower) and V8 heap flags, with a time limit per render. A process that dies, runs out of memory or over
  * time costs the render it was doing a clean 502 and is replaced; the service process never loads pdf.js.
+ * Jobs wait in a queue per client and are handed out in turn (client-fair-queue.ts); one client is held to all
+ * processes but one, so a client whose files take seconds to draw never holds every process.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { CardArtError, isErrorCode } from '../errors.ts';
 import type { PixelSize, RasterImage } from './asset-media.ts';
+import { createClientFairQueue } from './client-fair-queue.ts';
 import { DEFAULT_PDF_MAX_OPERATORS, DEFAULT_PDF_RENDER_TIMEOUT_MS } from './pdf-limits.ts';
 import type { RasterJob } from './rasterizer-child.ts';
 import { createFrameReader, encodeFrame, type FrameHeader } from './rasterizer-frames.ts';
@@ -30,6 +33,8 @@ const CHILD_SCRIPT = fileURLToPath(new URL('./rasterizer-child.ts', import.meta.
 export interface RasterizerProcessOptions {
   /** Processes rendering at once; default 1. */
   size?: number;
+  /** Processes one client's jobs may hold at once; default all but one (at least 1), so another client always finds one. */
+  maxProcessesPerClient?: number;
   maxQueue?: number;
   /** Per-render time limit; the process is killed and replaced when a render runs over (502 *_TOO_COMPLEX). */
   renderTimeoutMs?: number;
@@ -66,15 +71,22 @@ export interface RasterizerProcessStats {
   cannotStart: boolean;
 }
 
+/** Per job: whose turn it takes (jobs without a client take turns as one client) and its own time limit. */
+export interface RasterJobOptions {
+  client?: string;
+  timeoutMs?: number;
+}
+
 export interface RasterizerProcessPool {
-  renderPdf(bytes: Buffer, size: PixelSize, options?: { timeoutMs?: number }): Promise<RasterImage>;
-  pdfPageSize(bytes: Buffer): Promise<PixelSize>;
-  renderSvg(bytes: Buffer, size: PixelSize, natural?: PixelSize, options?: { timeoutMs?: number }): Promise<RasterImage>;
+  renderPdf(bytes: Buffer, size: PixelSize, options?: RasterJobOptions): Promise<RasterImage>;
+  pdfPageSize(bytes: Buffer, options?: Pick<RasterJobOptions, 'client'>): Promise<PixelSize>;
+  renderSvg(bytes: Buffer, size: PixelSize, natural?: PixelSize, options?: RasterJobOptions): Promise<RasterImage>;
   stats(): RasterizerProcessStats;
   close(): Promise<void>;
 }
 
 interface PendingJob {
+  client: string;
   job: RasterJob;
   bytes: Buffer;
   timeoutMs: number;
@@ -100,7 +112,7 @@ export function createRasterizerProcessPool(options: RasterizerProcessOptions = 
   const heapMb = options.heapMb ?? DEFAULT_RASTERIZER_HEAP_MB;
   const maxOperators = options.maxOperators ?? DEFAULT_PDF_MAX_OPERATORS;
   const slots: Slot[] = [];
-  const queue: PendingJob[] = [];
+  const queue = createClientFairQueue<PendingJob>({ maxRunningPerClient: options.maxProcessesPerClient ?? Math.max(1, size - 1) });
   let nextId = 1;
   let replaced = 0;
   let pdfParses = 0;
@@ -155,14 +167,16 @@ export function createRasterizerProcessPool(options: RasterizerProcessOptions = 
   }
 
   function dispatch(): void {
-    while (!closed && queue.length > 0) {
+    while (!closed && queue.waiting > 0) {
       let slot = slots.find((candidate) => !candidate.current);
-      if (!slot && slots.length < size) {
+      if (!slot && slots.length >= size) return;
+      // The client whose turn it is (none when every waiting client already holds its share).
+      const pending = queue.next()?.item;
+      if (!pending) return;
+      if (!slot) {
         slot = spawnSlot();
         slots.push(slot);
       }
-      if (!slot) return;
-      const pending = queue.shift()!;
       slot.current = pending;
       busy(slot);
       if (pending.timeoutMs > 0) {
@@ -183,6 +197,7 @@ export function createRasterizerProcessPool(options: RasterizerProcessOptions = 
     if (!pending || header.id !== pending.job.id) return;
     clearTimeout(slot.timer);
     slot.current = undefined;
+    queue.done(pending.client);
     cannotStart = false;
     idle(slot);
     pdfParses += Number(header.parsed) || 0;
@@ -198,6 +213,7 @@ export function createRasterizerProcessPool(options: RasterizerProcessOptions = 
     if (index >= 0) slots.splice(index, 1);
     const pending = slot.current;
     slot.current = undefined;
+    if (pending) queue.done(pending.client);
     if (closed) {
       pending?.reject(poolClosed());
       return;
@@ -217,19 +233,20 @@ export function createRasterizerProcessPool(options: RasterizerProcessOptions = 
     dispatch();
   }
 
-  function submit(job: Omit<RasterJob, 'id'>, bytes: Buffer, jobTimeoutMs: number): Promise<{ header: FrameHeader; payload: Buffer }> {
+  function submit(job: Omit<RasterJob, 'id'>, bytes: Buffer, jobOptions: RasterJobOptions): Promise<{ header: FrameHeader; payload: Buffer }> {
     if (closed) return Promise.reject(poolClosed());
-    if (queue.length >= maxQueue) {
-      return Promise.reject(new CardArtError('RENDER_QUEUE_FULL', `${queue.length} rasterizer jobs are already waiting`, { retryAfterSeconds: 1 }));
+    if (queue.waiting >= maxQueue) {
+      return Promise.reject(new CardArtError('RENDER_QUEUE_FULL', `${queue.waiting} rasterizer jobs are already waiting`, { retryAfterSeconds: 1 }));
     }
+    const client = jobOptions.client ?? '';
     return new Promise((resolve, reject) => {
-      queue.push({ job: { ...job, id: nextId++, maxOperators } as RasterJob, bytes, timeoutMs: jobTimeoutMs, resolve, reject });
+      queue.push(client, { client, job: { ...job, id: nextId++, maxOperators } as RasterJob, bytes, timeoutMs: jobOptions.timeoutMs ?? timeoutMs, resolve, reject });
       dispatch();
     });
   }
 
-  async function image(job: Omit<RasterJob, 'id'>, bytes: Buffer, jobTimeoutMs: number): Promise<RasterImage> {
-    const { header, payload } = await submit(job, bytes, jobTimeoutMs);
+  async function image(job: Omit<RasterJob, 'id'>, bytes: Buffer, jobOptions: RasterJobOptions): Promise<RasterImage> {
+    const { header, payload } = await submit(job, bytes, jobOptions);
     const answer = checkAnswer(header);
     if (payload.length !== answer.width * answer.height * 4) {
       throw new CardArtError('RASTERIZER_ANSWER_INVALID', 'the rasterizer process returned a wrong number of pixels');
@@ -240,26 +257,26 @@ export function createRasterizerProcessPool(options: RasterizerProcessOptions = 
   if (options.warm) for (let i = 0; i < size; i++) slots.push(spawnSlot());
 
   return {
-    renderPdf(bytes, target, renderOptions = {}) {
-      return image({ op: 'pdf-render', width: target.width, height: target.height }, bytes, renderOptions.timeoutMs ?? timeoutMs);
+    renderPdf(bytes, target, jobOptions = {}) {
+      return image({ op: 'pdf-render', width: target.width, height: target.height }, bytes, jobOptions);
     },
-    async pdfPageSize(bytes) {
-      const { header } = await submit({ op: 'pdf-size' }, bytes, timeoutMs);
+    async pdfPageSize(bytes, jobOptions = {}) {
+      const { header } = await submit({ op: 'pdf-size' }, bytes, jobOptions);
       const answer = checkAnswer(header);
       return { width: answer.width, height: answer.height };
     },
-    renderSvg(bytes, target, natural, renderOptions = {}) {
+    renderSvg(bytes, target, natural, jobOptions = {}) {
       return image(
         { op: 'svg-render', width: target.width, height: target.height, naturalWidth: natural?.width, naturalHeight: natural?.height },
         bytes,
-        renderOptions.timeoutMs ?? timeoutMs,
+        jobOptions,
       );
     },
     stats() {
       return {
         processes: slots.length,
         busy: slots.filter((slot) => slot.current).length,
-        queued: queue.length,
+        queued: queue.waiting,
         replaced,
         pids: slots.map((slot) => slot.child.pid).filter((pid): pid is number => pid !== undefined),
         pdfParses,
@@ -268,7 +285,7 @@ export function createRasterizerProcessPool(options: RasterizerProcessOptions = 
     },
     async close() {
       closed = true;
-      for (const pending of queue.splice(0)) pending.reject(poolClosed());
+      for (const pending of queue.takeAll()) pending.reject(poolClosed());
       await Promise.all(
         slots.splice(0).map(
           (slot) =>

@@ -43,10 +43,10 @@ describe('rasterizer processes', () => {
   const pool = createRasterizerProcessPool({ size: 2, maxQueue: 8 });
   afterAll(() => pool.close());
 
-  it('renders several PDFs in parallel, each with its own pixels', async () => {
+  it('renders several clients’ PDFs in parallel, each with its own pixels', async () => {
     const colours = ['#ff0000', '#00ff00', '#0000ff', '#ffff00', '#00ffff'];
     const pdfs = await Promise.all(colours.map(colourPdf));
-    const images = await Promise.all(pdfs.map((pdf) => pool.renderPdf(pdf, { width: 64, height: 32 })));
+    const images = await Promise.all(pdfs.map((pdf, i) => pool.renderPdf(pdf, { width: 64, height: 32 }, { client: `client-${i}` })));
     expect(images.map((image) => pixel(image, 32, 16))).toEqual([
       [255, 0, 0, 255],
       [0, 255, 0, 255],
@@ -77,7 +77,7 @@ describe('rasterizer processes', () => {
   it('refuses renders beyond the queue bound with 503 RENDER_QUEUE_FULL', async () => {
     const pdf = await colourPdf('#000000');
     // 2 go straight to the (already running) processes, 8 wait in the queue, the 11th is refused.
-    const accepted = Array.from({ length: 10 }, () => pool.renderPdf(pdf, { width: 10, height: 10 }));
+    const accepted = Array.from({ length: 10 }, (_, i) => pool.renderPdf(pdf, { width: 10, height: 10 }, { client: `client-${i % 2}` }));
     expect(pool.stats()).toMatchObject({ busy: 2, queued: 8 });
     expect(await errorOf(pool.renderPdf(pdf, { width: 10, height: 10 }))).toMatchObject({ status: 503, code: 'RENDER_QUEUE_FULL' });
     expect(await Promise.all(accepted)).toHaveLength(10);
@@ -200,8 +200,8 @@ describe('createRasterizer', () => {
   it.each([
     ['in a rasterizer process', 1],
     ['in process', 0],
-  ])('reads a PDF page size %s', async (_name, pdfWorkers) => {
-    const rasterizer = createRasterizer({ pdfWorkers });
+  ])('reads a PDF page size %s', async (_name, processes) => {
+    const rasterizer = createRasterizer({ processes });
     try {
       expect(await rasterizer.readPdfPageSize(await colourPdf('#00ff00'))).toEqual({ width: 100, height: 50 });
     } finally {
@@ -212,8 +212,8 @@ describe('createRasterizer', () => {
   it.each([
     ['in a rasterizer process', 1],
     ['in process', 0],
-  ])('rasterizes PNG, SVG and PDF to the exact size %s', async (_name, pdfWorkers) => {
-    const rasterizer = createRasterizer({ pdfWorkers });
+  ])('rasterizes PNG, SVG and PDF to the exact size %s', async (_name, processes) => {
+    const rasterizer = createRasterizer({ processes });
     try {
       const pngBytes = await sharp({ create: { width: 40, height: 20, channels: 4, background: '#00ff00' } }).png().toBuffer();
       const svgBytes = makeSvg({ width: 40, height: 20, rects: [{ x: 0, y: 0, w: 40, h: 20, color: '#0000ff' }] });
@@ -239,7 +239,7 @@ describe('createRasterizer', () => {
   });
 
   it('refuses an output size that is not positive integers or is over the pixel bound', async () => {
-    const rasterizer = createRasterizer({ pdfWorkers: 0, maxOutputPixels: 10_000 });
+    const rasterizer = createRasterizer({ processes: 0, maxOutputPixels: 10_000 });
     const media: AssetMedia = { kind: 'svg', bytes: makeSvg({ width: 10, height: 10 }), width: 10, height: 10 };
     for (const size of [{ width: 0, height: 10 }, { width: 10.5, height: 10 }, { width: 101, height: 100 }]) {
       expect(await errorOf(rasterizer.rasterize(media, size))).toMatchObject({ code: 'RENDER_SIZE_INVALID' });
@@ -250,7 +250,7 @@ describe('createRasterizer', () => {
 
 describe('rasterizer processes: a process that cannot start', () => {
   it('fails the render, reports the renderer not alive until a process answers again', async () => {
-    const rasterizer = createRasterizer({ pdfWorkers: 1 });
+    const rasterizer = createRasterizer({ processes: 1 });
     const pdf = await colourPdf('#00ff00');
     const media = { kind: 'pdf', bytes: pdf, width: 100, height: 50 } as AssetMedia;
     const savedPath = process.env.PATH;
@@ -265,5 +265,40 @@ describe('rasterizer processes: a process that cannot start', () => {
     expect(pixel(image, 50, 25)).toEqual([0, 255, 0, 255]);
     expect(rasterizer.alive()).toBe(true);
     await rasterizer.close();
+  });
+});
+
+describe('rasterizer processes: turns by client', () => {
+  it('holds one client to all processes but one, so another client’s job starts at once', async () => {
+    const pool = createRasterizerProcessPool({ size: 2, warm: true });
+    try {
+      const heavy = makeRepeatedImagePdf(26);
+      // The heavy client asks for three slow renders: one runs, two wait although a process is free.
+      const slow = [0, 1, 2].map(() => pool.renderPdf(heavy, { width: 1536, height: 969 }, { client: 'heavy' }));
+      expect(pool.stats()).toMatchObject({ processes: 2, busy: 1, queued: 2 });
+      // Another client's job takes the free process at once, ahead of the heavy client's backlog.
+      const light = pool.renderPdf(await colourPdf('#00ff00'), { width: 20, height: 10 }, { client: 'light' });
+      expect(pool.stats()).toMatchObject({ busy: 2, queued: 2 });
+      expect(pixel(await light, 10, 5)).toEqual([0, 255, 0, 255]);
+      expect((await Promise.all(slow)).map((image) => image.width)).toEqual([1536, 1536, 1536]);
+      expect(pool.stats()).toMatchObject({ busy: 0, queued: 0 });
+    } finally {
+      await pool.close();
+    }
+  }, 60_000);
+
+  it('hands waiting jobs out client by client, not in arrival order', async () => {
+    const pool = createRasterizerProcessPool({ size: 1 });
+    try {
+      const pdf = await colourPdf('#000000');
+      const order: string[] = [];
+      const job = (client: string, n: number) => pool.renderPdf(pdf, { width: 10, height: 10 }, { client }).then(() => order.push(`${client}${n}`));
+      // a0 runs; a1, a2, a3 wait, then b0 and c0 arrive: they go before a's backlog.
+      const jobs = [job('a', 0), job('a', 1), job('a', 2), job('a', 3), job('b', 0), job('c', 0)];
+      await Promise.all(jobs);
+      expect(order).toEqual(['a0', 'b0', 'c0', 'a1', 'a2', 'a3']);
+    } finally {
+      await pool.close();
+    }
   });
 });

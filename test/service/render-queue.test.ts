@@ -54,4 +54,50 @@ describe('createRenderQueue', () => {
     await expect(queue.run(async () => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
     expect(await queue.run(async () => 'next')).toBe('next');
   });
+
+  test('starts waiting renders client by client in turn, not in arrival order', async () => {
+    const queue = createRenderQueue({ concurrency: 1, limit: 10 });
+    const first = deferred();
+    const started: string[] = [];
+    const task = (name: string) => async () => {
+      started.push(name);
+      return name;
+    };
+    const runs = [queue.run(() => first.promise, undefined, 'a')];
+    for (const [name, client] of [['a1', 'a'], ['a2', 'a'], ['a3', 'a'], ['b1', 'b'], ['c1', 'c']] as const) runs.push(queue.run(task(name), undefined, client));
+    expect(queue.waiting()).toBe(5);
+    first.resolve('a0');
+    await Promise.all(runs);
+    expect(started).toEqual(['b1', 'c1', 'a1', 'a2', 'a3']);
+  });
+
+  test('a render lends its slot while it waits elsewhere, then takes one back ahead of renders not yet started', async () => {
+    const queue = createRenderQueue({ concurrency: 1, limit: 10 });
+    const elsewhere = deferred();
+    const second = deferred();
+    const events: string[] = [];
+    const lender = queue.run(async (_signal, slot) => {
+      events.push('A starts');
+      // Two jobs waiting at once lend the one slot once.
+      await Promise.all([slot.lend(() => elsewhere.promise), slot.lend(async () => 'quick')]);
+      events.push(`A goes on (running ${queue.running()})`);
+    }, undefined, 'a');
+    const other = queue.run(async () => {
+      events.push(`B starts (running ${queue.running()})`);
+      await second.promise;
+      events.push('B ends');
+    }, undefined, 'b');
+    const later = queue.run(async () => {
+      events.push('C starts');
+    }, undefined, 'c');
+    await new Promise((resolve) => setImmediate(resolve));
+    elsewhere.resolve('done');
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(events).toEqual(['A starts', 'B starts (running 1)']);
+    second.resolve('done');
+    await Promise.all([lender, other, later]);
+    expect(events).toEqual(['A starts', 'B starts (running 1)', 'B ends', 'A goes on (running 1)', 'C starts']);
+    await queue.drain();
+    expect([queue.running(), queue.waiting()]).toEqual([0, 0]);
+  });
 });

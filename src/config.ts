@@ -43,10 +43,11 @@ export const DEFAULT_MEMORY_CACHE_MB = 128;
 /** 32 MB of rasterized layers (about four cards): repeat renders of a card with new text skip decode and resize. */
 export const DEFAULT_LAYER_CACHE_MB = DEFAULT_LAYER_CACHE_BYTES / (1024 * 1024);
 /**
- * One render per core: with cores − 1 a 2-core machine rendered at 0.60x of a bare sharp floor while a core sat idle
- * (issue #13, bench row 8); warm hits no longer wait behind renders for the event loop (memory-hit fast path).
+ * One render per core, plus one: one client holds at most all slots but one (render-queue.ts), so a single client
+ * still renders one per core (with cores − 1 a 2-core machine rendered at 0.60x of a bare sharp floor while a core
+ * sat idle: issue #13, bench row 8) and another client's render never waits for one of its renders to end.
  */
-export const DEFAULT_RENDER_CONCURRENCY = Math.max(1, availableParallelism());
+export const DEFAULT_RENDER_CONCURRENCY = Math.max(1, availableParallelism()) + 1;
 /** 64 waiting renders ≈ a few seconds of work; beyond that a client is better told to retry. */
 export const DEFAULT_RENDER_QUEUE_LIMIT = 64;
 /** 336 h = 14 days: MDES advises issuers to refresh the requestor list about every two weeks. */

@@ -1,8 +1,8 @@
 /**
  * Waiting work grouped by client and handed out in turn, not in arrival order: the next item comes from the client
  * with the fewest items running (ties: the client served longest ago), and each client's own items go first come,
- * first served. A client may be held to `maxRunningPerClient` items at once. The render queue and the rasterizer
- * processes both take their work from one of these.
+ * first served. A client may be held to `maxRunningPerClient` items at once (a number, or asked each time an item
+ * is handed out). The render queue and the rasterizer processes both take their work from one of these.
  */
 export interface ClientFairQueue<T> {
   push(client: string, item: T): void;
@@ -13,20 +13,20 @@ export interface ClientFairQueue<T> {
    * every client with waiting items already runs its most.
    */
   next(): { client: string; item: T } | undefined;
-  /** Counts an item of `client` as running that never waited (it found room at once), until done(client). */
-  begin(client: string): void;
   /** One item of `client` stopped running. */
   done(client: string): void;
   /** Every waiting item, taken out (for closing). */
   takeAll(): T[];
+  /** Whether `client` has items waiting or running. */
+  has(client: string): boolean;
   /** Items waiting. */
   readonly waiting: number;
   /** Clients with items waiting or running. */
   readonly clients: number;
 }
 
-export function createClientFairQueue<T>(options: { maxRunningPerClient?: number } = {}): ClientFairQueue<T> {
-  const maxRunning = options.maxRunningPerClient ?? Number.POSITIVE_INFINITY;
+export function createClientFairQueue<T>(options: { maxRunningPerClient?: number | (() => number) } = {}): ClientFairQueue<T> {
+  const limit = options.maxRunningPerClient ?? Number.POSITIVE_INFINITY;
   const waitingBy = new Map<string, T[]>();
   const runningBy = new Map<string, number>();
   // When each client with work was last served (a client new to the queue counts as never served).
@@ -58,6 +58,7 @@ export function createClientFairQueue<T>(options: { maxRunningPerClient?: number
       return true;
     },
     next() {
+      const maxRunning = typeof limit === 'function' ? limit() : limit;
       let chosen: string | undefined;
       let fewest = Number.POSITIVE_INFINITY;
       let longestAgo = Number.POSITIVE_INFINITY;
@@ -80,10 +81,6 @@ export function createClientFairQueue<T>(options: { maxRunningPerClient?: number
       servedAt.set(chosen, served++);
       return { client: chosen, item };
     },
-    begin(client) {
-      runningBy.set(client, (runningBy.get(client) ?? 0) + 1);
-      servedAt.set(client, served++);
-    },
     done(client) {
       const running = (runningBy.get(client) ?? 0) - 1;
       if (running > 0) runningBy.set(client, running);
@@ -96,6 +93,9 @@ export function createClientFairQueue<T>(options: { maxRunningPerClient?: number
       waiting = 0;
       for (const client of [...servedAt.keys()]) forgetIfIdle(client);
       return items;
+    },
+    has(client) {
+      return waitingBy.has(client) || runningBy.has(client);
     },
     get waiting() {
       return waiting;

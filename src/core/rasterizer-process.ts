@@ -24,11 +24,21 @@ import { createFrameReader, encodeFrame, type FrameHeader } from './rasterizer-f
 export const DEFAULT_RASTERIZER_ADDRESS_SPACE_MB = 1536;
 /** 256 MB of JS heap: pdf.js parsing a 20 MB card PDF needs a fraction; pixels live outside the heap. */
 export const DEFAULT_RASTERIZER_HEAP_MB = 256;
+/**
+ * Niceness 5 (`nice -n`, inherited by every thread of the process): drawing yields the CPU to the service's own
+ * threads (HTTP, warm hits, compositing), weighted about 1:3 against them, so a client whose files take seconds to
+ * draw slows other clients' drawing, not the rest of their answers (measured: other users' cold cards 2.2-5.2x slower
+ * at niceness 0, 0.8-1.0x at 5, under such a client on this 2-core machine). Not more: a busy service would then
+ * starve legitimate drawing towards the time limit.
+ */
+export const RASTERIZER_NICENESS = 5;
 /** 64 waiting renders: a few seconds of work; beyond that callers get 503 and retry. */
 export const DEFAULT_RASTERIZER_QUEUE_LENGTH = 64;
 /** Answers carry at most a 16 MP RGBA image. */
 const MAX_ANSWER_BYTES = 64 * 1024 * 1024 + 1024;
 const CHILD_SCRIPT = fileURLToPath(new URL('./rasterizer-child.ts', import.meta.url));
+/** A one-point empty page: its page-size read loads pdf.js in a new process before any real PDF needs it. */
+const WARM_UP_PDF = emptyPdf();
 
 export interface RasterizerProcessOptions {
   /** Processes rendering at once; default 1. */
@@ -87,6 +97,8 @@ export interface RasterizerProcessPool {
 
 interface PendingJob {
   client: string;
+  /** The job that loads pdf.js in a process started warm (no client's turn, no caller). */
+  warmUp?: true;
   job: RasterJob;
   bytes: Buffer;
   timeoutMs: number;
@@ -121,10 +133,20 @@ export function createRasterizerProcessPool(options: RasterizerProcessOptions = 
 
   function spawnSlot(): Slot {
     const child = spawn(
-      'prlimit',
+      'nice',
       // --initial-old-space-size: with V8's own tight old-generation limit the child ran a full mark-compact every
       // ~50 ms under card renders (each 5-18 ms, stalling the next job); 64 MB (below the heap cap) cut that ~3x.
-      [`--as=${addressSpaceBytes}`, '--', process.execPath, `--max-old-space-size=${heapMb}`, '--max-semi-space-size=4', `--initial-old-space-size=${Math.min(64, heapMb)}`, CHILD_SCRIPT],
+      [
+        `-n${RASTERIZER_NICENESS}`,
+        'prlimit',
+        `--as=${addressSpaceBytes}`,
+        '--',
+        process.execPath,
+        `--max-old-space-size=${heapMb}`,
+        '--max-semi-space-size=4',
+        `--initial-old-space-size=${Math.min(64, heapMb)}`,
+        CHILD_SCRIPT,
+      ],
       {
         stdio: ['ignore', 'ignore', 'pipe', 'pipe'],
         // Two malloc arenas: libvips and canvas threads otherwise each reserve 64 MB of the address space.
@@ -151,6 +173,11 @@ export function createRasterizerProcessPool(options: RasterizerProcessOptions = 
     // 'close', not 'exit': by then every byte the process wrote has been read.
     child.once('close', (code, signal) => died(slot, code, signal));
     idle(slot);
+    // A process started ahead of need loads pdf.js now, not during the first render it is given.
+    if (options.warm) {
+      const ignore = () => {};
+      start(slot, { client: '', warmUp: true, job: { op: 'pdf-size', id: nextId++ }, bytes: WARM_UP_PDF, timeoutMs, resolve: ignore, reject: ignore });
+    }
     return slot;
   }
 
@@ -177,19 +204,22 @@ export function createRasterizerProcessPool(options: RasterizerProcessOptions = 
         slot = spawnSlot();
         slots.push(slot);
       }
-      slot.current = pending;
-      busy(slot);
-      if (pending.timeoutMs > 0) {
-        const target = slot;
-        slot.timer = setTimeout(() => {
-          target.timedOut = true;
-          target.child.kill('SIGKILL');
-        }, pending.timeoutMs);
-      }
-      slot.channel.cork();
-      for (const chunk of encodeFrame(pending.job, pending.bytes)) slot.channel.write(chunk);
-      slot.channel.uncork();
+      start(slot, pending);
     }
+  }
+
+  function start(slot: Slot, pending: PendingJob): void {
+    slot.current = pending;
+    busy(slot);
+    if (pending.timeoutMs > 0) {
+      slot.timer = setTimeout(() => {
+        slot.timedOut = true;
+        slot.child.kill('SIGKILL');
+      }, pending.timeoutMs);
+    }
+    slot.channel.cork();
+    for (const chunk of encodeFrame(pending.job, pending.bytes)) slot.channel.write(chunk);
+    slot.channel.uncork();
   }
 
   function finish(slot: Slot, header: FrameHeader, payload: Buffer): void {
@@ -197,10 +227,12 @@ export function createRasterizerProcessPool(options: RasterizerProcessOptions = 
     if (!pending || header.id !== pending.job.id) return;
     clearTimeout(slot.timer);
     slot.current = undefined;
-    queue.done(pending.client);
+    if (!pending.warmUp) {
+      queue.done(pending.client);
+      pdfParses += Number(header.parsed) || 0;
+    }
     cannotStart = false;
     idle(slot);
-    pdfParses += Number(header.parsed) || 0;
     pending.resolve({ header, payload });
     dispatch();
   }
@@ -213,7 +245,7 @@ export function createRasterizerProcessPool(options: RasterizerProcessOptions = 
     if (index >= 0) slots.splice(index, 1);
     const pending = slot.current;
     slot.current = undefined;
-    if (pending) queue.done(pending.client);
+    if (pending && !pending.warmUp) queue.done(pending.client);
     if (closed) {
       pending?.reject(poolClosed());
       return;
@@ -325,6 +357,21 @@ function deathError(reason: RasterizerExitEvent['reason'], op: RasterJob['op'], 
     return new CardArtError(`${kind}_TOO_COMPLEX`, `${kind} needs more memory than one render may use`);
   }
   return new CardArtError('RASTERIZER_DIED', 'The rasterizer stopped during this render; try again');
+}
+
+/** A minimal valid PDF: one empty 1×1 pt page, with a correct cross-reference table. */
+function emptyPdf(): Buffer {
+  const objects = ['<< /Type /Catalog /Pages 2 0 R >>', '<< /Type /Pages /Kids [3 0 R] /Count 1 >>', '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 1 1] >>'];
+  let body = '%PDF-1.4\n';
+  const offsets = objects.map((object, index) => {
+    const offset = body.length;
+    body += `${index + 1} 0 obj\n${object}\nendobj\n`;
+    return offset;
+  });
+  const xref = body.length;
+  body += `xref\n0 ${objects.length + 1}\n0000000000 65535 f \n${offsets.map((offset) => `${String(offset).padStart(10, '0')} 00000 n \n`).join('')}`;
+  body += `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
+  return Buffer.from(body, 'latin1');
 }
 
 function poolClosed(): CardArtError {

@@ -1,21 +1,32 @@
 /**
  * The cold renders of this instance: at most `concurrency` run at once, up to `limit` wait, and waiting renders are
  * started client by client in turn (the client with the fewest renders running first), not in arrival order, so one
- * client's backlog never stands in front of another client's render. A running render that waits for a rasterizer
- * process lends its slot meanwhile (RenderSlot.lend) and takes one back before any render that has not started.
- * Not cockatiel's Bulkhead: it queues every caller in one FIFO, and taking turns needs a queue per client.
+ * client's backlog never stands in front of another client's render. The slots are shared out among the clients
+ * present (with renders waiting or running, or one that ended within RECENT_CLIENT_MS): each may start renders up to
+ * its share, and one client alone up to all slots but one, so another client's render finds a slot free instead of
+ * waiting for one of its renders to end, and runs beside at most its share. A running render that waits for a
+ * rasterizer process lends its slot meanwhile (RenderSlot.lend) and takes one back before any render that has not
+ * started. Not cockatiel's Bulkhead: it queues every caller in one FIFO, and taking turns needs a queue per client.
  */
 import { createClientFairQueue } from '../core/client-fair-queue.ts';
 import { CardArtError } from '../errors.ts';
 
 export interface RenderQueueOptions {
-  /** Renders running at once. */
+  /** Renders running at once (one client: one fewer, when more than one). */
   concurrency: number;
   /** Renders allowed to wait; one more is refused with 503 RENDER_QUEUE_FULL. */
   limit: number;
   /** Longest wait for a slot; past it the task is refused with 503 RENDER_QUEUE_TIMEOUT (default: no bound). */
   maxWaitMs?: number;
+  /** Clock for RECENT_CLIENT_MS (tests). */
+  now?: () => number;
 }
+
+/**
+ * 1 s: a client whose last render ended this recently still counts as present, so the next card of its page (a
+ * browser asks for several, one after another on each connection) finds its share of the slots free.
+ */
+export const RECENT_CLIENT_MS = 1000;
 
 /** The slot a running render holds. */
 export interface RenderSlot {
@@ -48,31 +59,51 @@ const NO_CLIENT = '';
 
 export function createRenderQueue(options: RenderQueueOptions): RenderQueue {
   const { concurrency, limit, maxWaitMs } = options;
-  const waiters = createClientFairQueue<Waiter>();
+  const now = options.now ?? (() => performance.now());
+  // Clients whose last render ended, and when (kept for RECENT_CLIENT_MS).
+  const recent = new Map<string, number>();
+  const waiters = createClientFairQueue<Waiter>({ maxRunningPerClient: share });
   // Running renders whose slot was lent and that want it back: served before any waiter.
   const returning: Array<() => void> = [];
   let active = 0;
   let lent = 0;
   let drained: Array<() => void> = [];
 
-  /** Hands a free slot to a returning render, else to the waiter whose turn it is. */
-  function release(): void {
-    active -= 1;
-    const back = returning.shift();
-    if (back) {
-      active += 1;
-      back();
-      return;
+  /** The slots one client may hold: an equal part for each client present, all but one when it is alone, at least one. */
+  function share(): number {
+    const at = now();
+    let present = waiters.clients;
+    for (const [client, endedAt] of recent) {
+      if (at - endedAt > RECENT_CLIENT_MS) recent.delete(client);
+      else if (!waiters.has(client)) present++;
     }
-    const next = waiters.next();
-    if (next) {
+    return Math.max(1, Math.min(concurrency - 1, Math.floor(concurrency / Math.max(1, present))));
+  }
+
+  /** Hands free slots to returning renders first, then to the waiters whose turn it is. */
+  function dispatch(): void {
+    while (active < concurrency) {
+      const back = returning.shift();
+      if (back) {
+        active += 1;
+        back();
+        continue;
+      }
+      const next = waiters.next();
+      if (!next) break;
       active += 1;
       next.item.start();
-    } else if (active === 0 && lent === 0) {
+    }
+    if (active === 0 && lent === 0 && waiters.waiting === 0) {
       const resolvers = drained;
       drained = [];
       for (const resolve of resolvers) resolve();
     }
+  }
+
+  function release(): void {
+    active -= 1;
+    dispatch();
   }
 
   /** Takes a slot back for a render that lent its own: at once when one is free, else the next one freed. */
@@ -127,6 +158,7 @@ export function createRenderQueue(options: RenderQueueOptions): RenderQueue {
     }
     return result.finally(() => {
       waiters.done(client);
+      recent.set(client, now());
       release();
     });
   }
@@ -134,18 +166,6 @@ export function createRenderQueue(options: RenderQueueOptions): RenderQueue {
   return {
     run(task, signal = new AbortController().signal, client = NO_CLIENT) {
       if (signal.aborted) return Promise.reject(abortReason(signal));
-      if (active < concurrency && returning.length === 0 && waiters.waiting === 0) {
-        active += 1;
-        waiters.begin(client);
-        return runNow(task, signal, client);
-      }
-      if (waiters.waiting >= limit) {
-        return Promise.reject(
-          new CardArtError('RENDER_QUEUE_FULL', 'Too many renders are waiting; retry shortly', {
-            retryAfterSeconds: 1,
-          }),
-        );
-      }
       return new Promise((resolve, reject) => {
         let timer: NodeJS.Timeout | undefined;
         const leave = (reason: unknown) => {
@@ -161,6 +181,15 @@ export function createRenderQueue(options: RenderQueueOptions): RenderQueue {
             runNow(task, signal, client).then(resolve, reject);
           },
         };
+        waiters.push(client, waiter);
+        dispatch();
+        if (!waiters.remove(client, waiter)) return;
+        // It has to wait: refused when `limit` renders already do.
+        if (waiters.waiting >= limit) {
+          reject(new CardArtError('RENDER_QUEUE_FULL', 'Too many renders are waiting; retry shortly', { retryAfterSeconds: 1 }));
+          return;
+        }
+        waiters.push(client, waiter);
         signal.addEventListener('abort', onAbort, { once: true });
         if (maxWaitMs !== undefined) {
           timer = setTimeout(
@@ -173,7 +202,6 @@ export function createRenderQueue(options: RenderQueueOptions): RenderQueue {
             maxWaitMs,
           );
         }
-        waiters.push(client, waiter);
       });
     },
     waiting: () => waiters.waiting,

@@ -100,4 +100,27 @@ describe('createRenderQueue', () => {
     await queue.drain();
     expect([queue.running(), queue.waiting()]).toEqual([0, 0]);
   });
+
+  test('holds one client to all slots but one: another client starts at once while it has renders waiting', async () => {
+    const queue = createRenderQueue({ concurrency: 3, limit: 10 });
+    const gates = Array.from({ length: 4 }, deferred);
+    const flood = gates.map((gate) => queue.run(() => gate.promise, undefined, 'flood'));
+    expect([queue.running(), queue.waiting()]).toEqual([2, 2]);
+    let otherStarted = false;
+    const other = queue.run(async () => {
+      otherStarted = true;
+      return 'other';
+    }, undefined, 'other');
+    expect(otherStarted).toBe(true);
+    expect(await other).toBe('other');
+    for (const gate of gates) gate.resolve('flood');
+    expect(await Promise.all(flood)).toEqual(['flood', 'flood', 'flood', 'flood']);
+    // One client alone still has every slot but one; with one slot, that one.
+    const single = createRenderQueue({ concurrency: 1, limit: 1 });
+    const only = deferred();
+    const running = single.run(() => only.promise, undefined, 'alone');
+    expect(single.running()).toBe(1);
+    only.resolve('done');
+    expect(await running).toBe('done');
+  });
 });

@@ -2,8 +2,9 @@
  * What drawing page 1 would cost, read from the document before pdf.js parses it: the image pixels it paints and
  * the path segments it builds, with every form XObject, tiling pattern and Type 3 glyph counted each time it is
  * drawn (a 15 KB file can draw one 1900×1900 image 60,000 times: 217 G pixels). Names are resolved against every
- * resource dictionary in the file; a name bound to several objects counts as the costliest of them, and a name
- * found in none as the costliest object of its kind, so the estimate errs high, never low.
+ * resource dictionary in the file; a name bound to several objects counts as the costliest of them, a name found in
+ * none as the costliest object of its kind, and an object number defined more than once (an updated file, or text
+ * made to look like an object) as its costliest definition, so the estimate errs high, never low.
  */
 import type { PixelSize } from './asset-media.ts';
 import { decodePdfName, scanContentStream, type ContentCounts } from './pdf-content-scan.ts';
@@ -13,6 +14,8 @@ export interface PdfObject {
   text: string;
   /** Streams only: the decoded data, or undefined when a filter cannot be read here. */
   readContent?: () => Promise<Buffer | undefined>;
+  /** Why the object could not be read at all (drawing it cannot be bounded). */
+  unreadable?: string;
 }
 
 export interface DrawCost {
@@ -36,8 +39,11 @@ type ResourceKind = 'XObject' | 'Pattern' | 'Font';
 
 export class DrawCostUnknown extends Error {}
 
+/** Every definition of each object number, in file order. */
+export type PdfObjects = ReadonlyMap<number, readonly PdfObject[]>;
+
 /** The cost of drawing the page(s) of `objects`; throws DrawCostUnknown when a content stream cannot be read. */
-export async function estimateDrawCost(objects: ReadonlyMap<number, PdfObject>): Promise<DrawCost> {
+export async function estimateDrawCost(objects: PdfObjects): Promise<DrawCost> {
   const names = collectResourceNames(objects);
   const memo = new Map<number, DrawCost>();
   const inProgress = new Set<number>();
@@ -45,21 +51,28 @@ export async function estimateDrawCost(objects: ReadonlyMap<number, PdfObject>):
   async function streamCost(num: number, depth: number): Promise<DrawCost> {
     const known = memo.get(num);
     if (known) return known;
-    const object = objects.get(num);
-    // A missing object, a dictionary where content was expected, or a cycle (pdf.js stops those): nothing drawn.
-    if (!object?.readContent || inProgress.has(num)) return ZERO;
-    if (isImage(object.text)) return { paintedImagePixels: imagePixels(object.text), pathSegments: 0 };
+    // A cycle (pdf.js stops those): nothing more drawn.
+    if (inProgress.has(num)) return ZERO;
     if (depth > MAX_DRAW_NESTING) throw new DrawCostUnknown(`forms, patterns or glyphs nest more than ${MAX_DRAW_NESTING} deep`);
     inProgress.add(num);
     try {
-      const content = await object.readContent();
-      if (!content) throw new DrawCostUnknown(`content stream ${num} uses a filter or predictor the preflight cannot read`);
-      const cost = await countsCost(scanContentStream(content), depth + 1);
+      let cost = ZERO;
+      for (const object of objects.get(num) ?? []) cost = maxCost(cost, await definitionCost(num, object, depth));
       memo.set(num, cost);
       return cost;
     } finally {
       inProgress.delete(num);
     }
+  }
+
+  async function definitionCost(num: number, object: PdfObject, depth: number): Promise<DrawCost> {
+    if (object.unreadable) throw new DrawCostUnknown(object.unreadable);
+    // A dictionary where content was expected: nothing drawn.
+    if (!object.readContent) return ZERO;
+    if (isImage(object.text)) return { paintedImagePixels: imagePixels(object.text), pathSegments: 0 };
+    const content = await object.readContent();
+    if (!content) throw new DrawCostUnknown(`content stream ${num} uses a filter or predictor the preflight cannot read`);
+    return countsCost(scanContentStream(content), depth + 1);
   }
 
   async function countsCost(counts: ContentCounts, depth: number): Promise<DrawCost> {
@@ -95,11 +108,14 @@ export async function estimateDrawCost(objects: ReadonlyMap<number, PdfObject>):
     return worst;
   }
 
-  const pages = [...objects.values()].map((object) => contentsOf(object.text)).filter((refs) => refs.length > 0);
+  const all = [...objects.values()].flat();
+  const pages = all.map((object) => contentsOf(object.text)).filter((refs) => refs.length > 0);
   let cost = ZERO;
   if (pages.length === 0) {
     // No page dictionary was readable: every stream that may be content counts, once.
-    for (const [num, object] of objects) if (object.readContent && mayBeContent(object.text)) cost = addCost(cost, await streamCost(num, 0));
+    for (const [num, definitions] of objects) {
+      if (definitions.some((object) => object.readContent && mayBeContent(object.text))) cost = addCost(cost, await streamCost(num, 0));
+    }
   }
   // Only page 1 is drawn; without walking the page tree, the costliest page bounds it.
   for (const refs of pages) {
@@ -108,7 +124,7 @@ export async function estimateDrawCost(objects: ReadonlyMap<number, PdfObject>):
     cost = maxCost(cost, page);
   }
   // Annotation appearances are drawn with the page (the normal one of each; counting every one errs high).
-  for (const object of objects.values()) {
+  for (const object of all) {
     for (const num of appearanceRefs(object.text, objects)) cost = addCost(cost, await streamCost(num, 0));
   }
   return cost;
@@ -122,7 +138,7 @@ interface ResourceNames extends Record<ResourceKind, Map<string, Set<number>>> {
 }
 
 /** Every name → object binding of the file's /XObject, /Pattern and /Font dictionaries (inline or referenced). */
-function collectResourceNames(objects: ReadonlyMap<number, PdfObject>): ResourceNames {
+function collectResourceNames(objects: PdfObjects): ResourceNames {
   const names: ResourceNames = {
     XObject: new Map(),
     Pattern: new Map(),
@@ -131,10 +147,10 @@ function collectResourceNames(objects: ReadonlyMap<number, PdfObject>): Resource
     charProcs: new Map(),
   };
   const resourceKey = /\/(XObject|Pattern|Font)\s*(<<|(\d+)\s+\d+\s+R\b)/g;
-  for (const object of objects.values()) {
+  for (const object of [...objects.values()].flat()) {
     for (const match of object.text.matchAll(resourceKey)) {
       const kind = match[1] as ResourceKind;
-      const dictionary = match[3] ? (objects.get(Number(match[3]))?.text ?? '') : balancedDictionary(object.text, match.index + match[0].length - 2);
+      const dictionary = match[3] ? textOf(objects, Number(match[3])) : balancedDictionary(object.text, match.index + match[0].length - 2);
       for (const [, name, num] of dictionary.matchAll(ENTRY)) {
         const key = decodePdfName(name!);
         let bound = names[kind].get(key);
@@ -145,14 +161,19 @@ function collectResourceNames(objects: ReadonlyMap<number, PdfObject>): Resource
     }
   }
   for (const font of names.all.Font) {
-    const text = objects.get(font)?.text ?? '';
+    const text = textOf(objects, font);
     if (!/\/Subtype\s*\/Type3\b/.test(text)) continue;
     const match = /\/CharProcs\s*(<<|(\d+)\s+\d+\s+R\b)/.exec(text);
     if (!match) continue;
-    const dictionary = match[2] ? (objects.get(Number(match[2]))?.text ?? '') : balancedDictionary(text, match.index + match[0].length - 2);
+    const dictionary = match[2] ? textOf(objects, Number(match[2])) : balancedDictionary(text, match.index + match[0].length - 2);
     names.charProcs.set(font, [...dictionary.matchAll(ENTRY)].map((entry) => Number(entry[2])));
   }
   return names;
+}
+
+/** The text of every definition of object `num` (all of them count). */
+function textOf(objects: PdfObjects, num: number): string {
+  return (objects.get(num) ?? []).map((object) => object.text).join('\n');
 }
 
 /** The `<< … >>` that opens at `start` (nested dictionaries included; strings are not looked into). */
@@ -178,10 +199,10 @@ function contentsOf(text: string): number[] {
 }
 
 /** The appearance streams of an annotation dictionary's /AP (inline or referenced). */
-function appearanceRefs(text: string, objects: ReadonlyMap<number, PdfObject>): number[] {
+function appearanceRefs(text: string, objects: PdfObjects): number[] {
   const match = /\/AP\s*(<<|(\d+)\s+\d+\s+R\b)/.exec(text);
   if (!match) return [];
-  const dictionary = match[2] ? (objects.get(Number(match[2]))?.text ?? '') : balancedDictionary(text, match.index + match[0].length - 2);
+  const dictionary = match[2] ? textOf(objects, Number(match[2])) : balancedDictionary(text, match.index + match[0].length - 2);
   return [...dictionary.matchAll(REFERENCE)].map((ref) => Number(ref[1]));
 }
 

@@ -84,7 +84,12 @@ export function assertImagesFitLayer(preflight: PdfPreflight, layer: PixelSize):
 export async function preflightPdf(bytes: Buffer): Promise<PdfPreflight> {
   const text = bytes.toString('latin1');
   const result: PdfPreflight = { images: [], contentBytes: 0, imageBytes: 0, paintedImagePixels: undefined, pathSegments: undefined };
-  const objects = new Map<number, PdfObject>();
+  const objects = new Map<number, PdfObject[]>();
+  const define = (num: number, object: PdfObject) => {
+    const definitions = objects.get(num);
+    if (definitions) definitions.push(object);
+    else objects.set(num, [object]);
+  };
   const objectStreams: Array<{ dictionary: string; data: Buffer }> = [];
   // Content read for the cost estimate counts against the same budget as everything else inflated here.
   let contentBudget = MAX_PDF_INFLATED_CONTENT_BYTES;
@@ -100,8 +105,8 @@ export async function preflightPdf(bytes: Buffer): Promise<PdfPreflight> {
     const bodyStart = header.index + header[0].length;
     const streamAt = findStreamKeyword(text, bodyStart);
     if (streamAt < 0) {
-      // Later definitions win, as in an incrementally updated file.
-      objects.set(num, { text: decodeNames(objectBody(text, bodyStart)) });
+      const body = objectBody(text, bodyStart);
+      define(num, body.complete ? { text: decodeNames(body.text) } : { text: '', unreadable: `object ${num} is larger than ${MAX_DICTIONARY_CHARS} characters before its data` });
       continue;
     }
     const dictionary = decodeNames(text.slice(bodyStart, streamAt));
@@ -113,7 +118,7 @@ export async function preflightPdf(bytes: Buffer): Promise<PdfPreflight> {
     objectHeader.lastIndex = dataEnd;
     const data = bytes.subarray(dataStart, dataEnd);
     const object: PdfObject & { decoded?: Buffer } = { text: dictionary, readContent: async () => object.decoded ?? readContent(dictionary, data) };
-    objects.set(num, object);
+    define(num, object);
     if (/\/Type\s*\/ObjStm\b/.test(dictionary)) objectStreams.push({ dictionary, data });
     const isImage = /\/Subtype\s*\/Image\b/.test(dictionary);
     if (isImage) {
@@ -141,7 +146,7 @@ export async function preflightPdf(bytes: Buffer): Promise<PdfPreflight> {
   }
   // An encrypted document's streams and strings are ciphertext here; its drawing is bounded by the time limit alone.
   if (/\/Encrypt\s*(?:<<|\d+\s+\d+\s+R\b)/.test(text)) return result;
-  for (const packed of objectStreams) await unpackObjectStream(packed, objects, readContent);
+  for (const packed of objectStreams) await unpackObjectStream(packed, define, readContent);
   let cost;
   try {
     cost = await estimateDrawCost(objects);
@@ -160,17 +165,20 @@ export async function preflightPdf(bytes: Buffer): Promise<PdfPreflight> {
   return result;
 }
 
-/** A non-stream object's text up to its `endobj` (at most MAX_DICTIONARY_CHARS: page and resource dictionaries are small). */
-function objectBody(text: string, from: number): string {
+/**
+ * A non-stream object's text up to its `endobj`, looked for within MAX_DICTIONARY_CHARS (page and resource
+ * dictionaries are small); not complete when it is not found there (what a stream with a padded dictionary looks like).
+ */
+function objectBody(text: string, from: number): { text: string; complete: boolean } {
   const window = text.slice(from, from + MAX_DICTIONARY_CHARS);
   const end = window.indexOf('endobj');
-  return end < 0 ? window : window.slice(0, end);
+  return end < 0 ? { text: window, complete: from + MAX_DICTIONARY_CHARS >= text.length } : { text: window.slice(0, end), complete: true };
 }
 
 /** Adds the objects packed in an object stream (`/N` pairs of object number and offset, then the objects from `/First`). */
 async function unpackObjectStream(
   packed: { dictionary: string; data: Buffer },
-  objects: Map<number, PdfObject>,
+  define: (num: number, object: PdfObject) => void,
   readContent: (dictionary: string, data: Buffer) => Promise<Buffer | undefined>,
 ): Promise<void> {
   const count = Number(/\/N\s+(\d+)/.exec(packed.dictionary)?.[1] ?? 0);
@@ -183,8 +191,7 @@ async function unpackObjectStream(
     const num = pairs[2 * i]!;
     const start = first + pairs[2 * i + 1]!;
     const end = 2 * i + 3 < pairs.length ? first + pairs[2 * i + 3]! : body.length;
-    // Objects outside an object stream were written later or earlier; either way the file's own objects are kept.
-    if (!objects.has(num) && Number.isFinite(start) && start >= first) objects.set(num, { text: decodeNames(body.slice(start, Math.min(end, start + MAX_DICTIONARY_CHARS))) });
+    if (Number.isFinite(start) && start >= first) define(num, { text: decodeNames(body.slice(start, Math.min(end, start + MAX_DICTIONARY_CHARS))) });
   }
 }
 

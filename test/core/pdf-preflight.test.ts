@@ -132,6 +132,11 @@ describe('PDF preflight: what drawing page 1 costs', () => {
     expect((await refusal(predicted))?.message).toMatch(/^PDF drawing cannot be bounded: content stream 4 uses a filter or predictor/);
   });
 
+  it('refuses page content hidden behind a dictionary too large to look into', async () => {
+    const padded = onePage(plain('q /Im0 Do Q\n'.repeat(60_000)), `/Padding (${'x'.repeat(70_000)})`, '/XObject << /Im0 5 0 R >>', [IMAGE_100]);
+    expect((await refusal(padded))?.message).toBe('PDF drawing cannot be bounded: object 4 is larger than 65536 characters before its data');
+  });
+
   it('finds resources packed in object streams (what most writers produce)', async () => {
     const doc = await PDFDocument.create();
     const image = await doc.embedPng(await sharp({ create: { width: 64, height: 32, channels: 4, background: '#336699' } }).png().toBuffer());

@@ -162,9 +162,11 @@ export function makeOperatorFloodPdf(rects = 2000, draws = 600): Buffer {
 /**
  * ~1 MB of LZW: 2.6 GB of spaces. Codes 258…4095 each extend the run by one byte; then code 4095 (3839 spaces)
  * repeats. `unscannedDictionaryChars` pads the stream's dictionary past what the preflight looks into (a stream
- * dictionary is never that large), so the bomb reaches pdf.js and exercises the process memory limit instead.
+ * dictionary is never that large). `inFontProgram` puts the stream in the TrueType font program of the page's one
+ * glyph instead of its content: the preflight refuses content it cannot read, but leaves font programs (never
+ * drawn by themselves) to pdf.js, which decodes them whole, so the bomb reaches pdf.js and the process memory limit.
  */
-export function makeLzwBombPdf(bytes = 1024 * 1024, options: { unscannedDictionaryChars?: number } = {}): Buffer {
+export function makeLzwBombPdf(bytes = 1024 * 1024, options: { unscannedDictionaryChars?: number; inFontProgram?: boolean } = {}): Buffer {
   const codes: number[] = [0x20];
   for (let code = 258; code <= 4095; code++) codes.push(code);
   const repeats = Math.floor(((bytes - 6000) * 8) / 12);
@@ -172,7 +174,12 @@ export function makeLzwBombPdf(bytes = 1024 * 1024, options: { unscannedDictiona
   codes.forEach((code) => writer.write(code));
   for (let i = 0; i < repeats; i++) writer.write(4095);
   const padding = options.unscannedDictionaryChars ? ` /Padding (${'x'.repeat(options.unscannedDictionaryChars)})` : '';
-  return onePage(writer.end(), `/Filter /LZWDecode${padding}`);
+  if (!options.inFontProgram) return onePage(writer.end(), `/Filter /LZWDecode${padding}`);
+  return onePage(Buffer.from('BT /F1 24 Tf 10 10 Td (A) Tj ET'), '', '/Font << /F1 5 0 R >>', [
+    '<< /Type /Font /Subtype /TrueType /BaseFont /Bomb /FirstChar 65 /LastChar 65 /Widths [600] /FontDescriptor 6 0 R >>',
+    '<< /Type /FontDescriptor /FontName /Bomb /Flags 32 /FontBBox [0 0 1000 1000] /ItalicAngle 0 /Ascent 800 /Descent -200 /CapHeight 700 /StemV 80 /FontFile2 7 0 R >>',
+    streamObject(`/Filter /LZWDecode${padding}`, writer.end()),
+  ]);
 }
 
 /** A few KB: LZW over a Flate bomb (`[/LZWDecode /FlateDecode]`), 1 GB of spaces at the end. */

@@ -37,7 +37,7 @@ export const DEFAULT_RASTERIZER_QUEUE_LENGTH = 64;
 /** Answers carry at most a 16 MP RGBA image. */
 const MAX_ANSWER_BYTES = 64 * 1024 * 1024 + 1024;
 const CHILD_SCRIPT = fileURLToPath(new URL('./rasterizer-child.ts', import.meta.url));
-/** A one-point empty page: its page-size read loads pdf.js in a new process before any real PDF needs it. */
+/** A one-point empty page: its page-size read loads pdf.js in a process before any real PDF needs it there. */
 const WARM_UP_PDF = emptyPdf();
 
 export interface RasterizerProcessOptions {
@@ -97,8 +97,6 @@ export interface RasterizerProcessPool {
 
 interface PendingJob {
   client: string;
-  /** The job that loads pdf.js in a process started warm (no client's turn, no caller). */
-  warmUp?: true;
   job: RasterJob;
   bytes: Buffer;
   timeoutMs: number;
@@ -109,6 +107,8 @@ interface PendingJob {
 interface Slot {
   child: ChildProcess;
   channel: Socket;
+  /** pdf.js is loaded (or loading) in this process. */
+  pdfLoaded: boolean;
   current: PendingJob | undefined;
   timer: NodeJS.Timeout | undefined;
   stderr: string;
@@ -130,6 +130,8 @@ export function createRasterizerProcessPool(options: RasterizerProcessOptions = 
   let pdfParses = 0;
   let closed = false;
   let cannotStart = false;
+  /** A PDF job has been given to a process. */
+  let pdfSeen = false;
 
   function spawnSlot(): Slot {
     const child = spawn(
@@ -154,7 +156,7 @@ export function createRasterizerProcessPool(options: RasterizerProcessOptions = 
       },
     );
     const channel = child.stdio[3] as Socket;
-    const slot: Slot = { child, channel, current: undefined, timer: undefined, stderr: '', timedOut: false, dead: false };
+    const slot: Slot = { child, channel, pdfLoaded: false, current: undefined, timer: undefined, stderr: '', timedOut: false, dead: false };
     child.stderr!.on('data', (chunk: Buffer) => (slot.stderr = (slot.stderr + chunk.toString('utf8')).slice(-4096)));
     const read = createFrameReader(MAX_ANSWER_BYTES, (header, payload) => finish(slot, header, payload));
     channel.on('data', (chunk: Buffer) => {
@@ -173,12 +175,22 @@ export function createRasterizerProcessPool(options: RasterizerProcessOptions = 
     // 'close', not 'exit': by then every byte the process wrote has been read.
     child.once('close', (code, signal) => died(slot, code, signal));
     idle(slot);
-    // A process started ahead of need loads pdf.js now, not during the first render it is given.
-    if (options.warm) {
-      const ignore = () => {};
-      start(slot, { client: '', warmUp: true, job: { op: 'pdf-size', id: nextId++ }, bytes: WARM_UP_PDF, timeoutMs, resolve: ignore, reject: ignore });
-    }
     return slot;
+  }
+
+  /**
+   * Once PDFs are being drawn, every idle process without pdf.js loads it now, so the next client's first PDF there
+   * does not wait for it (~0.3 s of CPU, more on a busy machine); a service that never draws a PDF never pays it.
+   */
+  function loadPdfJsWhereIdle(): void {
+    if (!pdfSeen) return;
+    for (const slot of slots) {
+      if (slot.current || slot.pdfLoaded) continue;
+      slot.pdfLoaded = true;
+      // A page-size read nobody waits for: its answer matches no job and is dropped; a job given to this process
+      // meanwhile is answered after it.
+      for (const chunk of encodeFrame({ op: 'pdf-size', id: nextId++ }, WARM_UP_PDF)) slot.channel.write(chunk);
+    }
   }
 
   /** An idle process does not keep the service (or a CLI) alive; a busy one does. */
@@ -194,22 +206,28 @@ export function createRasterizerProcessPool(options: RasterizerProcessOptions = 
   }
 
   function dispatch(): void {
-    while (!closed && queue.waiting > 0) {
+    if (closed) return;
+    while (queue.waiting > 0) {
       let slot = slots.find((candidate) => !candidate.current);
-      if (!slot && slots.length >= size) return;
+      if (!slot && slots.length >= size) break;
       // The client whose turn it is (none when every waiting client already holds its share).
       const pending = queue.next()?.item;
-      if (!pending) return;
+      if (!pending) break;
       if (!slot) {
         slot = spawnSlot();
         slots.push(slot);
       }
       start(slot, pending);
     }
+    loadPdfJsWhereIdle();
   }
 
   function start(slot: Slot, pending: PendingJob): void {
     slot.current = pending;
+    if (pending.job.op !== 'svg-render') {
+      slot.pdfLoaded = true;
+      pdfSeen = true;
+    }
     busy(slot);
     if (pending.timeoutMs > 0) {
       slot.timer = setTimeout(() => {
@@ -227,10 +245,8 @@ export function createRasterizerProcessPool(options: RasterizerProcessOptions = 
     if (!pending || header.id !== pending.job.id) return;
     clearTimeout(slot.timer);
     slot.current = undefined;
-    if (!pending.warmUp) {
-      queue.done(pending.client);
-      pdfParses += Number(header.parsed) || 0;
-    }
+    queue.done(pending.client);
+    pdfParses += Number(header.parsed) || 0;
     cannotStart = false;
     idle(slot);
     pending.resolve({ header, payload });
@@ -245,7 +261,7 @@ export function createRasterizerProcessPool(options: RasterizerProcessOptions = 
     if (index >= 0) slots.splice(index, 1);
     const pending = slot.current;
     slot.current = undefined;
-    if (pending && !pending.warmUp) queue.done(pending.client);
+    if (pending) queue.done(pending.client);
     if (closed) {
       pending?.reject(poolClosed());
       return;

@@ -4,7 +4,8 @@
  * may lower) and V8 heap flags, with a time limit per render. A process that dies, runs out of memory or over
  * time costs the render it was doing a clean 502 and is replaced; the service process never loads pdf.js.
  * Jobs wait in a queue per client and are handed out in turn (client-fair-queue.ts); one client is held to all
- * processes but one, so a client whose files take seconds to draw never holds every process.
+ * processes but one, so a client whose files take seconds to draw never holds every process; and the processes run
+ * at a lower CPU priority than the service (RASTERIZER_NICENESS).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Socket } from 'node:net';

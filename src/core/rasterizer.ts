@@ -52,7 +52,7 @@ export interface ServiceRasterizer extends Rasterizer {
 /** pdf.js is loaded only where PDFs are rendered: with rasterizer processes, never in this one. */
 const loadInProcessPdf = () => import('./rasterize-pdf.ts');
 
-/** Rasterizes PNG (sharp), SVG (sharp/librsvg at the target density) and PDF (pdf.js) to exact sizes; PDF and SVG in a child process. */
+/** Rasterizes PNG (sharp), SVG (sharp/librsvg at the target density) and PDF (pdf.js) to exact sizes; PDF and SVG in rasterizer processes. */
 export function createRasterizer(options: RasterizerOptions = {}): ServiceRasterizer {
   const timeoutMs = options.pdfRenderTimeoutMs ?? DEFAULT_PDF_RENDER_TIMEOUT_MS;
   const maxInputPixels = options.maxInputPixels ?? DEFAULT_MAX_INPUT_PIXELS;
@@ -72,7 +72,7 @@ export function createRasterizer(options: RasterizerOptions = {}): ServiceRaster
       : undefined;
   const inProcessPdf = { timeoutMs, maxImagePixels: Math.min(maxInputPixels, DEFAULT_PDF_MAX_IMAGE_PIXELS) };
   /** A job for the rasterizer processes, on behalf of the current caller. */
-  const inProcess = <T>(job: (options: { client?: string }) => Promise<T>): Promise<T> => {
+  const inRasterizerProcess = <T>(job: (options: { client?: string }) => Promise<T>): Promise<T> => {
     const client = caller?.client();
     return caller ? caller.whileWaiting(() => job({ client })) : job({});
   };
@@ -85,18 +85,18 @@ export function createRasterizer(options: RasterizerOptions = {}): ServiceRaster
           return rasterizePng(media.bytes, size, maxInputPixels);
         case 'svg':
           return pool
-            ? inProcess((job) => pool.renderSvg(media.bytes, size, { width: media.width, height: media.height }, job))
+            ? inRasterizerProcess((job) => pool.renderSvg(media.bytes, size, { width: media.width, height: media.height }, job))
             : rasterizeSvg(media.bytes, size, { width: media.width, height: media.height });
         case 'pdf':
           return pool
-            ? inProcess((job) => pool.renderPdf(media.bytes, size, job))
+            ? inRasterizerProcess((job) => pool.renderPdf(media.bytes, size, job))
             : (await loadInProcessPdf()).rasterizePdf(media.bytes, size, inProcessPdf);
         default:
           throw new CardArtError('ASSET_FORMAT_UNSUPPORTED', `cannot rasterize media of kind ${String(media.kind)}`);
       }
     },
     async readPdfPageSize(bytes: Buffer): Promise<PixelSize> {
-      return pool ? inProcess((job) => pool.pdfPageSize(bytes, job)) : (await loadInProcessPdf()).readPdfPageSize(bytes, inProcessPdf);
+      return pool ? inRasterizerProcess((job) => pool.pdfPageSize(bytes, job)) : (await loadInProcessPdf()).readPdfPageSize(bytes, inProcessPdf);
     },
     processStats: () => pool?.stats(),
     alive: () => !pool?.stats().cannotStart,

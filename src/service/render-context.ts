@@ -11,8 +11,11 @@ import type { RenderSlot } from './render-queue.ts';
 export interface RenderContext {
   /** Runs `work` as `client`'s cold work (fetches, decodes and renders it starts count as that client's). */
   forClient<T>(client: string, work: () => Promise<T>): Promise<T>;
-  /** Runs `work` (a render) holding `slot`, which rasterizer jobs lend while they wait. */
-  inSlot<T>(slot: RenderSlot, work: () => Promise<T>): Promise<T>;
+  /**
+   * Runs `work` (a render of `client`'s) holding `slot`, which rasterizer jobs lend while they wait. The client is
+   * given again: a render is started by whichever render freed its slot, in that render's context.
+   */
+  inSlot<T>(client: string, slot: RenderSlot, work: () => Promise<T>): Promise<T>;
   /** What the rasterizer asks: the client of the current work and what to give up while a job waits. */
   readonly rasterizerCaller: RasterizerCaller;
 }
@@ -26,7 +29,7 @@ export function createRenderContext(): RenderContext {
   const storage = new AsyncLocalStorage<Current>();
   return {
     forClient: (client, work) => storage.run({ client }, work),
-    inSlot: (slot, work) => storage.run({ client: storage.getStore()?.client ?? '', slot }, work),
+    inSlot: (client, slot, work) => storage.run({ client, slot }, work),
     rasterizerCaller: {
       client: () => storage.getStore()?.client,
       whileWaiting: (job) => {

@@ -12,13 +12,13 @@ import { createClientFairQueue } from '../core/client-fair-queue.ts';
 import { CardArtError } from '../errors.ts';
 
 export interface RenderQueueOptions {
-  /** Renders running at once (one client: one fewer, when more than one). */
+  /** Renders running at once (one client alone: all but one of them, when there are several). */
   concurrency: number;
   /** Renders allowed to wait; one more is refused with 503 RENDER_QUEUE_FULL. */
   limit: number;
   /** Longest wait for a slot; past it the task is refused with 503 RENDER_QUEUE_TIMEOUT (default: no bound). */
   maxWaitMs?: number;
-  /** Clock for RECENT_CLIENT_MS (tests). */
+  /** Clock (ms) for RECENT_CLIENT_MS; default performance.now. */
   now?: () => number;
 }
 

@@ -90,7 +90,7 @@ export function createRenderedImageCache(options: RenderedImageCacheOptions): Re
           return queue.run(
             async (queueSignal, slot) => {
               const started = performance.now();
-              const result = await (context ? context.inSlot(slot, () => render(queueSignal)) : render(queueSignal));
+              const result = await (context ? context.inSlot(client, slot, () => render(queueSignal)) : render(queueSignal));
               onRendered?.(kind, (performance.now() - started) / 1000);
               return result;
             },

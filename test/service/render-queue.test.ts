@@ -123,4 +123,26 @@ describe('createRenderQueue', () => {
     only.resolve('done');
     expect(await running).toBe('done');
   });
+
+  test('shares the slots among the clients present, a client that just finished counting for a second', async () => {
+    let clock = 0;
+    const queue = createRenderQueue({ concurrency: 4, limit: 10, now: () => clock });
+    const gates = Array.from({ length: 6 }, deferred);
+    const flood = gates.map((gate) => queue.run(() => gate.promise, undefined, 'flood'));
+    // Alone, the flood holds all slots but one.
+    expect([queue.running(), queue.waiting()]).toEqual([3, 3]);
+    expect(await queue.run(async () => 'quick', undefined, 'other')).toBe('quick');
+    // 'other' finished just now, so it counts as present: the flood's share is half the slots.
+    gates[0]!.resolve('flood');
+    await flood[0];
+    expect([queue.running(), queue.waiting()]).toEqual([2, 3]);
+    // A second later 'other' has gone: the flood may hold all but one again.
+    clock += 1001;
+    gates[1]!.resolve('flood');
+    await flood[1];
+    expect([queue.running(), queue.waiting()]).toEqual([3, 1]);
+    for (const gate of gates) gate.resolve('flood');
+    await Promise.all(flood);
+    await queue.drain();
+  });
 });

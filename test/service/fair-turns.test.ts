@@ -20,8 +20,8 @@ import { makeRepeatedImagePdf } from '../support/hostile-pdf-fixtures.ts';
 
 /** A sample issuer logo (PDF), copied under a new asset ID for every cold PDF card. */
 const SAMPLE_PDF_LOGO = '9a8b7c6d-5e4f-4a3b-9c2d-1e0f9a8b7c11.pdf';
-const ROUNDS = 2;
-const CARDS_PER_BATCH = 6;
+const ROUNDS = 3;
+const CARDS_PER_BATCH = 5;
 const ATTACKER = '127.0.0.1';
 const OTHER_USER = '127.0.0.2';
 /** The defaults on a 2-core machine, stated so the goal is measured the same on any machine. */

@@ -9,8 +9,9 @@
  *   node test/tools/measure-fair-turns.ts <checkout> flood         one client, 80 connections of distinct cold
  *                                                                  cards, honouring Retry-After; other: cold cards
  *
- * Run it from this checkout (`npx node …` or `npm exec -- node …` gives Node 24). Prints each side's times and the
- * ratio of medians. Loopback only; the attack is bounded (200 PDF IDs, or until the other client is done).
+ * The other client's cards are timed alone and beside the attack in three alternating rounds of five. Run it from
+ * this checkout (`npx node …` gives Node 24). Prints each batch and the ratio of medians. Loopback only; the attack is
+ * bounded (200 PDF IDs, or until the other client's batch is done).
  */
 import { spawn } from 'node:child_process';
 import { copyFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -28,7 +29,8 @@ if (!checkout || !['pdf', 'flood'].includes(scenario)) {
   process.exit(2);
 }
 const root = path.resolve(checkout);
-const OTHER_CARDS = 9;
+const ROUNDS = 3;
+const OTHER_CARDS = 5;
 const HEAVY_IDS = 200;
 
 interface Answer {
@@ -66,7 +68,7 @@ const dir = await mkdtemp(path.join(tmpdir(), 'card-art-fair-turns-'));
 await writeFile(path.join(dir, 'bg.png'), await solid(768, 485, '#1e468c'));
 await writeFile(path.join(dir, 'issuer.png'), await solid(400, 100, '#ffffffcc'));
 await writeFile(path.join(dir, 'brand.png'), await solid(300, 180, '#dc2828'));
-for (let i = 0; i < 2 * OTHER_CARDS + 1; i++) {
+for (let i = 0; i < 2 * ROUNDS * OTHER_CARDS + 1; i++) {
   await copyFile(path.join(root, 'src/simulator/samples/9a8b7c6d-5e4f-4a3b-9c2d-1e0f9a8b7c11.pdf'), path.join(dir, `pdf-logo-${i}.pdf`));
 }
 const heavy = makeRepeatedImagePdf(Number(drawsArgument));
@@ -104,6 +106,37 @@ function tally(answers: Answer[]): string {
   return JSON.stringify(counts);
 }
 
+/** Starts the attack; stop() ends it and waits for its requests in flight. */
+function startAttack(answers: Answer[]): { stop(): Promise<void> } {
+  let stopped = false;
+  let loops: Array<Promise<void>>;
+  if (scenario === 'pdf') {
+    loops = [0, 1].map(async () => {
+      while (!stopped && heavyId < HEAVY_IDS) answers.push(await get(baseUrl, `/v1/assets/heavy-${heavyId++}?width=768&format=png`, '127.0.0.1'));
+    });
+  } else {
+    loops = Array.from({ length: 80 }, async (_, connection) => {
+      const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+      while (!stopped) {
+        const answer = await get(baseUrl, pngCard(`flood ${connection}`), '127.0.0.1', agent);
+        answers.push(answer);
+        if ((answer.status === 429 || answer.status === 503) && answer.retryAfter > 0) await sleep(answer.retryAfter * 1000);
+      }
+      agent.destroy();
+    });
+  }
+  return {
+    async stop() {
+      stopped = true;
+      await Promise.all(loops);
+    },
+  };
+}
+let heavyId = 0;
+
+const ratio = (beside: number[], alone: number[]) =>
+  `${Math.round(median(alone))} -> ${Math.round(median(beside))} ms (${(median(beside) / median(alone)).toFixed(2)}x)`;
+
 try {
   for (let tries = 0; (await get(baseUrl, '/healthz', '127.0.0.1')).status !== 200; tries++) {
     if (tries > 300) throw new Error('the server did not come up');
@@ -112,41 +145,24 @@ try {
   for (let i = 0; i < 3; i++) await get(baseUrl, pngCard('warm'), '127.0.0.9');
   await get(baseUrl, pdfCard(), '127.0.0.9');
   await sleep(3000);
-  let stopped = false;
+  // The other client's cards alone and beside the attack, in alternating rounds (the machine's load weighs on both).
+  const kinds = scenario === 'pdf' ? (['cold PDF cards', 'cold PNG cards'] as const) : (['cold cards'] as const);
+  const make = (kind: string, side: string) => (kind === 'cold PDF cards' ? pdfCard() : pngCard(side));
+  const alone = new Map<string, number[]>(kinds.map((kind) => [kind, []]));
+  const beside = new Map<string, number[]>(kinds.map((kind) => [kind, []]));
   const attack: Answer[] = [];
-  if (scenario === 'pdf') {
-    const pdfAlone = await timeCards('cold PDF cards alone', pdfCard);
-    const pngAlone = await timeCards('cold PNG cards alone', () => pngCard('alone'));
-    let heavyId = 0;
-    const loops = [0, 1].map(async () => {
-      while (!stopped && heavyId < HEAVY_IDS) attack.push(await get(baseUrl, `/v1/assets/heavy-${heavyId++}?width=768&format=png`, '127.0.0.1'));
-    });
-    await sleep(1500);
-    const pdfBeside = await timeCards('cold PDF cards beside the attack', pdfCard);
-    const pngBeside = await timeCards('cold PNG cards beside the attack', () => pngCard('beside'));
-    stopped = true;
-    await Promise.all(loops);
-    console.log(`attack: ${attack.length} requests ${tally(attack)}, p50 ${Math.round(median(attack.map((answer) => answer.ms)))} ms`);
-    const ratio = (beside: number[], alone: number[]) => `${Math.round(median(alone))} -> ${Math.round(median(beside))} ms (${(median(beside) / median(alone)).toFixed(2)}x)`;
-    console.log(`RESULT cold PDF cards ${ratio(pdfBeside, pdfAlone)}; cold PNG cards ${ratio(pngBeside, pngAlone)}`);
-  } else {
-    const alone = await timeCards('cold cards alone', () => pngCard('alone'));
-    const loops = Array.from({ length: 80 }, async (_, connection) => {
-      const agent = new Agent({ keepAlive: true, maxSockets: 1 });
-      while (!stopped) {
-        const answer = await get(baseUrl, pngCard(`flood ${connection}`), '127.0.0.1', agent);
-        attack.push(answer);
-        if ((answer.status === 429 || answer.status === 503) && answer.retryAfter > 0) await sleep(answer.retryAfter * 1000);
-      }
-      agent.destroy();
-    });
-    await sleep(2000);
-    const beside = await timeCards('cold cards beside the flood', () => pngCard('beside'));
-    stopped = true;
-    await Promise.all(loops);
-    console.log(`flood: ${attack.length} requests ${tally(attack)}`);
-    console.log(`RESULT cold cards ${Math.round(median(alone))} -> ${Math.round(median(beside))} ms (${(median(beside) / median(alone)).toFixed(2)}x)`);
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const kind of kinds) alone.get(kind)!.push(...(await timeCards(`${kind} alone`, () => make(kind, 'alone'))));
+    const running = startAttack(attack);
+    await sleep(scenario === 'pdf' ? 1500 : 2000);
+    try {
+      for (const kind of kinds) beside.get(kind)!.push(...(await timeCards(`${kind} beside the attack`, () => make(kind, 'beside'))));
+    } finally {
+      await running.stop();
+    }
   }
+  console.log(`attack: ${attack.length} requests ${tally(attack)}, p50 ${Math.round(median(attack.map((answer) => answer.ms)))} ms`);
+  console.log(`RESULT ${kinds.map((kind) => `${kind} ${ratio(beside.get(kind)!, alone.get(kind)!)}`).join('; ')}`);
 } finally {
   server.kill('SIGKILL');
   await rm(dir, { recursive: true, force: true });

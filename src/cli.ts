@@ -121,7 +121,7 @@ async function withRenderer(loadMedia: (assetId: string) => Promise<AssetMedia>,
   // One render per run: PDFs are rendered on this thread, no worker pool to start. This process fetches nothing,
   // so pdf.js may have its file-only loaders here too and draws with colour management, as the rasterizer process does.
   (await import('./core/pdfjs-local-files.ts')).installPdfjsLocalFiles();
-  const rasterizer = createRasterizer({ pdfWorkers: 0 });
+  const rasterizer = createRasterizer({ processes: 0 });
   try {
     await run(createCardRenderer({ loadMedia, rasterizer }));
   } finally {

@@ -44,10 +44,11 @@ export const DEFAULT_MEMORY_CACHE_MB = 128;
 /** 32 MB of rasterized layers (about four cards): repeat renders of a card with new text skip decode and resize. */
 export const DEFAULT_LAYER_CACHE_MB = DEFAULT_LAYER_CACHE_BYTES / (1024 * 1024);
 /**
- * One render per core: with cores − 1 a 2-core machine rendered at 0.60x of a bare sharp floor while a core sat idle
- * (issue #13, bench row 8); warm hits no longer wait behind renders for the event loop (memory-hit fast path).
+ * One render per core, plus one: one client holds at most all slots but one (render-queue.ts), so a single client
+ * still renders one per core (with cores − 1 a 2-core machine rendered at 0.60x of a bare sharp floor while a core
+ * sat idle: issue #13, bench row 8) and another client's render never waits for one of its renders to end.
  */
-export const DEFAULT_RENDER_CONCURRENCY = Math.max(1, availableParallelism());
+export const DEFAULT_RENDER_CONCURRENCY = Math.max(1, availableParallelism()) + 1;
 /** 64 waiting renders ≈ a few seconds of work; beyond that a client is better told to retry. */
 export const DEFAULT_RENDER_QUEUE_LIMIT = 64;
 /** 336 h = 14 days: MDES advises issuers to refresh the requestor list about every two weeks. */
@@ -69,6 +70,11 @@ export const DEFAULT_NTU_RESPONSE_HOST = hostname();
 export const DEFAULT_NTU_RATE_LIMIT_PER_SECOND = 20;
 /** 300 s: a bad or unknown asset is not fetched or rendered again for five minutes, yet a fix upstream is seen soon. */
 export const DEFAULT_NEGATIVE_CACHE_SECONDS = 300;
+/**
+ * One rasterizer process per core (each ~100 MB idle, each under its own memory limit): one client is held to all
+ * but one of them, so with two or more a client whose files take seconds to draw leaves a process to everyone else.
+ */
+export const DEFAULT_RASTERIZER_PROCESSES = Math.max(1, availableParallelism());
 // Defaults stated (with their reasons) next to the modules they bound, imported here once:
 // DEFAULT_RENDER_MAX_PER_CLIENT, DEFAULT_RENDER_QUEUE_WAIT_MS, DEFAULT_UPSTREAM_MAX_RPS, DEFAULT_UPSTREAM_BUDGET_WAIT_MS,
 // DEFAULT_CACHE_MAX_MB, DEFAULT_READINESS_PROBE_INTERVAL_MS, DEFAULT_SOCKET_TIMEOUTS, DEFAULT_SOCKET_MAX_UNREAD_KB.
@@ -136,6 +142,7 @@ export const envSchema = z.object({
   CACHE_LOCK_TTL_MS: int(500, 60_000).default(DEFAULT_CACHE_LOCK_TTL_MS),
   CACHE_LOCK_WAIT_MS: int(0, 120_000).default(DEFAULT_CACHE_LOCK_WAIT_MS),
   NTU_RATE_LIMIT_PER_SECOND: int(0, 100_000).default(DEFAULT_NTU_RATE_LIMIT_PER_SECOND),
+  RASTERIZER_PROCESSES: int(1, 64).default(DEFAULT_RASTERIZER_PROCESSES),
 });
 
 export type EnvConfig = z.output<typeof envSchema>;
@@ -188,6 +195,8 @@ export interface ServiceConfig {
   socketMaxUnreadBytes: number;
   /** The issuer's account ranges (ISSUER_ACCOUNT_RANGES), for finding push / pull requestors by ID; undefined = the lists already fetched (embedded mode: the sample list's ranges). */
   issuerAccountRanges: string[] | undefined;
+  /** Rasterizer child processes for PDFs and SVGs (RASTERIZER_PROCESSES). */
+  rasterizerProcesses: number;
 }
 
 /** Token Connect push provisioning and the Notify Token Updated receiver. */
@@ -310,6 +319,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       },
       socketMaxUnreadBytes: e.SOCKET_MAX_UNREAD_KB * 1024,
       issuerAccountRanges: e.ISSUER_ACCOUNT_RANGES?.split(','),
+      rasterizerProcesses: e.RASTERIZER_PROCESSES,
     },
   };
 }

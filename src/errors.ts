@@ -135,6 +135,8 @@ export interface CardArtErrorOptions {
   retryAfterSeconds?: number;
   /** The code's `alsoStatus` instead of its status (only that one is accepted). */
   status?: number;
+  /** An asset's failure that depends on the size it was asked at (remembered for that size only, not the asset). */
+  sizeSpecific?: boolean;
 }
 
 /** The one error type of card-art, made from a code of the table; `message` is the detail (for logs and the CLI). */
@@ -143,6 +145,7 @@ export class CardArtError extends Error {
   readonly status: number;
   readonly kind: ErrorKind;
   readonly retryAfterSeconds: number | undefined;
+  readonly sizeSpecific: boolean;
 
   constructor(code: ErrorCode, detail?: string, options: CardArtErrorOptions = {}) {
     const spec: ErrorSpec = ERRORS[code];
@@ -155,6 +158,7 @@ export class CardArtError extends Error {
     this.status = options.status ?? spec.status;
     this.kind = spec.kind;
     this.retryAfterSeconds = options.retryAfterSeconds;
+    this.sizeSpecific = options.sizeSpecific === true;
   }
 
   /** What a client may see: the detail of a bad-input error, else only the table's message. */

@@ -22,7 +22,8 @@ function readmeConfigRows(): Map<string, string> {
 /** Defaults the README states in words because they are computed; each is checked against the schema value. */
 const COMPUTED_DEFAULTS: Record<string, { shown: string; value: unknown }> = {
   SIMULATOR_ASSET_DIR: { shown: '`src/simulator/samples/`', value: BUNDLED_SAMPLES_DIR },
-  RENDER_CONCURRENCY: { shown: 'the number of cores', value: Math.max(1, availableParallelism()) },
+  RENDER_CONCURRENCY: { shown: 'the number of cores + 1', value: Math.max(1, availableParallelism()) + 1 },
+  RASTERIZER_PROCESSES: { shown: 'the number of cores', value: Math.max(1, availableParallelism()) },
   NTU_RESPONSE_HOST: { shown: 'the host name', value: DEFAULT_NTU_RESPONSE_HOST },
 };
 
@@ -65,7 +66,7 @@ describe('loadConfig', () => {
   it('gives the app a complete service config, server timeouts included', () => {
     const { service } = loadConfig({});
     expect(service).toEqual({
-      renderConcurrency: Math.max(1, availableParallelism()),
+      renderConcurrency: Math.max(1, availableParallelism()) + 1,
       renderQueueLimit: 64,
       tokenRequestorsRefreshMs: 336 * 3_600_000,
       shutdownTimeoutMs: 10_000,
@@ -82,6 +83,7 @@ describe('loadConfig', () => {
       readinessProbeIntervalMs: DEFAULT_READINESS_PROBE_INTERVAL_MS,
       socketTimeouts: DEFAULT_SOCKET_TIMEOUTS,
       socketMaxUnreadBytes: DEFAULT_SOCKET_MAX_UNREAD_KB * 1024,
+      rasterizerProcesses: Math.max(1, availableParallelism()),
     });
   });
 
@@ -89,6 +91,7 @@ describe('loadConfig', () => {
     for (const [name, value] of [
       ['RENDER_QUEUE_LIMIT', '-1'],
       ['RENDER_CONCURRENCY', '0'],
+      ['RASTERIZER_PROCESSES', '0'],
       ['HTTP_HEADERS_TIMEOUT_MS', '1e4'],
       ['LOG_LEVEL', 'loud'],
       ['CACHE_URL', 'http://127.0.0.1:6379'],

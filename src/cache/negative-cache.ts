@@ -1,8 +1,9 @@
 /**
  * Remembered failures: an asset that failed for a reason of its own (too complex, too large, unsafe, broken) or an
  * asset ID upstream does not know is remembered for a while, so a repeat answers at once with the same error
- * instead of fetching or rendering it again. Upstream and transient failures are never remembered, and an entry
- * expires after its window, so a fixed asset is seen again.
+ * instead of fetching or rendering it again. A rasterization that failed on its own is remembered for the whole
+ * asset (every size), unless the failure depends on the size asked for. Upstream and transient failures are never
+ * remembered, and an entry expires after its window, so a fixed asset is seen again.
  */
 import { LRUCache } from 'lru-cache';
 import { CardArtError, type ErrorCode } from '../errors.ts';
@@ -17,6 +18,12 @@ export interface NegativeCache {
   rememberIfOwn(key: string, error: unknown): void;
   /** Throws the remembered error, else runs `work`, remembering its own failures. */
   guard<T>(key: string, work: () => Promise<T>): Promise<T>;
+  /**
+   * For work on one asset at one size (rasterizing): throws what is remembered for the asset (`assetKey`) or for
+   * that size (`sizeKey`), else runs `work`; its own failure is remembered for the asset, every size, unless it is
+   * `sizeSpecific` (then for that size only).
+   */
+  guardSized<T>(assetKey: string, sizeKey: string, work: () => Promise<T>): Promise<T>;
   readonly size: number;
   /** Recalls that found a remembered failure (each answered without fetching or rendering). */
   readonly hits: number;
@@ -70,6 +77,16 @@ export function createNegativeCache(options: NegativeCacheOptions): NegativeCach
         return await work();
       } catch (error) {
         cache.rememberIfOwn(key, error);
+        throw error;
+      }
+    },
+    async guardSized(assetKey, sizeKey, work) {
+      const remembered = cache.recall(assetKey) ?? cache.recall(sizeKey);
+      if (remembered) throw remembered;
+      try {
+        return await work();
+      } catch (error) {
+        cache.rememberIfOwn(error instanceof CardArtError && error.sizeSpecific ? sizeKey : assetKey, error);
         throw error;
       }
     },

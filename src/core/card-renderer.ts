@@ -1,6 +1,6 @@
 /** The card renderer: load → layout → rasterize → compose → encode. Knows nothing of HTTP or caches. */
 import { LRUCache } from 'lru-cache';
-import { layerFailureKey } from '../cache-keys.ts';
+import { assetCacheKey, layerFailureKey } from '../cache-keys.ts';
 import { CardArtError } from '../errors.ts';
 import { assertAssetId } from './asset-id.ts';
 import type { AssetMedia, OutputFormat, ProductConfig, Rasterizer, RasterImage } from './asset-media.ts';
@@ -63,8 +63,11 @@ export interface CardRendererDeps {
    * safe forever because an asset ID never changes content. 0 disables it. Default DEFAULT_LAYER_CACHE_BYTES.
    */
   layerCacheBytes?: number;
-  /** Layers that failed for the asset's own reasons, remembered per asset ID and size (see src/cache/negative-cache.ts). */
-  failures?: { guard<T>(key: string, work: () => Promise<T>): Promise<T> };
+  /**
+   * Layers that failed for the asset's own reasons, remembered for the asset (under its asset key, so the asset is
+   * not even fetched again) or, for a failure of one size, for that size (see src/cache/negative-cache.ts).
+   */
+  failures?: { guardSized<T>(assetKey: string, sizeKey: string, work: () => Promise<T>): Promise<T> };
 }
 
 export function createCardRenderer(deps: CardRendererDeps): CardRenderer {
@@ -104,8 +107,8 @@ export function createCardRenderer(deps: CardRendererDeps): CardRenderer {
 
   /** Rasterizes one asset's media; bad content (a 502) also evicts the media, so a cured upstream is seen. */
   async function rasterizeMedia(assetId: string, media: AssetMedia, size: Size): Promise<RasterImage> {
-    const guard = deps.failures ? deps.failures.guard.bind(deps.failures) : <T>(_key: string, work: () => Promise<T>) => work();
-    return guard(layerFailureKey(assetId, size.width, size.height), () => rasterizeOnce(assetId, media, size));
+    const work = () => rasterizeOnce(assetId, media, size);
+    return deps.failures ? deps.failures.guardSized(assetCacheKey(assetId), layerFailureKey(assetId, size.width, size.height), work) : work();
   }
 
   async function rasterizeOnce(assetId: string, media: AssetMedia, size: Size): Promise<RasterImage> {

@@ -80,6 +80,7 @@ async function run(job: RasterJob, bytes: Buffer): Promise<void> {
       status: known ? error.status : 502,
       code: known ? error.code : job.op === 'svg-render' ? 'SVG_INVALID' : 'PDF_INVALID',
       message: (error as Error)?.message ?? String(error),
+      sizeSpecific: known && error.sizeSpecific,
     });
   }
 }

@@ -7,17 +7,27 @@ import { rasterizeSvg } from './rasterize-svg.ts';
 
 /** 16 MP (e.g. 4096x4096, 64 MB of RGBA): several times the largest cover-scaled card background. */
 export const DEFAULT_MAX_OUTPUT_PIXELS = 16_777_216;
+/** One rasterizer process unless told otherwise (the CLI, tools); the service passes RASTERIZER_PROCESSES. */
+export const DEFAULT_RASTERIZER_PROCESSES = 1;
+
 /**
- * One rasterizer process: each holds ~100 MB (node, pdf.js, canvas, sharp), PDFs and SVGs are a minority of
- * assets, and a rasterized layer is cached after its first render; the other core stays free for sharp and HTTP.
+ * Who asks for rasterizer work, told by the service per request: jobs take turns by client in the rasterizer
+ * processes, and a caller holding something others wait for (a render slot) can give it up while its job waits.
  */
-export const DEFAULT_PDF_WORKERS = 1;
+export interface RasterizerCaller {
+  /** The client the current work is for; undefined for background work (which takes turns as one client). */
+  client(): string | undefined;
+  /** Runs `job` (queued for and drawn in a rasterizer process), letting the caller give up what it holds meanwhile. */
+  whileWaiting<T>(job: () => Promise<T>): Promise<T>;
+}
 
 export interface RasterizerOptions {
   pdfRenderTimeoutMs?: number;
   maxInputPixels?: number;
   /** Rasterizer child processes for PDF and SVG; 0 renders them in this process (CLI, tests of the pure path). */
-  pdfWorkers?: number;
+  processes?: number;
+  /** Whose jobs these are (absent: all jobs take turns as one client). */
+  caller?: RasterizerCaller;
   /** Bound on the requested output size (width x height). */
   maxOutputPixels?: number;
   /** Renders waiting for a rasterizer process before 503 RENDER_QUEUE_FULL. */
@@ -42,16 +52,17 @@ export interface ServiceRasterizer extends Rasterizer {
 /** pdf.js is loaded only where PDFs are rendered: with rasterizer processes, never in this one. */
 const loadInProcessPdf = () => import('./rasterize-pdf.ts');
 
-/** Rasterizes PNG (sharp), SVG (sharp/librsvg at the target density) and PDF (pdf.js) to exact sizes; PDF and SVG in a child process. */
+/** Rasterizes PNG (sharp), SVG (sharp/librsvg at the target density) and PDF (pdf.js) to exact sizes; PDF and SVG in rasterizer processes. */
 export function createRasterizer(options: RasterizerOptions = {}): ServiceRasterizer {
   const timeoutMs = options.pdfRenderTimeoutMs ?? DEFAULT_PDF_RENDER_TIMEOUT_MS;
   const maxInputPixels = options.maxInputPixels ?? DEFAULT_MAX_INPUT_PIXELS;
   const maxOutputPixels = options.maxOutputPixels ?? DEFAULT_MAX_OUTPUT_PIXELS;
-  const workers = options.pdfWorkers ?? DEFAULT_PDF_WORKERS;
+  const processes = options.processes ?? DEFAULT_RASTERIZER_PROCESSES;
+  const caller = options.caller;
   const pool: RasterizerProcessPool | undefined =
-    workers > 0
+    processes > 0
       ? createRasterizerProcessPool({
-          size: workers,
+          size: processes,
           renderTimeoutMs: timeoutMs,
           maxQueue: options.pdfQueueLength,
           addressSpaceMb: options.addressSpaceMb,
@@ -60,6 +71,11 @@ export function createRasterizer(options: RasterizerOptions = {}): ServiceRaster
         })
       : undefined;
   const inProcessPdf = { timeoutMs, maxImagePixels: Math.min(maxInputPixels, DEFAULT_PDF_MAX_IMAGE_PIXELS) };
+  /** A job for the rasterizer processes, on behalf of the current caller. */
+  const inRasterizerProcess = <T>(job: (options: { client?: string }) => Promise<T>): Promise<T> => {
+    const client = caller?.client();
+    return caller ? caller.whileWaiting(() => job({ client })) : job({});
+  };
 
   return {
     async rasterize(media: AssetMedia, size: PixelSize): Promise<RasterImage> {
@@ -69,16 +85,18 @@ export function createRasterizer(options: RasterizerOptions = {}): ServiceRaster
           return rasterizePng(media.bytes, size, maxInputPixels);
         case 'svg':
           return pool
-            ? pool.renderSvg(media.bytes, size, { width: media.width, height: media.height })
+            ? inRasterizerProcess((job) => pool.renderSvg(media.bytes, size, { width: media.width, height: media.height }, job))
             : rasterizeSvg(media.bytes, size, { width: media.width, height: media.height });
         case 'pdf':
-          return pool ? pool.renderPdf(media.bytes, size) : (await loadInProcessPdf()).rasterizePdf(media.bytes, size, inProcessPdf);
+          return pool
+            ? inRasterizerProcess((job) => pool.renderPdf(media.bytes, size, job))
+            : (await loadInProcessPdf()).rasterizePdf(media.bytes, size, inProcessPdf);
         default:
           throw new CardArtError('ASSET_FORMAT_UNSUPPORTED', `cannot rasterize media of kind ${String(media.kind)}`);
       }
     },
     async readPdfPageSize(bytes: Buffer): Promise<PixelSize> {
-      return pool ? pool.pdfPageSize(bytes) : (await loadInProcessPdf()).readPdfPageSize(bytes, inProcessPdf);
+      return pool ? inRasterizerProcess((job) => pool.pdfPageSize(bytes, job)) : (await loadInProcessPdf()).readPdfPageSize(bytes, inProcessPdf);
     },
     processStats: () => pool?.stats(),
     alive: () => !pool?.stats().cannotStart,

@@ -9,6 +9,7 @@ import type { UpstreamStats } from '../upstream/http-asset-source.ts';
 import type { AssetPrewarmer } from './asset-prewarmer.ts';
 import { errorHandler, notFoundHandler } from './error-handler.ts';
 import { buildOpenApiDocument } from './openapi.ts';
+import type { RenderContext } from './render-context.ts';
 import { createRenderQueue, type RenderQueue } from './render-queue.ts';
 import { createRenderedImageCache } from './rendered-image-cache.ts';
 import { createRateLimiter, RATE_LIMIT_KEY_PREFIX, type RateLimitRedisClient } from './rate-limit.ts';
@@ -73,6 +74,8 @@ export interface AppDeps {
   rateLimitKeyPrefix?: string;
   /** Remembered failures: renders that failed for an asset's own reasons answer from here without queueing. */
   failures?: NegativeCache;
+  /** Whose cold work is running, for the rasterizer processes' turns (the rasterizer was given its caller side). */
+  renderContext?: RenderContext;
   /** Push and pull provisioning; absent = those routes are not mounted. */
   provisioning?: ProvisioningService;
   /** API_TOKENS for the provisioning routes; undefined = open (embedded simulator only). */
@@ -125,6 +128,7 @@ export function createApp(deps: AppDeps): CardArtApp {
     gate,
     onRendered: (kind, seconds) => metrics.observeRender(kind, seconds),
     failures: deps.failures,
+    context: deps.renderContext,
   });
   const openApi = buildOpenApiDocument();
   const recordRequest = createRequestRecorder(log, metrics);

@@ -24,6 +24,7 @@ import { createSharedRedis } from './shared-redis.ts';
 import { createFileJournal, createRedisJournal } from './prewarm-journal.ts';
 import { createReadiness } from './readiness.ts';
 import { runColourCheck } from './colour-readiness.ts';
+import { createRenderContext } from './render-context.ts';
 import { boundPersistentStore } from '../cache/bounded-store.ts';
 import { createTokenServices } from './token-services.ts';
 import { generateEncryptionKeyPair } from '../upstream/field-level-encryption.ts';
@@ -120,7 +121,11 @@ export async function createServices(
   if (fleetLock) void checkRedisSettings(() => fleetLock.readSettings(), log);
   const cache = createTieredCache({ memoryBytes: config.memoryCacheBytes, store, log, fleetLock, lockWaitMs: config.cacheLockWaitMs });
   const failures = createNegativeCache({ ttlMs: config.negativeCacheSeconds * 1000 });
+  // The rasterizer processes learn whose work each job is from the request that started it.
+  const renderContext = createRenderContext();
   const rasterizer = createRasterizer({
+    processes: serviceConfig.rasterizerProcesses,
+    caller: renderContext.rasterizerCaller,
     warm: true,
     onProcessExit: (event) => log.warn({ rasterizer: event }, 'rasterizer process stopped; a new one takes its place'),
   });
@@ -197,6 +202,7 @@ export async function createServices(
     }),
     logos: createRequestorLogos({ source, cache, rasterizer, decode, failures }),
     failures,
+    renderContext,
     cache,
     tokenRequestors,
     prewarmer,

@@ -3,6 +3,7 @@ import { renderFailureKey } from '../cache-keys.ts';
 import type { EncodedImage } from '../core/card-render-types.ts';
 import type { NegativeCache } from '../cache/negative-cache.ts';
 import type { ClientRenderGate } from './client-render-gate.ts';
+import type { RenderContext } from './render-context.ts';
 import type { RenderQueue } from './render-queue.ts';
 
 export interface RenderedImageCache {
@@ -20,7 +21,7 @@ export interface RenderOptions {
   signal?: AbortSignal;
   /** Label for the render duration metric. */
   kind?: RenderKind;
-  /** Whose share of cold work a render counts against (the client address). */
+  /** Whose share of cold work a render counts against, and whose turn it takes in the queues (the client address). */
   client?: string;
   /**
    * Runs before the render takes a render slot: loads what the render needs from upstream, so a slow upstream
@@ -38,6 +39,8 @@ export interface RenderedImageCacheOptions {
   onRendered?: (kind: RenderKind, seconds: number) => void;
   /** Renders that failed for an asset's own reasons are answered from here, without queueing, for a while. */
   failures?: NegativeCache;
+  /** Carries the client (and the render slot) down to the rasterizer processes; absent = they do not know it. */
+  context?: RenderContext;
 }
 
 interface SharedRender {
@@ -46,7 +49,7 @@ interface SharedRender {
 }
 
 export function createRenderedImageCache(options: RenderedImageCacheOptions): RenderedImageCache {
-  const { cache, queue, gate, onRendered, failures } = options;
+  const { cache, queue, gate, onRendered, failures, context } = options;
   const shared = new Map<string, SharedRender>();
 
   function join(key: string): SharedRender {
@@ -72,6 +75,7 @@ export function createRenderedImageCache(options: RenderedImageCacheOptions): Re
     options: RenderOptions,
   ): Promise<CacheEntry> {
     const { signal, kind = 'card', prepare } = options;
+    const client = options.client ?? 'unknown';
     const entry = join(key);
     let left = false;
     const onAbort = () => {
@@ -83,14 +87,19 @@ export function createRenderedImageCache(options: RenderedImageCacheOptions): Re
       return await cache.getOrLoad(key, async () => {
         const cold = async () => {
           await prepare?.(entry.controller.signal);
-          return queue.run(async (queueSignal) => {
-            const started = performance.now();
-            const result = await render(queueSignal);
-            onRendered?.(kind, (performance.now() - started) / 1000);
-            return result;
-          }, entry.controller.signal);
+          return queue.run(
+            async (queueSignal, slot) => {
+              const started = performance.now();
+              const result = await (context ? context.inSlot(client, slot, () => render(queueSignal)) : render(queueSignal));
+              onRendered?.(kind, (performance.now() - started) / 1000);
+              return result;
+            },
+            entry.controller.signal,
+            client,
+          );
         };
-        const image = gate ? await gate.run(options.client ?? 'unknown', cold) : await cold();
+        const asClient = context ? () => context.forClient(client, cold) : cold;
+        const image = gate ? await gate.run(client, asClient) : await asClient();
         return {
           bytes: image.bytes,
           meta: {

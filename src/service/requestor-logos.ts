@@ -1,4 +1,4 @@
-import { requestorBodyKey, requestorSvgKey } from '../cache-keys.ts';
+import { requestorBodyKey, requestorPngKey, requestorSvgKey } from '../cache-keys.ts';
 import type { NegativeCache } from '../cache/negative-cache.ts';
 import type { TieredCache } from '../cache/cache-types.ts';
 import type { AssetMedia, GetAssetBody, Rasterizer } from '../core/asset-media.ts';
@@ -83,7 +83,9 @@ export function createRequestorLogos(options: RequestorLogosOptions): RequestorL
     async renderPng(assetId, size) {
       const media = await decode(await loadBody(assetId));
       const fitted = fitInside({ width: media.width, height: media.height }, { width: size, height: size });
-      const raster = await rasterizer.rasterize(media, fitted);
+      const rasterize = () => rasterizer.rasterize(media, fitted);
+      // A logo that cannot be drawn is remembered for every size, under the key its body is loaded by.
+      const raster = await (failures ? failures.guardSized(requestorBodyKey(assetId), requestorPngKey(assetId, size), rasterize) : rasterize());
       return encodeImage(raster, 'png');
     },
   };

@@ -10,7 +10,7 @@ import { CardArtError } from '../../src/errors.ts';
 import { folderMediaLoader } from '../golden/golden-renderer.ts';
 import { GOLDEN_ASSET_DIR } from '../golden/make-golden-fixtures.ts';
 
-const rasterizer = createRasterizer({ pdfWorkers: 0 });
+const rasterizer = createRasterizer({ processes: 0 });
 afterAll(() => rasterizer.close());
 
 async function pngMedia(width: number, height: number): Promise<AssetMedia> {

@@ -6,9 +6,10 @@ import { createRasterizerProcessPool } from '../../src/core/rasterizer-process.t
 import { createRasterizer } from '../../src/core/rasterizer.ts';
 import { DEFAULT_PDF_RENDER_TIMEOUT_MS } from '../../src/core/pdf-limits.ts';
 import {
+  makeLongStringPdf,
   makeLzwBombPdf,
-  makeNumberFloodPdf,
   makeOperatorFloodPdf,
+  makeRepeatedImagePdf,
   makeSaveRestoreFloodPdf,
   makeSlowVectorPdf,
 } from '../support/hostile-pdf-fixtures.ts';
@@ -50,10 +51,10 @@ describe('rasterizer processes', () => {
   const pool = createRasterizerProcessPool({ size: 2, maxQueue: 8, renderTimeoutMs: UNHURRIED_MS });
   afterAll(() => pool.close());
 
-  it('renders several PDFs in parallel, each with its own pixels', async () => {
+  it('renders several clients’ PDFs in parallel, each with its own pixels', async () => {
     const colours = ['#ff0000', '#00ff00', '#0000ff', '#ffff00', '#00ffff'];
     const pdfs = await Promise.all(colours.map(colourPdf));
-    const images = await Promise.all(pdfs.map((pdf) => pool.renderPdf(pdf, { width: 64, height: 32 })));
+    const images = await Promise.all(pdfs.map((pdf, i) => pool.renderPdf(pdf, { width: 64, height: 32 }, { client: `client-${i}` })));
     expect(images.map((image) => pixel(image, 32, 16))).toEqual([
       [255, 0, 0, 255],
       [0, 255, 0, 255],
@@ -84,7 +85,7 @@ describe('rasterizer processes', () => {
   it('refuses renders beyond the queue bound with 503 RENDER_QUEUE_FULL', async () => {
     const pdf = await colourPdf('#000000');
     // 2 go straight to the (already running) processes, 8 wait in the queue, the 11th is refused.
-    const accepted = Array.from({ length: 10 }, () => pool.renderPdf(pdf, { width: 10, height: 10 }));
+    const accepted = Array.from({ length: 10 }, (_, i) => pool.renderPdf(pdf, { width: 10, height: 10 }, { client: `client-${i % 2}` }));
     expect(pool.stats()).toMatchObject({ busy: 2, queued: 8 });
     expect(await errorOf(pool.renderPdf(pdf, { width: 10, height: 10 }))).toMatchObject({ status: 503, code: 'RENDER_QUEUE_FULL' });
     expect(await Promise.all(accepted)).toHaveLength(10);
@@ -128,9 +129,9 @@ describe('rasterizer processes: isolation and limits', () => {
       expect(cmdline).toContain('--max-old-space-size=200');
       expect(cmdline).toContain('--initial-old-space-size=64');
       // The LZW stream decodes to 2.6 GB of spaces, which pdf.js would hold whole: the kernel refuses the memory.
-      // Its padded dictionary keeps the preflight from looking into it, so it reaches pdf.js.
+      // It is a font program behind a padded dictionary, which the preflight does not look into, so it reaches pdf.js.
       // The default limit for the bomb (memory or time refuses it; a minute would outlast the test).
-      const bomb = makeLzwBombPdf(undefined, { unscannedDictionaryChars: 70_000 });
+      const bomb = makeLzwBombPdf(undefined, { unscannedDictionaryChars: 70_000, inFontProgram: true });
       const outcome = await pool.renderPdf(bomb, { width: 300, height: 189 }, { timeoutMs: DEFAULT_PDF_RENDER_TIMEOUT_MS }).then(
         () => 'rendered',
         (error: { code?: string }) => error.code,
@@ -147,7 +148,8 @@ describe('rasterizer processes: isolation and limits', () => {
   it('a render that exhausts the V8 heap kills only its process: 502 PDF_TOO_COMPLEX, replaced, next render fine', async () => {
     const pool = createRasterizerProcessPool({ heapMb: 64 });
     try {
-      const flood = await makeNumberFloodPdf(12_000_000);
+      // Inside every preflight bound (one 16 MB string, nothing drawn), but pdf.js lexes it char by char into the heap.
+      const flood = await makeLongStringPdf(16_000_000);
       expect(await errorOf(pool.renderPdf(flood, { width: 300, height: 189 }))).toMatchObject({ status: 502, code: 'PDF_TOO_COMPLEX' });
       expect(pool.stats().replaced).toBe(1);
       expect(pixel(await pool.renderPdf(await colourPdf('#00ff00'), { width: 20, height: 10 }), 10, 5)).toEqual([0, 255, 0, 255]);
@@ -156,15 +158,19 @@ describe('rasterizer processes: isolation and limits', () => {
     }
   });
 
-  it('refuses 12 M cheap operators by the operator bound (the process lives on) and a slow form flood by the time limit', async () => {
+  it('refuses 12 M cheap operators by the operator bound, a form flood by the preflight (the process lives on) and a slow page by the time limit', async () => {
     const pool = createRasterizerProcessPool();
     try {
       const operators = await errorOf(pool.renderPdf(await makeSaveRestoreFloodPdf(), { width: 300, height: 189 }));
       expect(operators).toMatchObject({ status: 502, code: 'PDF_TOO_COMPLEX' });
       expect((operators as { message?: string }).message).toContain('drawing operators');
+      const forms = await errorOf(pool.renderPdf(makeOperatorFloodPdf(), { width: 300, height: 189 }));
+      expect(forms).toMatchObject({ status: 502, code: 'PDF_TOO_COMPLEX' });
+      expect((forms as { message?: string }).message).toContain('path segments');
       expect(pool.stats().replaced).toBe(0);
-      const overTime = await errorOf(pool.renderPdf(makeOperatorFloodPdf(), { width: 300, height: 189 }, { timeoutMs: 1500 }));
-      expect(overTime).toMatchObject({ status: 502, code: 'PDF_TOO_COMPLEX', message: 'PDF render exceeded 1500 ms' });
+      // Just under the preflight's painted-pixel bound: seconds of drawing at the card's full width.
+      const overTime = await errorOf(pool.renderPdf(makeRepeatedImagePdf(26), { width: 1536, height: 969 }, { timeoutMs: 300 }));
+      expect(overTime).toMatchObject({ status: 502, code: 'PDF_TOO_COMPLEX', message: 'PDF render exceeded 300 ms' });
       expect(pool.stats().replaced).toBe(1);
     } finally {
       await pool.close();
@@ -214,8 +220,8 @@ describe('createRasterizer', () => {
   it.each([
     ['in a rasterizer process', 1],
     ['in process', 0],
-  ])('reads a PDF page size %s', async (_name, pdfWorkers) => {
-    const rasterizer = createRasterizer({ pdfWorkers, pdfRenderTimeoutMs: UNHURRIED_MS });
+  ])('reads a PDF page size %s', async (_name, processes) => {
+    const rasterizer = createRasterizer({ processes, pdfRenderTimeoutMs: UNHURRIED_MS });
     try {
       expect(await rasterizer.readPdfPageSize(await colourPdf('#00ff00'))).toEqual({ width: 100, height: 50 });
     } finally {
@@ -226,8 +232,8 @@ describe('createRasterizer', () => {
   it.each([
     ['in a rasterizer process', 1],
     ['in process', 0],
-  ])('rasterizes PNG, SVG and PDF to the exact size %s', async (_name, pdfWorkers) => {
-    const rasterizer = createRasterizer({ pdfWorkers, pdfRenderTimeoutMs: UNHURRIED_MS });
+  ])('rasterizes PNG, SVG and PDF to the exact size %s', async (_name, processes) => {
+    const rasterizer = createRasterizer({ processes, pdfRenderTimeoutMs: UNHURRIED_MS });
     try {
       const pngBytes = await sharp({ create: { width: 40, height: 20, channels: 4, background: '#00ff00' } }).png().toBuffer();
       const svgBytes = makeSvg({ width: 40, height: 20, rects: [{ x: 0, y: 0, w: 40, h: 20, color: '#0000ff' }] });
@@ -253,7 +259,7 @@ describe('createRasterizer', () => {
   });
 
   it('refuses an output size that is not positive integers or is over the pixel bound', async () => {
-    const rasterizer = createRasterizer({ pdfWorkers: 0, maxOutputPixels: 10_000 });
+    const rasterizer = createRasterizer({ processes: 0, maxOutputPixels: 10_000 });
     const media: AssetMedia = { kind: 'svg', bytes: makeSvg({ width: 10, height: 10 }), width: 10, height: 10 };
     for (const size of [{ width: 0, height: 10 }, { width: 10.5, height: 10 }, { width: 101, height: 100 }]) {
       expect(await errorOf(rasterizer.rasterize(media, size))).toMatchObject({ code: 'RENDER_SIZE_INVALID' });
@@ -264,7 +270,7 @@ describe('createRasterizer', () => {
 
 describe('rasterizer processes: a process that cannot start', () => {
   it('fails the render, reports the renderer not alive until a process answers again', async () => {
-    const rasterizer = createRasterizer({ pdfWorkers: 1, pdfRenderTimeoutMs: UNHURRIED_MS });
+    const rasterizer = createRasterizer({ processes: 1, pdfRenderTimeoutMs: UNHURRIED_MS });
     const pdf = await colourPdf('#00ff00');
     const media = { kind: 'pdf', bytes: pdf, width: 100, height: 50 } as AssetMedia;
     const savedPath = process.env.PATH;
@@ -279,5 +285,40 @@ describe('rasterizer processes: a process that cannot start', () => {
     expect(pixel(image, 50, 25)).toEqual([0, 255, 0, 255]);
     expect(rasterizer.alive()).toBe(true);
     await rasterizer.close();
+  });
+});
+
+describe('rasterizer processes: turns by client', () => {
+  it('holds one client to all processes but one, so another client’s job starts at once', async () => {
+    const pool = createRasterizerProcessPool({ size: 2, warm: true });
+    try {
+      const heavy = makeRepeatedImagePdf(26);
+      // The heavy client asks for three slow renders: one runs, two wait although a process is free.
+      const slow = [0, 1, 2].map(() => pool.renderPdf(heavy, { width: 1536, height: 969 }, { client: 'heavy' }));
+      expect(pool.stats()).toMatchObject({ processes: 2, busy: 1, queued: 2 });
+      // Another client's job takes the free process at once, ahead of the heavy client's backlog.
+      const light = pool.renderPdf(await colourPdf('#00ff00'), { width: 20, height: 10 }, { client: 'light' });
+      expect(pool.stats()).toMatchObject({ busy: 2, queued: 2 });
+      expect(pixel(await light, 10, 5)).toEqual([0, 255, 0, 255]);
+      expect((await Promise.all(slow)).map((image) => image.width)).toEqual([1536, 1536, 1536]);
+      expect(pool.stats()).toMatchObject({ busy: 0, queued: 0 });
+    } finally {
+      await pool.close();
+    }
+  }, 60_000);
+
+  it('hands waiting jobs out client by client, not in arrival order', async () => {
+    const pool = createRasterizerProcessPool({ size: 1 });
+    try {
+      const pdf = await colourPdf('#000000');
+      const order: string[] = [];
+      const job = (client: string, n: number) => pool.renderPdf(pdf, { width: 10, height: 10 }, { client }).then(() => order.push(`${client}${n}`));
+      // a0 runs; a1, a2, a3 wait, then b0 and c0 arrive: they go before a's backlog.
+      const jobs = [job('a', 0), job('a', 1), job('a', 2), job('a', 3), job('b', 0), job('c', 0)];
+      await Promise.all(jobs);
+      expect(order).toEqual(['a0', 'b0', 'c0', 'a1', 'a2', 'a3']);
+    } finally {
+      await pool.close();
+    }
   });
 });

@@ -18,7 +18,7 @@ export function folderMediaLoader(dir: string): (assetId: string) => Promise<Ass
 
 export function createGoldenRenderer(): { renderer: CardRenderer; close(): Promise<void> } {
   // One PDF worker: the service's worker-pool path, without starving the other test files of the 2 cores.
-  const rasterizer = createRasterizer({ pdfWorkers: 1 });
+  const rasterizer = createRasterizer({ processes: 1 });
   const renderer = createCardRenderer({ loadMedia: folderMediaLoader(GOLDEN_ASSET_DIR), rasterizer });
   return { renderer, close: () => rasterizer.close() };
 }

@@ -85,11 +85,13 @@ async function deflateRepeated(unit: Buffer, repeat: number, prefix = Buffer.all
   return Buffer.concat(parts);
 }
 
-function streamObject(dictionary: string, data: Buffer): string {
+/** An `<< … /Length n >> stream … endstream` object body. */
+export function streamObject(dictionary: string, data: Buffer): string {
   return `<< ${dictionary} /Length ${data.length} >>\nstream\n${data.toString('latin1')}\nendstream`;
 }
 
-function onePage(content: Buffer, contentDictionary: string, resources = '', extraObjects: string[] = []): Buffer {
+/** A one-page PDF (300×189 pt): content stream object 4, `extraObjects` numbered from 5. */
+export function onePage(content: Buffer, contentDictionary: string, resources = '', extraObjects: string[] = []): Buffer {
   return handWrittenPdf([
     '<< /Type /Catalog /Pages 2 0 R >>',
     '<< /Type /Pages /Kids [3 0 R] /Count 1 >>',
@@ -129,6 +131,24 @@ export async function makeDoubleFlateBombPdf(inflatedBytes = 512 * 1024 * 1024):
   return onePage(deflateSync(inner, { level: 9 }), '/Filter [/FlateDecode /FlateDecode]');
 }
 
+/**
+ * ~15 KB at the defaults: one `side`×`side` image drawn `draws` times over the whole page. 60,000 draws paint 217 G
+ * image pixels (pdf.js copies and rescales the whole image on each draw); 26 draws, 94 M, stay just under the
+ * preflight's bound and still take a second or more to draw.
+ */
+export function makeRepeatedImagePdf(draws = 60_000, side = 1900): Buffer {
+  const image = deflateSync(Buffer.alloc(side * side * 3, 0x80), { level: 9 });
+  const content = deflateSync(Buffer.from('q 300 0 0 189 0 0 cm /Im0 Do Q\n'.repeat(draws), 'latin1'), { level: 9 });
+  return onePage(content, '/Filter /FlateDecode', '/XObject << /Im0 5 0 R >>', [
+    streamObject(`/Type /XObject /Subtype /Image /Width ${side} /Height ${side} /ColorSpace /DeviceRGB /BitsPerComponent 8 /Filter /FlateDecode`, image),
+  ]);
+}
+
+/** A few KB: one literal string of `chars` bytes (under the content bound, drawing nothing), which pdf.js lexes char by char into the heap. */
+export async function makeLongStringPdf(chars = 16_000_000): Promise<Buffer> {
+  return onePage(await deflateRepeated(Buffer.from('A'), chars, Buffer.from('(')), '/Filter /FlateDecode');
+}
+
 /** Small file, 1.2 M operators: a form of 2000 rectangles drawn 600 times (each draw repeats its operators). */
 export function makeOperatorFloodPdf(rects = 2000, draws = 600): Buffer {
   const form = Array.from({ length: rects }, (_, i) => `${i % 300} ${i % 189} 1 1 re f`).join('\n');
@@ -142,11 +162,18 @@ export function makeOperatorFloodPdf(rects = 2000, draws = 600): Buffer {
 /**
  * ~1 MB of LZW: 2.6 GB of spaces. Codes 258…4095 each extend the run by one byte; then code 4095 (3839 spaces)
  * repeats. `unscannedDictionaryChars` pads the stream's dictionary past what the preflight looks into (a stream
- * dictionary is never that large), so the bomb reaches pdf.js and exercises the process memory limit instead.
+ * dictionary is never that large). `inFontProgram` puts the stream in the TrueType font program of the page's one
+ * glyph instead of its content: the preflight refuses content it cannot read, but leaves font programs (never
+ * drawn by themselves) to pdf.js, which decodes them whole, so the bomb reaches pdf.js and the process memory limit.
  */
-export function makeLzwBombPdf(bytes = 1024 * 1024, options: { unscannedDictionaryChars?: number } = {}): Buffer {
+export function makeLzwBombPdf(bytes = 1024 * 1024, options: { unscannedDictionaryChars?: number; inFontProgram?: boolean } = {}): Buffer {
   const padding = options.unscannedDictionaryChars ? ` /Padding (${'x'.repeat(options.unscannedDictionaryChars)})` : '';
-  return onePage(makeLzwBombStream(bytes), `/Filter /LZWDecode${padding}`);
+  if (!options.inFontProgram) return onePage(makeLzwBombStream(bytes), `/Filter /LZWDecode${padding}`);
+  return onePage(Buffer.from('BT /F1 24 Tf 10 10 Td (A) Tj ET'), '', '/Font << /F1 5 0 R >>', [
+    '<< /Type /Font /Subtype /TrueType /BaseFont /Bomb /FirstChar 65 /LastChar 65 /Widths [600] /FontDescriptor 6 0 R >>',
+    '<< /Type /FontDescriptor /FontName /Bomb /Flags 32 /FontBBox [0 0 1000 1000] /ItalicAngle 0 /Ascent 800 /Descent -200 /CapHeight 700 /StemV 80 /FontFile2 7 0 R >>',
+    streamObject(`/Filter /LZWDecode${padding}`, makeLzwBombStream(bytes)),
+  ]);
 }
 
 /** The bomb's LZW data alone (`bytes` long, about 2,600 times that once decoded). */

@@ -1,7 +1,8 @@
 /**
  * Row 8: saturated distinct cold renders — GET /v1/card-art with a new `text` each (assets and layers cached, so
- * every request is one compose + encode + cache write), driven by wrk at 2 × RENDER_CONCURRENCY connections against
- * the service child at its defaults. Floors, in the bench process, alternated with it each round:
+ * every request is one compose + encode + cache write), driven by wrk at 2 × (RENDER_CONCURRENCY − 1: what one client
+ * may run at once) connections against the service child at its defaults. Floors, in the bench process, alternated
+ * with it each round:
  * - cards/s: one sharp call per card (pre-rasterized layers + a text layer, composite + PNG) at the same concurrency;
  * - CPU per card: the project's renderer called in-process (createCardRenderer, a new text each, same concurrency).
  */
@@ -50,7 +51,8 @@ async function saturate(concurrency: number, seconds: number, work: (n: number) 
 }
 
 export async function measureColdThroughput(ctx: BenchContext): Promise<BenchRow[]> {
-  const concurrency = DEFAULT_RENDER_CONCURRENCY;
+  // What one client (wrk, from one address) may run at once: all render slots but one.
+  const concurrency = Math.max(1, DEFAULT_RENDER_CONCURRENCY - 1);
   const connections = 2 * concurrency;
   const { media } = ctx.assets;
   const byId = new Map<string, AssetMedia>([

@@ -9,8 +9,8 @@ import { createRasterizer } from '../../src/core/rasterizer.ts';
 
 /** The render time limit is not under test: a busy machine must not trip it while the rasterizer process starts. */
 const TEST_RENDER_LIMIT_MS = 60_000;
-const inProcess = createRasterizer({ pdfWorkers: 0, pdfRenderTimeoutMs: TEST_RENDER_LIMIT_MS });
-const rasterizerProcess = createRasterizer({ pdfWorkers: 1, pdfRenderTimeoutMs: TEST_RENDER_LIMIT_MS });
+const inProcess = createRasterizer({ processes: 0, pdfRenderTimeoutMs: TEST_RENDER_LIMIT_MS });
+const rasterizerProcess = createRasterizer({ processes: 1, pdfRenderTimeoutMs: TEST_RENDER_LIMIT_MS });
 
 afterAll(async () => {
   await Promise.all([inProcess.close(), rasterizerProcess.close()]);

@@ -25,7 +25,7 @@ let chromium: PdfjsChromium;
 
 beforeAll(async () => {
   // The render time limit is not under test: a busy machine must not trip it while the rasterizer process starts.
-  rasterizer = createRasterizer({ pdfWorkers: 1, pdfRenderTimeoutMs: 60_000 });
+  rasterizer = createRasterizer({ processes: 1, pdfRenderTimeoutMs: 60_000 });
   chromium = await launchPdfjsChromium();
 }, 60_000);
 

@@ -49,7 +49,7 @@ const rows: Row[] = [];
 
 beforeAll(async () => {
   // The render time limit is not under test: a busy machine must not trip it while the rasterizer process starts.
-  rasterizer = createRasterizer({ pdfWorkers: 1, pdfRenderTimeoutMs: 60_000 });
+  rasterizer = createRasterizer({ processes: 1, pdfRenderTimeoutMs: 60_000 });
   chromium = await launchPdfjsChromium();
   listed = await listedAsDiffering();
 }, 60_000);

@@ -16,8 +16,8 @@ function capturingLog() {
 /** The render time limit is not under test: a busy machine must not trip it while the rasterizer process starts. */
 const TEST_RENDER_LIMIT_MS = 60_000;
 // In this test process pdf.js has no file-only loaders, so an in-process rasterizer draws without colour management.
-const unmanaged = createRasterizer({ pdfWorkers: 0, pdfRenderTimeoutMs: TEST_RENDER_LIMIT_MS });
-const rasterizerProcess = createRasterizer({ pdfWorkers: 1, pdfRenderTimeoutMs: TEST_RENDER_LIMIT_MS });
+const unmanaged = createRasterizer({ processes: 0, pdfRenderTimeoutMs: TEST_RENDER_LIMIT_MS });
+const rasterizerProcess = createRasterizer({ processes: 1, pdfRenderTimeoutMs: TEST_RENDER_LIMIT_MS });
 
 afterAll(async () => {
   await Promise.all([unmanaged.close(), rasterizerProcess.close()]);

@@ -43,12 +43,14 @@ const logos: Array<{ name: string; media: AssetMedia }> = [
   { name: 'ICCBased Adobe RGB', media: pdf(iccAdobeRgbPdf(), 100, 50) },
 ];
 
-const current = createRasterizer({ pdfWorkers: 1 });
+const current = createRasterizer({ processes: 1 });
 const baselineDir = positionals[0];
 const baselineCreate: typeof createRasterizer | undefined = baselineDir
   ? (await import(pathToFileURL(path.resolve(baselineDir, 'src/core/rasterizer.ts')).href)).createRasterizer
   : undefined;
-const baseline = baselineCreate?.({ pdfWorkers: 1 });
+// One rasterizer process on either side (trees before the process pool call the option pdfWorkers).
+const ONE_PROCESS = { processes: 1, pdfWorkers: 1 } as Parameters<typeof createRasterizer>[0];
+const baseline = baselineCreate?.(ONE_PROCESS);
 
 let unique = 0;
 /** The same document with a comment after %%EOF: other bytes (the rasterizer parses them anew), the same page. */
@@ -79,7 +81,7 @@ try {
   // The first CMYK render of a process started ahead of work, as the service starts them (pdf.js, qcms and the
   // CMYK profile's transform are loaded once per process: at the first render, or before it while idle).
   const firstRender = async (create: typeof createRasterizer) => {
-    const rasterizer = create({ pdfWorkers: 1, warm: true });
+    const rasterizer = create({ ...ONE_PROCESS, warm: true });
     try {
       await new Promise((resolve) => setTimeout(resolve, IDLE_BEFORE_FIRST_RENDER_MS));
       return await timeMs(() => rasterizer.rasterize(pdf(cmykVectorLogoPdf(), 300, 186), { width: 300, height: 186 }));
